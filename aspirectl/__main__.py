@@ -1,0 +1,3 @@
+from aspirectl.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The command line: Typer only. Parses, calls the core, hands results to render/."""

@@ -1,0 +1,72 @@
+"""The root Typer app: global options and the command groups. Imports stay light."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aspirectl import __version__
+from aspirectl.cli.context import AppContext
+from aspirectl.settings import Settings
+
+HELP = """The operator's command line for Aspire's LLM gateway.
+
+Exit codes of probe/route/demo (Nagios): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+Other commands: 0 success, 1 failed, 2 usage error, 3 config error.
+"""
+
+# Options that take a value, so main() can find the command name in argv.
+GLOBAL_VALUE_OPTIONS = frozenset({"--chains", "--db", "--gateway", "--output", "-o"})
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"aspirectl {__version__}")
+        raise typer.Exit(0)
+
+
+def root(
+    ctx: typer.Context,
+    chains: Annotated[Path | None, typer.Option(
+        "--chains", help="Chains directory [env: ASPIRECTL_CHAINS; default ./chains or the "
+        "installed copy].", show_default=False, file_okay=False)] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Key database URL: postgresql://... or sqlite:///PATH "
+        "[env: ASPIRECTL_DB_URL; default: embedded SQLite].", show_default=False)] = None,
+    gateway: Annotated[str | None, typer.Option(
+        "--gateway-url", "--gateway", help="Gateway base URL [env: ASPIRECTL_GATEWAY_URL].",
+        show_default=False)] = None,
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", help="Default output format for every command.",
+        show_default=False)] = None,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No ANSI colour (also NO_COLOR).")]
+    = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail on errors.")]
+    = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    if isinstance(ctx.obj, AppContext):  # injected by a test or an embedding program
+        return
+    ctx.obj = AppContext(Settings.resolve(chains=chains, db=db, gateway=gateway, output=output,
+                                          no_color=no_color, verbose=verbose))
+
+
+def build_app() -> typer.Typer:
+    from aspirectl.cli.commands import chains
+
+    app = typer.Typer(
+        name="aspirectl",
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        pretty_exceptions_show_locals=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
+    app.add_typer(chains.app, name="chains")
+    return app

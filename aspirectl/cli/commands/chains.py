@@ -1,0 +1,115 @@
+"""aspirectl chains list|show|validate|graph|export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aspirectl.cli.context import app_context
+from aspirectl.cli.options import AliasOrFamily, Output
+
+app = typer.Typer(help="Inspect the fallback chains: which upstreams serve each alias, in order.",
+                  no_args_is_help=True)
+
+FORMATS = ("table", "json", "yaml")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, output: Output = None) -> None:
+    """Every alias with its family and its hops in order (billing class, declared state)."""
+    from aspirectl.catalog.views import chain_listing, listing_document
+    from aspirectl.render import chains as view
+    from aspirectl.render.structured import to_json, to_yaml
+
+    app_ctx = app_context(ctx)
+    fmt = app_ctx.output(output, FORMATS)
+    catalog = app_ctx.catalog()
+    chains = chain_listing(catalog)
+    renderers = {
+        "table": lambda: view.listing_text(chains, app_ctx.style()),
+        "json": lambda: to_json(listing_document(chains, catalog.directory)),
+        "yaml": lambda: to_yaml(listing_document(chains, catalog.directory)),
+    }
+    app_ctx.emit(renderers[fmt]())
+
+
+@app.command("show")
+def show(ctx: typer.Context, name: AliasOrFamily, output: Output = None) -> None:
+    """One alias or family as a tree: hops, credentials (names only), states, fallbacks."""
+    from aspirectl.catalog.views import alias_chain, family_document, listing_document
+    from aspirectl.errors import UnknownName
+    from aspirectl.render import chains as view
+    from aspirectl.render.structured import to_json, to_yaml
+
+    app_ctx = app_context(ctx)
+    fmt = app_ctx.output(output, FORMATS)
+    catalog = app_ctx.catalog()
+    if name in catalog.families:
+        fam = catalog.families[name]
+        chains = [alias_chain(catalog, a) for a in fam.aliases]
+        document = family_document(catalog, name)
+        text = lambda: view.family_tree(fam.title, fam.name, chains, fam.note,  # noqa: E731
+                                        app_ctx.style())
+    elif name in catalog.aliases:
+        chain = alias_chain(catalog, name)
+        document = listing_document([chain], catalog.directory)
+        text = lambda: view.alias_tree(chain, app_ctx.style())  # noqa: E731
+    else:
+        raise UnknownName("alias or family", name, catalog.names)
+    renderers = {"table": text, "json": lambda: to_json(document),
+                 "yaml": lambda: to_yaml(document)}
+    app_ctx.emit(renderers[fmt]())
+
+
+@app.command("validate")
+def validate(
+    ctx: typer.Context,
+    path: Annotated[Path | None, typer.Argument(
+        help="Chains directory (a file means its directory); default: --chains.",
+        show_default=False)] = None,
+    output: Output = None,
+) -> None:
+    """Check chain files; exit 0 when valid, 3 listing every problem as file:line."""
+    from aspirectl.catalog.loader import validate_catalog
+    from aspirectl.errors import ConfigError
+    from aspirectl.render.chains import problems_text
+    from aspirectl.render.structured import to_json, to_yaml
+    from aspirectl.status import ExitStatus
+
+    app_ctx = app_context(ctx)
+    fmt = app_ctx.output(output, FORMATS)
+    target = path or app_ctx.settings.chains_dir
+    if target.is_file():
+        target = target.parent
+    if not target.exists():
+        raise ConfigError(f"no such chains directory: {target}")
+    catalog, problems = validate_catalog(target)
+    document = {
+        "schema": "aspirectl.validate/v1",
+        "chains_dir": str(target),
+        "valid": not problems,
+        "problems": [p.to_dict() for p in problems],
+        "aliases": len(catalog.aliases) if catalog else 0,
+        "upstreams": len(catalog.upstreams) if catalog else 0,
+    }
+    if fmt == "table":
+        if problems:
+            app_ctx.emit(problems_text(problems))
+        else:
+            assert catalog is not None
+            app_ctx.emit(f"{target}: valid — {len(catalog.families)} families, "
+                         f"{len(catalog.aliases)} aliases, {len(catalog.upstreams)} upstreams\n")
+    else:
+        app_ctx.emit(to_json(document) if fmt == "json" else to_yaml(document))
+    raise typer.Exit(int(ExitStatus.CONFIG) if problems else 0)
+
+
+@app.command("graph")
+def graph(ctx: typer.Context) -> None:
+    """Mermaid 'graph LR' of families, hops and fallbacks (paste into any Markdown)."""
+    from aspirectl.catalog.views import mermaid_graph
+
+    app_ctx = app_context(ctx)
+    app_ctx.emit(mermaid_graph(app_ctx.catalog()))

@@ -1,0 +1,70 @@
+"""Small JSON caches that keep TAB completion free of YAML parsing and DB round-trips.
+
+* catalog names: keyed by the chains directory and the mtimes of its files;
+* consumers: refreshed by every ``keys list`` / ``keys create``; never read from the DB on TAB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from aspirectl import paths
+
+
+def _fingerprint(directory: Path) -> str:
+    parts = []
+    for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+        if entry.name.endswith((".yaml", ".yml")):
+            st = entry.stat()
+            parts.append(f"{entry.name}:{st.st_mtime_ns}:{st.st_size}")
+    return f"{directory.resolve()}|{'|'.join(parts)}"
+
+
+def _write_json(path: Path, document: object) -> None:
+    paths.ensure_private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(document), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def catalog_names(kind: str, chains_dir: Path | None = None) -> list[str]:
+    from aspirectl.settings import Settings
+
+    directory = chains_dir or Settings.resolve().chains_dir
+    key = _fingerprint(directory)
+    cache = paths.cache_dir() / "names.json"
+    try:
+        doc = json.loads(cache.read_text(encoding="utf-8"))
+        if doc.get("key") == key:
+            return list(doc[kind])
+    except (OSError, ValueError, KeyError):
+        pass
+    from aspirectl.catalog.loader import load_catalog
+
+    catalog = load_catalog(directory)
+    doc = {"key": key, "aliases": list(catalog.aliases), "families": list(catalog.families)}
+    try:
+        _write_json(cache, doc)
+    except OSError:
+        pass
+    return list(doc[kind])
+
+
+def consumers_cache() -> Path:
+    return paths.cache_dir() / "consumers.json"
+
+
+def cached_consumers() -> list[str]:
+    try:
+        return list(json.loads(consumers_cache().read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return []
+
+
+def remember_consumers(names: list[str]) -> None:
+    try:
+        _write_json(consumers_cache(), sorted(set(names)))
+    except OSError:
+        pass

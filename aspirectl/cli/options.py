@@ -1,0 +1,30 @@
+"""Argument definitions shared by commands (kept apart from their implementations)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from aspirectl.cli import completers
+
+OUTPUT_HELP = "Output format."
+
+Output = Annotated[
+    str | None,
+    typer.Option("--output", "-o", help=OUTPUT_HELP, metavar="FORMAT",
+                 autocompletion=completers.output_formats, show_default=False),
+]
+AliasOrFamily = Annotated[
+    str, typer.Argument(help="An alias or family name.", autocompletion=completers.names,
+                        show_default=False)
+]
+AliasArg = Annotated[
+    str | None, typer.Argument(help="A model alias.", autocompletion=completers.aliases,
+                               show_default=False)
+]
+AliasesOrFamilies = Annotated[
+    list[str] | None,
+    typer.Argument(help="Aliases or families (default: all).", autocompletion=completers.names,
+                   show_default=False),
+]

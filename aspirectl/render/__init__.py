@@ -1,0 +1,1 @@
+"""Result objects in, text out. Pure functions; Rich is imported only for TTY tables."""

@@ -1,0 +1,1 @@
+"""Credentials (env, then OS keyring, with timeouts) and redaction of every secret shape."""

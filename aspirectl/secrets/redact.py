@@ -1,0 +1,82 @@
+"""Mask every key, token and credential in any text that leaves the process.
+
+Two layers: shapes (provider keys, JWTs, bearer headers, ``key=`` query values, DB URL
+passwords) and the exact values of every credential this process has resolved, which are
+registered here when they are looked up. Every renderer, the state file and every error
+line go through ``redact``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+MASK = "[redacted]"
+
+_known: set[str] = set()
+_known_lock = threading.Lock()
+_known_re: re.Pattern[str] | None = None
+
+
+def register(value: str | None) -> None:
+    """Remember a secret value so it is masked wherever it appears later."""
+    global _known_re
+    if not value or len(value) < 6:
+        return
+    with _known_lock:
+        if value in _known:
+            return
+        _known.add(value)
+        ordered = sorted(_known, key=len, reverse=True)
+        _known_re = re.compile("|".join(re.escape(v) for v in ordered))
+
+
+def _tail4(match: re.Match[str]) -> str:
+    return f"sk-...{match.group(0)[-4:]}"
+
+
+def _auth_header(match: re.Match[str]) -> str:
+    scheme = f"{match.group(3)} " if match.group(3) else ""
+    return f"{match.group(1)}{match.group(2)}{scheme}{MASK}"
+
+
+# (pattern, replacement) applied in order; the most specific shapes first.
+_SHAPES: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(r"\b(postgres(?:ql)?(?:\+\w+)?://[^:/@\s]*):[^@\s]*@"), r"\1:" + MASK + "@"),
+    (re.compile(r"sk-ant-[a-z]{3}\d{2}-[A-Za-z0-9_\-]{6,}"), "sk-ant-" + MASK),
+    (re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}"), _tail4),
+    (re.compile(r"\bAIza[0-9A-Za-z_\-]{20,}"), "AIza" + MASK),
+    (re.compile(r"\bya29\.[0-9A-Za-z_\-.]+"), "ya29." + MASK),
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), "eyJ" + MASK),
+    (re.compile(r"(?i)\b(authorization|proxy-authorization)(\"?\s*[:=]\s*\"?)(bearer|basic)?\s*"
+                r"[^\s\"',}]+"), _auth_header),
+    (re.compile(r"(?i)\b(x-api-key|x-goog-api-key|api-key|cookie|chatgpt-account-id)"
+                r"(\"?\s*[:=]\s*\"?)[^\s\"',}]+"), r"\1\2" + MASK),
+    (re.compile(r"(?i)([?&;](?:key|api_key|apikey|access_token|token|sig|signature|"
+                r"refresh_token|id_token|password|secret)=)[^&\s\"'#]+"), r"\1" + MASK),
+    (re.compile(r"(?i)(\"(?:access_token|refresh_token|id_token|api_key|apikey|password|"
+                r"secret|client_secret|token|key)\"\s*:\s*\")[^\"]+\""), r"\1" + MASK + '"'),
+]
+
+
+def redact(text: str) -> str:
+    if not text:
+        return text
+    known = _known_re
+    if known is not None:
+        text = known.sub(MASK, text)
+    for pattern, replacement in _SHAPES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact_obj(value: Any) -> Any:
+    """Redact every string inside a JSON-like document."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: redact_obj(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_obj(v) for v in value]
+    return value

@@ -1,0 +1,56 @@
+"""Global settings: flags, then environment, then defaults (resolved once, typed)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from aspirectl import paths
+
+
+def _color_allowed(no_color_flag: bool, stream_is_tty: bool) -> bool:
+    if no_color_flag or os.environ.get("NO_COLOR", ""):
+        return False
+    if os.environ.get("TERM", "") in ("dumb", "unknown"):
+        return False
+    if os.environ.get("CLICOLOR_FORCE", "") not in ("", "0"):
+        return True
+    return stream_is_tty
+
+
+@dataclass(frozen=True)
+class Settings:
+    chains_dir: Path
+    db_url: str | None
+    gateway_url: str | None
+    output: str | None
+    color: bool
+    tty: bool
+    verbose: bool
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        chains: Path | None = None,
+        db: str | None = None,
+        gateway: str | None = None,
+        output: str | None = None,
+        no_color: bool = False,
+        verbose: bool = False,
+    ) -> Settings:
+        env = os.environ
+        chains_dir = chains or (Path(env["ASPIRECTL_CHAINS"]) if env.get("ASPIRECTL_CHAINS")
+                                else paths.default_chains_dir())
+        tty = sys.stdout.isatty() or env.get("ASPIRECTL_FORCE_TTY", "") not in ("", "0")
+        return cls(
+            chains_dir=chains_dir,
+            db_url=db or env.get("ASPIRECTL_DB_URL") or None,
+            gateway_url=gateway or env.get("ASPIRECTL_GATEWAY_URL") or None,
+            output=output,
+            color=_color_allowed(no_color, tty),
+            tty=tty,
+            verbose=verbose,
+        )

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_CHAINS = ROOT / "chains"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own XDG dirs, no inherited aspirectl env, no real keyring."""
+    home = tmp_path_factory.mktemp("home")
+    for var in list(os.environ):
+        if var.startswith("ASPIRECTL_"):
+            monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("CLICOLOR_FORCE", raising=False)
+    yield home
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run aspirectl in-process; returns Result(code, out, err)."""
+    from aspirectl.cli.main import run
+
+    def invoke(*args: str) -> Result:
+        capsys.readouterr()
+        code = run([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture
+def run_process():
+    """Run aspirectl in a child process (for what in-process runs cannot show)."""
+
+    def invoke(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
+               input: str | None = None, cwd: Path | None = None) -> Result:
+        full_env = {**os.environ, **(env or {})}
+        proc = subprocess.run([sys.executable, "-m", "aspirectl", *map(str, args)],
+                              capture_output=True, text=True, env=full_env, timeout=timeout,
+                              input=input, cwd=cwd)
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    return invoke
+
+
+@pytest.fixture
+def chains_copy(tmp_path, monkeypatch) -> Path:
+    """A writable copy of the shipped chains at ./chains (cwd = tmp_path)."""
+    target = tmp_path / "chains"
+    shutil.copytree(SHIPPED_CHAINS, target)
+    monkeypatch.chdir(tmp_path)
+    return target
+
+
+def assert_one_line_error(result: Result) -> None:
+    assert "Traceback" not in result.text
+    lines = [ln for ln in result.err.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("aspirectl: error: "), lines[0]
