@@ -86,3 +86,33 @@ def assert_one_line_error(result: Result) -> None:
     lines = [ln for ln in result.err.splitlines() if ln.strip()]
     assert len(lines) == 1, result.err
     assert lines[0].startswith("aspirectl: error: "), lines[0]
+
+
+def export_credentials(directory: Path, monkeypatch) -> None:
+    """What 'set -a; . DIR/credentials.env' does in a shell."""
+    for line in (directory / "credentials.env").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.split("=", 1)
+            monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def sandbox_chains(tmp_path, monkeypatch):
+    """Start a sandbox scenario, write a catalog pointing at it, export its credentials."""
+    from aspirectl.catalog.loader import load_catalog
+    from aspirectl.sandbox.app import SandboxThread
+
+    running = []
+
+    def start(scenario="seed", **kwargs):
+        thread = SandboxThread(load_catalog(SHIPPED_CHAINS), scenario, **kwargs)
+        box = thread.start()
+        running.append(thread)
+        directory = tmp_path / f"sandbox-{len(running)}"
+        box.write_chains(directory)
+        export_credentials(directory, monkeypatch)
+        return directory
+
+    yield start
+    for thread in running:
+        thread.stop()

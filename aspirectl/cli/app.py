@@ -55,7 +55,7 @@ def root(
 
 
 def build_app() -> typer.Typer:
-    from aspirectl.cli.commands import chains
+    from aspirectl.cli.commands import chains, demo, probe, route, sandbox
 
     app = typer.Typer(
         name="aspirectl",
@@ -69,4 +69,8 @@ def build_app() -> typer.Typer:
     )
     app.callback()(root)
     app.add_typer(chains.app, name="chains")
+    probe.register(app)
+    route.register(app)
+    sandbox.register(app)
+    demo.register(app)
     return app

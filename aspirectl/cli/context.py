@@ -14,6 +14,7 @@ from aspirectl.settings import Settings
 if TYPE_CHECKING:
     from aspirectl.catalog.model import Catalog
     from aspirectl.render.table import Style
+    from aspirectl.secrets.store import Resolver
 
 
 @dataclass
@@ -22,6 +23,7 @@ class AppContext:
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     _catalog: Catalog | None = None
+    _resolver: Resolver | None = None
 
     def catalog(self) -> Catalog:
         if self._catalog is None:
@@ -29,6 +31,13 @@ class AppContext:
 
             self._catalog = load_catalog(self.settings.chains_dir)
         return self._catalog
+
+    def resolver(self) -> Resolver:
+        if self._resolver is None:
+            from aspirectl.secrets.store import default_resolver
+
+            self._resolver = default_resolver()
+        return self._resolver
 
     def style(self) -> Style:
         from aspirectl.render.table import Style

@@ -1,0 +1,97 @@
+"""aspirectl probe: every hop of every chain, right now, with a cron-grade exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aspirectl.cli.context import app_context
+from aspirectl.cli.options import AliasesOrFamilies, Output
+
+FORMATS = ("table", "json", "prometheus", "nagios")
+
+Timeout = Annotated[float, typer.Option("--timeout", help="Seconds per hop probe.", metavar="S")]
+Deadline = Annotated[float, typer.Option("--deadline", help="Hard limit for the whole run.",
+                                         metavar="S")]
+
+
+def probe(
+    ctx: typer.Context,
+    names: AliasesOrFamilies = None,
+    deep: Annotated[bool, typer.Option("--deep", help="Add the 1-token canary to every hop.")] = False,
+    output: Output = None,
+    textfile: Annotated[Path | None, typer.Option(
+        "--textfile", help="Also write Prometheus metrics here, atomically (node_exporter "
+        "textfile collector).", metavar="PATH", dir_okay=False)] = None,
+    timeout: Timeout = 10.0,
+    deadline: Deadline = 20.0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Nothing when OK; one line "
+                                        "otherwise.")] = False,
+    changes: Annotated[bool, typer.Option("--changes", help="Only report what changed since the "
+                                          "last run.")] = False,
+) -> None:
+    """Probe every hop (known-broken ones too) and say precisely why each does or does not serve.
+
+    Exit: 0 OK, 1 WARNING (a later hop or a declared fallback serves), 2 CRITICAL (an alias
+    nothing serves, or the gateway down), 3 UNKNOWN (bad config or arguments, deadline overrun).
+    """
+    from aspirectl.checks import ProbeRequest, check_limits, probe_aliases, select_aliases
+    from aspirectl.cli.progress import ProgressLine
+    from aspirectl.probe.runner import RunOptions
+    from aspirectl.render import health as view
+    from aspirectl.render.nagios import nagios_text
+    from aspirectl.render.prometheus import prometheus_text
+    from aspirectl.render.structured import to_json
+    from aspirectl.state import exclusive_run, load_state, save_state, transitions, write_private
+
+    app_ctx = app_context(ctx)
+    fmt = app_ctx.output(output, FORMATS)
+    check_limits(timeout, deadline)
+    catalog = app_ctx.catalog()
+    aliases = select_aliases(catalog, names)
+    request = ProbeRequest(aliases, RunOptions(timeout=timeout, deadline=deadline), deep)
+    with exclusive_run():
+        previous = load_state()
+        progress = ProgressLine(app_ctx.stderr) if (app_ctx.settings.tty and not quiet
+                                                    and fmt == "table") else None
+        try:
+            assessment = probe_aliases(catalog, request, app_ctx.resolver(), progress)
+        finally:
+            if progress:
+                progress.clear()
+        document = assessment.to_dict()
+        changed = transitions(previous, document)
+        save_state(document, previous, str(catalog.directory))
+    last_ok = previous.last_ok_at.timestamp() if previous and previous.last_ok_at else None
+    if textfile:
+        write_private(textfile, prometheus_text(assessment, last_ok))
+        textfile.chmod(0o644)  # node_exporter runs as another user; metrics hold no secrets
+    status = assessment.status
+    if quiet and status == 0:
+        raise typer.Exit(0)
+    if quiet:
+        app_ctx.emit(view.summary_line(assessment) + "\n")
+        raise typer.Exit(int(status))
+    if changes:
+        if previous is None:
+            app_ctx.emit(f"first run, nothing to compare: {view.summary_line(assessment)}\n")
+        elif fmt == "json":
+            app_ctx.emit(to_json({"schema": "aspirectl.changes/v1", "status": status.name,
+                                  "changes": [t.to_dict() for t in changed]}))
+        elif changed:
+            app_ctx.emit("".join(f"{t}\n" for t in changed) + view.summary_line(assessment) + "\n")
+        raise typer.Exit(int(status))
+    renderers = {
+        "table": lambda: view.probe_text(assessment, app_ctx.style()),
+        "json": lambda: to_json(document),
+        "prometheus": lambda: prometheus_text(assessment, last_ok),
+        "nagios": lambda: nagios_text(assessment),
+    }
+    app_ctx.emit(renderers[fmt]())
+    raise typer.Exit(int(status))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("probe")(probe)

@@ -1,0 +1,48 @@
+"""Probe results + catalog -> per-alias decisions and one Nagios state for the run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aspirectl.catalog.model import Catalog
+from aspirectl.probe.report import ProbeReport
+from aspirectl.routing import Decision, resolve, worst
+from aspirectl.status import Health
+
+SCHEMA_PROBE = "aspirectl.probe/v1"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    report: ProbeReport
+    decisions: tuple[Decision, ...]
+    status: Health
+    gateway: Any = None  # a GatewayCheck when --gateway was asked for
+
+    def counts(self) -> dict[str, int]:
+        ok = sum(1 for d in self.decisions if d.status is Health.OK)
+        failing = sum(1 for d in self.decisions if d.failure is not None)
+        return {"aliases": len(self.decisions), "ok": ok, "failing": failing,
+                "warning": sum(1 for d in self.decisions if d.status is Health.WARNING),
+                "unknown": sum(1 for d in self.decisions if d.status is Health.UNKNOWN),
+                "hops": len(self.report.results),
+                "hops_serving": sum(1 for r in self.report.results if r.serves)}
+
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"schema": SCHEMA_PROBE, "status": self.status.name,
+                               "exit_code": int(self.status)}
+        doc.update(self.report.to_dict())
+        doc["aliases"] = [d.to_dict() for d in self.decisions]
+        doc["summary"] = self.counts()
+        if self.gateway is not None:
+            doc["gateway"] = self.gateway.to_dict()
+        return doc
+
+
+def assess(catalog: Catalog, report: ProbeReport, aliases: list[str]) -> Assessment:
+    decisions = tuple(resolve(catalog, report, alias) for alias in aliases)
+    # Overrunning the global deadline is the plugin's own failure: at least UNKNOWN.
+    extra = [Health.UNKNOWN] if report.deadline_hit else []
+    status = worst([d.status for d in decisions] + extra)
+    return Assessment(report, decisions, status)

@@ -1,0 +1,1 @@
+"""Live probes of every hop: provider adapters, table-driven classification, async runner."""

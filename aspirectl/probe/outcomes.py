@@ -1,0 +1,174 @@
+"""The outcome taxonomy, the facts a response yields, and the rule tables that classify them.
+
+Classification never looks at the status alone: a rule matches on any combination of
+status, error type/code, Google ErrorInfo reason, message text and response headers, and
+each provider module contributes its own table ahead of the generic one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    DEGRADED = "degraded"
+    AUTH_INVALID = "auth_invalid"
+    AUTH_EXPIRED = "auth_expired"
+    FORBIDDEN = "forbidden"
+    RATE_LIMITED = "rate_limited"
+    QUOTA_EXHAUSTED = "quota_exhausted"
+    BILLING = "billing"
+    OVERLOADED = "overloaded"
+    UPSTREAM_ERROR = "upstream_error"
+    MODEL_NOT_FOUND = "model_not_found"
+    BAD_REQUEST = "bad_request"
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    NO_CREDENTIALS = "no_credentials"
+
+    @property
+    def serves(self) -> bool:
+        return self in SERVING
+
+
+SERVING = frozenset({Outcome.OK, Outcome.DEGRADED})
+
+# What each outcome means for the operator, in a few words.
+MEANING: dict[Outcome, str] = {
+    Outcome.OK: "serves",
+    Outcome.DEGRADED: "serves, but not cleanly",
+    Outcome.AUTH_INVALID: "credential rejected: replace it",
+    Outcome.AUTH_EXPIRED: "credential expired: the owner must refresh it",
+    Outcome.FORBIDDEN: "credential not allowed to use this",
+    Outcome.RATE_LIMITED: "throttled for a short while",
+    Outcome.QUOTA_EXHAUSTED: "quota used up until the reset",
+    Outcome.BILLING: "out of credit or over a spend cap",
+    Outcome.OVERLOADED: "provider at capacity",
+    Outcome.UPSTREAM_ERROR: "provider error",
+    Outcome.MODEL_NOT_FOUND: "model unknown to this upstream",
+    Outcome.BAD_REQUEST: "probe rejected as malformed",
+    Outcome.UNREACHABLE: "cannot connect",
+    Outcome.TIMEOUT: "no answer in time",
+    Outcome.NO_CREDENTIALS: "credential not set",
+}
+
+
+@dataclass
+class Facts:
+    """Everything a response says, normalised by the provider module."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: Any = None  # parsed JSON, or None
+    text: str = ""  # raw body text (already capped)
+    error_type: str | None = None
+    error_code: str | None = None
+    reasons: tuple[str, ...] = ()  # Google ErrorInfo reasons, quota ids, ...
+    message: str = ""
+    retry_after_s: float | None = None
+    reset_at: datetime | None = None
+    request_id: str | None = None
+    truncated: bool = False
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+
+Predicate = Callable[[Facts], bool]
+
+
+def _matches(value: str | None, wanted: str | tuple[str, ...] | None) -> bool:
+    if wanted is None:
+        return True
+    if value is None:
+        return False
+    return value in wanted if isinstance(wanted, tuple) else value == wanted
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of a classification table; ``None`` means 'any'."""
+
+    outcome: Outcome
+    status: int | tuple[int, ...] | None = None
+    error_type: str | tuple[str, ...] | None = None
+    error_code: str | tuple[str, ...] | None = None
+    reason: str | None = None  # one of facts.reasons
+    message: str | None = None  # case-insensitive regex searched in the message
+    header: tuple[str, str] | None = None  # (name, regex on its value)
+    when: Predicate | None = None
+    label: str = ""  # short explanation shown before the provider message
+    _message_re: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.message:
+            object.__setattr__(self, "_message_re", re.compile(self.message, re.I))
+
+    def matches(self, facts: Facts) -> bool:
+        if self.status is not None:
+            wanted = self.status if isinstance(self.status, tuple) else (self.status,)
+            if facts.status not in wanted:
+                return False
+        if not _matches(facts.error_type, self.error_type):
+            return False
+        if not _matches(facts.error_code, self.error_code):
+            return False
+        if self.reason is not None and self.reason not in facts.reasons:
+            return False
+        if self._message_re is not None and not self._message_re.search(facts.message or ""):
+            return False
+        if self.header is not None:
+            name, pattern = self.header
+            if not re.search(pattern, facts.header(name), re.I):
+                return False
+        return not (self.when is not None and not self.when(facts))
+
+
+# Applied after every provider's own table: the status class alone, as the last resort.
+GENERIC_RULES: tuple[Rule, ...] = (
+    Rule(Outcome.AUTH_INVALID, status=401, label="HTTP 401"),
+    Rule(Outcome.BILLING, status=402, label="HTTP 402"),
+    Rule(Outcome.FORBIDDEN, status=403, label="HTTP 403"),
+    Rule(Outcome.MODEL_NOT_FOUND, status=404, label="HTTP 404"),
+    Rule(Outcome.TIMEOUT, status=(408, 504), label="upstream timed out"),
+    Rule(Outcome.RATE_LIMITED, status=429, when=lambda f: (f.retry_after_s or 0) <= 300,
+         label="HTTP 429"),
+    Rule(Outcome.QUOTA_EXHAUSTED, status=429, label="HTTP 429 with a retry delay over 5 min"),
+    Rule(Outcome.OVERLOADED, status=(503, 529), label="provider unavailable"),
+    Rule(Outcome.UPSTREAM_ERROR, when=lambda f: f.status >= 500, label="provider error"),
+    Rule(Outcome.BAD_REQUEST, when=lambda f: 400 <= f.status < 500, label="request rejected"),
+)
+
+
+def classify(facts: Facts, rules: tuple[Rule, ...]) -> Rule:
+    """The first matching rule of the provider table, then of the generic one."""
+    for rule in (*rules, *GENERIC_RULES):
+        if rule.matches(facts):
+            return rule
+    return Rule(Outcome.UPSTREAM_ERROR, label=f"unexpected HTTP {facts.status}")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one probe step concluded."""
+
+    outcome: Outcome
+    detail: str
+    facts: Facts | None = None
+
+
+def verdict_from_error(facts: Facts, rules: tuple[Rule, ...]) -> Verdict:
+    rule = classify(facts, rules)
+    message = facts.message.strip().splitlines()[0] if facts.message.strip() else ""
+    code = facts.error_code or facts.error_type
+    if code and code in message:
+        code = None
+    parts = [p for p in (rule.label, code, message) if p]
+    detail = ": ".join(dict.fromkeys(parts)) or f"HTTP {facts.status}"
+    return Verdict(rule.outcome, detail, facts)

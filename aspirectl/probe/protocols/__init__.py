@@ -1,0 +1,1 @@
+"""One module per wire protocol: request plan, error envelope, classification table."""

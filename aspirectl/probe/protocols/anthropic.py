@@ -1,0 +1,116 @@
+"""Anthropic Messages API, by API key (x-api-key) or Claude Max OAuth (Bearer + beta).
+
+Default probe: for OAuth the subscription quota read (/api/oauth/usage, shared by every
+alias on the upstream), then GET /v1/models/{model}. The canary is POST /v1/messages with
+max_tokens 1. The OAuth token is the gateway's: it is never refreshed here.
+"""
+
+from __future__ import annotations
+
+from aspirectl.catalog.model import AuthScheme
+from aspirectl.probe.adapter import Context, ProbeTarget, Step
+from aspirectl.probe.outcomes import Facts, Outcome, Rule, Verdict
+from aspirectl.probe.wire import as_text, dig, parse_duration, parse_time
+
+API_VERSION = "2023-06-01"
+OAUTH_BETA = "oauth-2025-04-20"
+UNIFIED = "anthropic-ratelimit-unified-"
+
+# Which weekly window also limits a model, besides five_hour and seven_day.
+_MODEL_WINDOWS = (("opus", "seven_day_opus"), ("sonnet", "seven_day_sonnet"))
+
+
+def _over_five_minutes(facts: Facts) -> bool:
+    return (facts.retry_after_s or 0) > 300
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(Outcome.QUOTA_EXHAUSTED, status=429, header=(UNIFIED + "status", r"^rejected$"),
+         label="Claude subscription quota rejected"),
+    Rule(Outcome.BILLING, status=429, error_code="enforced_spend_limit_reached",
+         label="monthly spend cap reached"),
+    Rule(Outcome.QUOTA_EXHAUSTED, status=429, when=_over_five_minutes,
+         label="rate limited for more than 5 minutes"),
+    Rule(Outcome.RATE_LIMITED, status=429, label="rate limited"),
+    Rule(Outcome.OVERLOADED, status=529, label="Anthropic overloaded (not your quota)"),
+    Rule(Outcome.OVERLOADED, status=500, message=r"^overloaded$", label="Anthropic overloaded"),
+    Rule(Outcome.BILLING, status=400, message=r"credit balance is too low", label="out of credit"),
+    Rule(Outcome.BILLING, status=400, message=r"spend limit|usage limits?", label="spend limit"),
+    Rule(Outcome.FORBIDDEN, status=400, message=r"only authorized for use with Claude Code",
+         label="OAuth credential limited to Claude Code"),
+    Rule(Outcome.AUTH_EXPIRED, status=401, message=r"expired",
+         label="OAuth token expired (the gateway owns its refresh)"),
+    Rule(Outcome.AUTH_INVALID, status=401, label="authentication failed"),
+    Rule(Outcome.BILLING, status=402, label="billing problem"),
+    Rule(Outcome.FORBIDDEN, status=403, error_type="permission_error", label="no permission"),
+    Rule(Outcome.MODEL_NOT_FOUND, status=404, label="model not found"),
+    Rule(Outcome.BAD_REQUEST, status=400, error_type="invalid_request_error", label="bad request"),
+    Rule(Outcome.UPSTREAM_ERROR, status=500, label="Anthropic API error"),
+    Rule(Outcome.TIMEOUT, status=504, label="Anthropic timed out"),
+)
+
+
+def headers(target: ProbeTarget) -> dict[str, str]:
+    out = {"anthropic-version": API_VERSION}
+    if target.upstream.auth.scheme is AuthScheme.OAUTH_BEARER:
+        out["authorization"] = f"Bearer {target.credential}"
+        out["anthropic-beta"] = OAUTH_BETA
+    else:
+        out["x-api-key"] = target.credential or ""
+    return out
+
+
+def describe(facts: Facts) -> None:
+    error = dig(facts.body, "error")
+    if isinstance(error, dict):
+        facts.error_type = as_text(error.get("type"))
+        facts.message = str(error.get("message", ""))
+        facts.error_code = as_text(dig(error, "details", "error_code"))
+    facts.request_id = facts.header("request-id") or as_text(dig(facts.body, "request_id"))
+    facts.retry_after_s = parse_duration(facts.header("retry-after"))
+    claim = facts.header(UNIFIED + "representative-claim")
+    window = {"five_hour": "5h", "seven_day": "7d"}.get(claim, "")
+    reset = facts.header(UNIFIED + "reset") or (window and facts.header(f"{UNIFIED}{window}-reset"))
+    facts.reset_at = parse_time(reset) if reset else None
+    if facts.header(UNIFIED + "status") == "rejected" and claim:
+        facts.reasons = (f"window:{claim}",)
+
+
+def _judge_usage(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | None:
+    windows = ["five_hour", "seven_day"]
+    windows += [w for key, w in _MODEL_WINDOWS if key in target.model]
+    for window in windows:
+        used = dig(facts.body, window, "utilization")
+        if isinstance(used, (int, float)) and used >= 100:
+            facts.reset_at = parse_time(dig(facts.body, window, "resets_at"))
+            when = f", resets {facts.reset_at:%Y-%m-%d %H:%M}Z" if facts.reset_at else ""
+            return Verdict(Outcome.QUOTA_EXHAUSTED,
+                           f"Claude subscription {window} window at {used:g}%{when}", facts)
+    return None
+
+
+def _judge_message(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | None:
+    if facts.header(UNIFIED + "status") == "allowed_warning":
+        return Verdict(Outcome.DEGRADED, "serves, but the subscription quota is nearly used "
+                       "(anthropic-ratelimit-unified-status: allowed_warning)", facts)
+    content = dig(facts.body, "content")
+    if dig(facts.body, "type") != "message" or not isinstance(content, list):
+        return Verdict(Outcome.DEGRADED, "200 without a message body", facts)
+    return None
+
+
+def steps(target: ProbeTarget) -> list[Step]:
+    plan: list[Step] = []
+    if target.upstream.auth.scheme is AuthScheme.OAUTH_BEARER:
+        # Its own aggressive rate limit (429) and a scope error (403) prove nothing.
+        plan.append(Step("usage", "GET", "/api/oauth/usage", "subscription quota has room",
+                         shared=True, inconclusive=frozenset({403, 429}), judge=_judge_usage))
+    plan.append(Step("model", "GET", f"/v1/models/{target.model}", "model resolves"))
+    if target.canary:
+        plan.append(Step(
+            "canary", "POST", "/v1/messages", "1-token canary answered",
+            json={"model": target.model, "max_tokens": 1,
+                  "messages": [{"role": "user", "content": "ping"}]},
+            judge=_judge_message,
+        ))
+    return plan

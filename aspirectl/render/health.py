@@ -1,0 +1,202 @@
+"""Text for probe, route and demo: hop table, alias table, routes, summary, explanation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aspirectl.health import Assessment
+from aspirectl.probe.report import HopResult
+from aspirectl.render.table import Style, Table, paint, render_table
+from aspirectl.routing import Decision, HopState, SensitivityHop
+from aspirectl.secrets.redact import redact
+from aspirectl.status import Health
+
+STATUS_COLOUR = {Health.OK: "green", Health.WARNING: "yellow", Health.CRITICAL: "red",
+                 Health.UNKNOWN: "cyan"}
+DETAIL_CHARS = 90
+
+
+def _short(text: str, limit: int = DETAIL_CHARS) -> str:
+    text = " ".join(redact(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    delta = (moment - datetime.now(UTC)).total_seconds()
+    if abs(delta) < 48 * 3600:
+        sign = "in " if delta >= 0 else ""
+        hours, rest = divmod(int(abs(delta)), 3600)
+        ago = "" if delta >= 0 else " ago"
+        return f"{sign}{hours}h{rest // 60:02d}m{ago}"
+    return moment.strftime("%Y-%m-%d %H:%MZ")
+
+
+def _reset(result: HopResult) -> str:
+    if result.reset_at:
+        return "resets " + _when(result.reset_at)
+    if result.retry_after_s is not None and not result.serves:
+        return f"retry {result.retry_after_s:g}s"
+    return ""
+
+
+def hops_table(assessment: Assessment, style: Style) -> str:
+    rows, styles = [], {}
+    for i, r in enumerate(assessment.report.results):
+        mark = r.outcome.value + ("*" if r.known_down else "")
+        rows.append((r.alias, str(r.position), r.upstream, mark,
+                     str(r.http_status or "-"),
+                     f"{r.latency_ms:.0f}ms" if r.latency_ms is not None else "-",
+                     _reset(r), _short(r.detail)))
+        if not r.serves:
+            styles[i] = "dim" if r.known_down else "red"
+    table = Table(("ALIAS", "#", "UPSTREAM", "OUTCOME", "HTTP", "LATENCY", "RESET/RETRY", "DETAIL"),
+                  rows, "Hops (* = declared deferred/broken: probed, not news)", styles)
+    return render_table(table, style)
+
+
+def served_text(d: Decision) -> str:
+    if d.served is None:
+        f = d.failure
+        return f"FAILS LOUDLY: {f.status} {f.error_type}" if f else "nothing"
+    served = d.served
+    via = f"{served.upstream} (hop {served.position})"
+    if d.fallback is not None:
+        kind = "cross-family fallback" if d.fallback.cross_family else "fallback"
+        via = f"{d.fallback.target} via {served.upstream} ({kind})"
+    return via
+
+
+def aliases_table(assessment: Assessment, style: Style) -> str:
+    rows, styles = [], {}
+    for i, d in enumerate(assessment.decisions):
+        cost = d.served.cost if d.served else "-"
+        rows.append((d.alias, d.status.name, served_text(d), cost, _short("; ".join(d.reasons), 80)))
+        if d.status is not Health.OK:
+            styles[i] = STATUS_COLOUR[d.status]
+    table = Table(("ALIAS", "STATUS", "SERVED BY", "COST", "WHY"), rows, "Aliases", styles)
+    return render_table(table, style)
+
+
+def summary_line(assessment: Assessment) -> str:
+    c = assessment.counts()
+    parts = [f"{c['aliases']} aliases: {c['ok']} ok"]
+    if c["warning"]:
+        on = [d.alias for d in assessment.decisions if d.status is Health.WARNING]
+        parts.append(f"{c['warning']} warning ({', '.join(on)})")
+    if c["failing"]:
+        down = [d.alias for d in assessment.decisions if d.failure is not None]
+        parts.append(f"{c['failing']} failing loudly ({', '.join(down)})")
+    if c["unknown"]:
+        parts.append(f"{c['unknown']} unknown")
+    tail = f"; {c['hops_serving']}/{c['hops']} hops serve ({assessment.report.duration_s:.2f}s)"
+    if assessment.report.deadline_hit:
+        tail += "; global deadline overrun"
+    return f"ASPIRECTL {assessment.status.name} - " + ", ".join(parts) + tail
+
+
+def probe_text(assessment: Assessment, style: Style) -> str:
+    status = paint(summary_line(assessment), STATUS_COLOUR[assessment.status], style)
+    return "\n".join([hops_table(assessment, style), aliases_table(assessment, style), status]) + "\n"
+
+
+def _hop_line(h: HopState, indent: str) -> str:
+    mark = "✓" if h.serves else "✗"
+    alias = "" if indent == "  " else f" [{h.alias}]"
+    return f"{indent}{mark} {h.position}. {h.upstream}{alias}  {h.label}  — {_short(h.reason, 110)}"
+
+
+def route_text(d: Decision, style: Style, age_note: str = "") -> str:
+    head = paint(d.alias, "bold", style)
+    if d.served is None:
+        lines = [f"{head} → nothing serves: the gateway fails loudly"]
+    elif d.fallback is not None:
+        kind = "CROSS-FAMILY FALLBACK (declared)" if d.fallback.cross_family else "fallback"
+        lines = [f"{head} → served by {d.fallback.target} via {d.served.upstream} — {kind}, "
+                 f"{d.served.cost}"]
+    else:
+        lines = [f"{head} → served by {d.served.upstream} (hop {d.served.position} of {len(d.hops)}), "
+                 f"{d.served.cost}"]
+    lines.extend(_hop_line(h, "  ") for h in d.hops)
+    if d.via is not None and d.fallback is not None:
+        lines.append(f"  ↳ declared {'cross-family ' if d.fallback.cross_family else ''}fallback to "
+                     f"{d.fallback.target}: {_short(d.fallback.reason, 140)}")
+        lines.extend(_hop_line(h, "    ") for h in d.via.walked)
+    if d.failure is not None:
+        f = d.failure
+        lines.append(f"  then no further fallback — the gateway answers {f.status} {f.error_type}:")
+        lines.append(f"    {_short(f.message, 200)}")
+    else:
+        lines.append("  then no further fallback — fail loudly")
+    if d.advice:
+        lines.append(f"  advice: {_short(d.advice, 220)}")
+    for reason in d.reasons:
+        lines.append(f"  note: {reason}")
+    status = paint(d.status.name, STATUS_COLOUR[d.status], style)
+    lines.append(f"status: {status}{age_note}")
+    return "\n".join(lines) + "\n"
+
+
+def routes_table(decisions: list[Decision], style: Style) -> str:
+    rows, styles = [], {}
+    for i, d in enumerate(decisions):
+        skipped = ", ".join(f"{h.upstream}: {h.label}" for h in d.skipped)
+        rows.append((d.alias, d.status.name, served_text(d), d.served.cost if d.served else "-",
+                     _short(skipped, 70) or "-"))
+        if d.status is not Health.OK:
+            styles[i] = STATUS_COLOUR[d.status]
+    return render_table(Table(("ALIAS", "STATUS", "SERVED BY", "COST", "SKIPPED"), rows,
+                              styles=styles), style)
+
+
+def sensitivity_text(alias: str, data_class: str, hops: list[SensitivityHop]) -> str:
+    lines = ["*** sensitivity routing is DESIGNED, NOT ENFORCED: the gateway routes every class the "
+             "same way ***",
+             f"{alias}, data class '{data_class}': hops the dormant policy would allow"]
+    for h in hops:
+        mark = "allowed" if h.allowed else "not allowed"
+        lines.append(f"  {h.position}. {h.upstream}: {mark} ({h.why})")
+    return "\n".join(lines) + "\n"
+
+
+def _down_text(h: HopState) -> str:
+    what = f"{h.upstream} is {h.label}"
+    detail = _short(h.result.detail, 90) if h.result else ""
+    if h.known_down and h.declared:
+        since = f" since {h.declared.since}" if h.declared.since else ""
+        note = f": {h.declared.note.rstrip('.')}" if h.declared.note else ""
+        return f"{what} ({detail}) — declared {h.declared.status.value}{since}{note}"
+    return f"{what} ({detail})" if detail else what
+
+
+def _explain(d: Decision) -> str:
+    down = "; ".join(_down_text(h) for h in d.hops if not h.serves)
+    if d.failure is not None:
+        return (f"nothing serves ({down}). The gateway fails loudly with {d.failure.status} "
+                f"{d.failure.error_type}: callers see the error, no silent switch to another vendor.")
+    assert d.served is not None
+    if d.fallback is not None:
+        return (f"{down}. The gateway serves it with {d.fallback.target} ({d.served.title}) through the "
+                f"one DECLARED cross-family fallback: callers asking for {d.alias} get another "
+                f"vendor's model. {d.advice}").rstrip()
+    known = all(h.known_down for h in d.hops if not h.serves)
+    tail = "known and declared, so not news" if known else f"that is news: {d.status.name}"
+    return f"{down}. {d.served.title} serves ({d.served.cost}); {tail}."
+
+
+def explanation(assessment: Assessment) -> str:
+    """What the operator is looking at, in sentences (the demo's closing words)."""
+    groups: dict[str, list[str]] = {}
+    for d in assessment.decisions:
+        if d.status is Health.OK and all(h.serves for h in d.hops[:1]):
+            continue
+        groups.setdefault(_explain(d), []).append(d.alias)
+    lines = ["What this means:"]
+    lines.extend(f"- {', '.join(aliases)}: {text}" for text, aliases in groups.items())
+    if len(lines) == 1:
+        lines.append("- every alias is served by its first hop.")
+    lines.append(f"Exit code {int(assessment.status)} ({assessment.status.name}): 0 OK, 1 WARNING "
+                 "(served by a later hop or a declared fallback), 2 CRITICAL (an alias nothing serves), "
+                 "3 UNKNOWN.")
+    return "\n".join(lines) + "\n"

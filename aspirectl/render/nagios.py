@@ -1,0 +1,35 @@
+"""Monitoring-plugin output: one status line with perfdata, then long output lines."""
+
+from __future__ import annotations
+
+from aspirectl.health import Assessment
+from aspirectl.render.health import served_text
+from aspirectl.status import Health
+
+
+def _perf(label: str, value: float | int, uom: str = "", lo: int | None = 0,
+          hi: int | None = None) -> str:
+    lo_s = "" if lo is None else str(lo)
+    hi_s = "" if hi is None else str(hi)
+    return f"{label}={value}{uom};;;{lo_s};{hi_s}"
+
+
+def nagios_text(assessment: Assessment) -> str:
+    c = assessment.counts()
+    n = c["aliases"]
+    fallback = sum(1 for d in assessment.decisions if d.status is Health.WARNING)
+    summary = f"{n} aliases: {c['ok']} ok, {fallback} on a later hop or fallback, {c['failing']} failing"
+    if assessment.report.deadline_hit:
+        summary += ", deadline overrun"
+    perf = " ".join([
+        _perf("aliases_ok", c["ok"], hi=n), _perf("aliases_fallback", fallback, hi=n),
+        _perf("aliases_failing", c["failing"], hi=n),
+        _perf("hops_serving", c["hops_serving"], hi=c["hops"]),
+        _perf("time", round(assessment.report.duration_s, 3), "s", hi=None),
+    ])
+    lines = [f"ASPIRECTL {assessment.status.name} - {summary} | {perf}"]
+    for d in assessment.decisions:
+        if d.status is not Health.OK:
+            why = "; ".join(d.reasons)
+            lines.append(f"{d.alias}: {d.status.name} - {served_text(d)}" + (f" ({why})" if why else ""))
+    return "\n".join(lines) + "\n"

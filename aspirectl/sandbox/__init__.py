@@ -1,0 +1,1 @@
+"""Faithful local simulators of every upstream protocol, served on loopback."""

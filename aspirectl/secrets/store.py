@@ -1,0 +1,173 @@
+"""Credential lookup: ASPIRECTL_SECRET_<NAME> first, then the OS keyring (with a timeout).
+
+An unavailable keyring (no backend, no D-Bus, the null backend, a locked collection, a hang)
+is "not set", never a crash. Every value found is registered with the redactor.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aspirectl.errors import ConfigError
+from aspirectl.secrets.redact import register
+
+SERVICE = "aspirectl"
+KEYRING_TIMEOUT_S = 3.0
+ENV_PREFIX = "ASPIRECTL_SECRET_"
+
+
+def env_name(name: str) -> str:
+    return ENV_PREFIX + name.upper().replace("-", "_").replace(".", "_")
+
+
+@dataclass(frozen=True)
+class Credential:
+    name: str
+    value: str
+    origin: str  # "env", "keyring", "sandbox", ...
+
+
+class Source(Protocol):
+    origin: str
+
+    def get(self, name: str) -> str | None: ...
+
+
+class EnvSource:
+    origin = "env"
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self.environ = os.environ if environ is None else environ
+
+    def get(self, name: str) -> str | None:
+        return self.environ.get(env_name(name)) or None
+
+
+class MappingSource:
+    """Fixed credentials (the sandbox's dummies, or a test's)."""
+
+    def __init__(self, values: Mapping[str, str], origin: str = "sandbox") -> None:
+        self.values = dict(values)
+        self.origin = origin
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+
+class KeyringUnavailable(ConfigError):
+    pass
+
+
+def _call_with_timeout(fn: Callable[[], Any], timeout: float) -> Any:
+    """Run a keyring call in a daemon thread: a hung backend cannot hang aspirectl."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="aspirectl-keyring", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise KeyringUnavailable(f"the OS keyring did not answer within {timeout:g}s",
+                                 hint="use ASPIRECTL_SECRET_<NAME> environment variables instead")
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+class KeyringSource:
+    origin = "keyring"
+
+    def __init__(self, timeout: float = KEYRING_TIMEOUT_S, service: str = SERVICE) -> None:
+        self.timeout = timeout
+        self.service = service
+
+    def _backend(self) -> Any:
+        import keyring
+        from keyring.backends import fail, null
+
+        backend = keyring.get_keyring()
+        if isinstance(backend, (fail.Keyring, null.Keyring)):
+            name = type(backend).__module__ + "." + type(backend).__name__
+            raise KeyringUnavailable(f"no usable OS keyring ({name})",
+                                     hint="use ASPIRECTL_SECRET_<NAME> environment variables instead")
+        return backend
+
+    def _guard(self, fn: Callable[[Any], Any]) -> Any:
+        def call() -> Any:
+            return fn(self._backend())
+
+        try:
+            return _call_with_timeout(call, self.timeout)
+        except KeyringUnavailable:
+            raise
+        except Exception as exc:  # KeyringError, RuntimeError (old versions), D-Bus errors
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise KeyringUnavailable(f"the OS keyring failed: {first}",
+                                     hint="use ASPIRECTL_SECRET_<NAME> environment variables "
+                                     "instead") from None
+
+    def get(self, name: str) -> str | None:
+        try:
+            return self._guard(lambda backend: backend.get_password(self.service, name))
+        except KeyringUnavailable:
+            return None
+
+    def set(self, name: str, value: str) -> None:
+        self._guard(lambda backend: backend.set_password(self.service, name, value))
+        stored = self._guard(lambda backend: backend.get_password(self.service, name))
+        if stored != value:
+            raise KeyringUnavailable("the OS keyring did not keep the secret",
+                                     hint="use ASPIRECTL_SECRET_<NAME> environment variables instead")
+
+    def delete(self, name: str) -> bool:
+        def remove(backend: Any) -> bool:
+            from keyring.errors import PasswordDeleteError
+
+            try:
+                backend.delete_password(self.service, name)
+            except PasswordDeleteError:
+                return False
+            return True
+
+        return bool(self._guard(remove))
+
+    def describe(self) -> str:
+        try:
+            backend = _call_with_timeout(self._backend, self.timeout)
+        except Exception as exc:
+            return f"unavailable: {exc}"
+        return type(backend).__module__ + "." + type(backend).__name__
+
+
+class Resolver:
+    """First source that knows the name wins; values are registered for redaction."""
+
+    def __init__(self, sources: list[Source]) -> None:
+        self.sources = sources
+
+    def lookup(self, name: str | None) -> Credential | None:
+        if not name:
+            return None
+        for source in self.sources:
+            value = source.get(name)
+            if value:
+                register(value)
+                return Credential(name, value, source.origin)
+        return None
+
+    def value(self, name: str | None) -> str | None:
+        found = self.lookup(name)
+        return found.value if found else None
+
+
+def default_resolver() -> Resolver:
+    return Resolver([EnvSource(), KeyringSource()])

@@ -1,0 +1,162 @@
+"""The last probe result on disk (XDG state dir, 0600) and the lock against overlapping runs."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aspirectl import paths
+from aspirectl.errors import BusyError
+from aspirectl.probe.report import HopResult, ProbeReport
+from aspirectl.probe.wire import parse_time
+from aspirectl.secrets.redact import redact_obj
+
+STATE_SCHEMA = "aspirectl.state/v1"
+
+
+def state_file() -> Path:
+    return paths.state_dir() / "last-probe.json"
+
+
+def lock_file() -> Path:
+    return paths.runtime_dir() / "probe.lock"
+
+
+@contextlib.contextmanager
+def exclusive_run(path: Path | None = None) -> Iterator[None]:
+    """flock(LOCK_EX|LOCK_NB): a second overlapping run fails at once; the kernel drops the
+    lock when the process ends, so there are no stale lock files to clean."""
+    path = path or lock_file()
+    paths.ensure_private_dir(path.parent)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BusyError(f"another aspirectl probe is running (lock {path})",
+                            hint="wait for it, or use 'flock -w SECONDS' in cron") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Atomic write, 0600 from the first byte (temp file in the same dir + rename)."""
+    paths.ensure_private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@dataclass(frozen=True)
+class SavedState:
+    saved_at: datetime
+    chains_dir: str
+    hops: dict[tuple[str, str], HopResult]
+    aliases: dict[str, dict[str, Any]]
+    status: str
+    last_ok_at: datetime | None
+
+    def report(self) -> ProbeReport:
+        return ProbeReport(tuple(self.hops.values()), self.saved_at, 0.0, False, "cached")
+
+    def age_s(self) -> float:
+        return (datetime.now(UTC) - self.saved_at).total_seconds()
+
+
+def load_state(path: Path | None = None) -> SavedState | None:
+    path = path or state_file()
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("schema") != STATE_SCHEMA:
+        return None
+    try:
+        hops = {(h["alias"], h["upstream"]): HopResult.from_dict(h) for h in doc.get("hops", [])}
+        saved = parse_time(doc.get("saved_at")) or datetime.now(UTC)
+    except (KeyError, ValueError, TypeError):
+        return None
+    return SavedState(saved, doc.get("chains_dir", ""), hops, doc.get("aliases", {}),
+                      doc.get("status", "UNKNOWN"), parse_time(doc.get("last_ok_at")))
+
+
+def save_state(assessment_doc: dict[str, Any], previous: SavedState | None, chains_dir: str,
+               path: Path | None = None) -> None:
+    """Merge this run's hops and aliases into the saved state (a partial probe keeps the rest)."""
+    hops = {(h.alias, h.upstream): h.to_dict() for h in previous.hops.values()} if previous else {}
+    for hop in assessment_doc["hops"]:
+        hops[(hop["alias"], hop["upstream"])] = hop
+    aliases = dict(previous.aliases) if previous else {}
+    for alias in assessment_doc["aliases"]:
+        aliases[alias["alias"]] = {"status": alias["status"], "served_by": alias["served_by"],
+                                   "failure": alias["failure"]}
+    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    last_ok = now if assessment_doc["status"] == "OK" else (
+        previous.last_ok_at.isoformat().replace("+00:00", "Z") if previous and previous.last_ok_at else None)
+    doc = {"schema": STATE_SCHEMA, "saved_at": now, "chains_dir": chains_dir,
+           "status": assessment_doc["status"], "last_ok_at": last_ok,
+           "hops": list(hops.values()), "aliases": aliases}
+    write_private(path or state_file(), json.dumps(redact_obj(doc), indent=1))
+
+
+@dataclass(frozen=True)
+class Transition:
+    subject: str  # "alias gpt-5.5" or "hop gpt-5.5 @ codex-shim"
+    before: str
+    after: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        tail = f" ({self.detail})" if self.detail else ""
+        return f"{self.subject}: {self.before} -> {self.after}{tail}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"subject": self.subject, "before": self.before, "after": self.after,
+                "detail": self.detail}
+
+
+def _served(entry: dict[str, Any] | None) -> str:
+    if not entry:
+        return "unknown"
+    served = entry.get("served_by")
+    if served:
+        return f"{entry['status']} via {served['upstream']}"
+    failure = entry.get("failure") or {}
+    return f"{entry['status']} (fails loudly {failure.get('status', '')})".replace(" )", ")")
+
+
+def transitions(previous: SavedState | None, assessment_doc: dict[str, Any]) -> list[Transition]:
+    if previous is None:
+        return []
+    out: list[Transition] = []
+    for alias in assessment_doc["aliases"]:
+        before = _served(previous.aliases.get(alias["alias"]))
+        after = _served({"status": alias["status"], "served_by": alias["served_by"],
+                         "failure": alias["failure"]})
+        if before != after:
+            out.append(Transition(f"alias {alias['alias']}", before, after,
+                                  "; ".join(alias["reasons"])))
+    for hop in assessment_doc["hops"]:
+        old = previous.hops.get((hop["alias"], hop["upstream"]))
+        before = old.outcome.value if old else "unknown"
+        if before != hop["outcome"]:
+            out.append(Transition(f"hop {hop['alias']} @ {hop['upstream']}", before, hop["outcome"],
+                                  hop["detail"]))
+    return out
