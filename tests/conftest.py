@@ -116,3 +116,58 @@ def sandbox_chains(tmp_path, monkeypatch):
     yield start
     for thread in running:
         thread.stop()
+
+
+@pytest.fixture(scope="session")
+def litellm_template():
+    """LiteLLM's migrations applied once; a template for every test's own database."""
+    from tests import pgutil
+
+    try:
+        name = pgutil.template_database()
+    except Exception as exc:  # a missing server must fail loudly, never skip silently
+        pytest.fail(f"PostgreSQL at {pgutil.PG_HOST}:{pgutil.PG_PORT} is needed: {exc}")
+    yield name
+    pgutil.drop_database(name)
+
+
+@pytest.fixture
+def pg_url(litellm_template):
+    """A fresh PostgreSQL database with LiteLLM's schema, dropped afterwards."""
+    from tests import pgutil
+
+    name = pgutil.create_database(template=litellm_template)
+    yield pgutil.admin_url(name)
+    pgutil.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """Every key test runs on both backends."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/keys.db"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def file_keyring(tmp_path, monkeypatch):
+    """A real keyring backend (keyrings.alt's plaintext file), isolated per test."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "keyring-data"))
+    import keyring
+    import keyring.core
+
+    keyring.core._keyring_backend = None  # re-read PYTHON_KEYRING_BACKEND
+    keyring.core.init_backend()
+    yield keyring.get_keyring()
+    keyring.core._keyring_backend = None
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keyring_backend():
+    """Each test sees the backend its environment names."""
+    import keyring.core
+
+    keyring.core._keyring_backend = None
+    yield
+    keyring.core._keyring_backend = None

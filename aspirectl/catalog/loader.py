@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from aspirectl.catalog.checking import FileContext, Schema
 from aspirectl.catalog.model import (
     Alias,
     Auth,
@@ -35,8 +36,6 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 CREDENTIAL_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 END_OF_CHAIN = "fail-loudly"
 
-# The schema of each section: key -> (expected type(s), required). Unknown keys are problems.
-Schema = dict[str, tuple[type | tuple[type, ...], bool]]
 TOP_UPSTREAMS: Schema = {"upstreams": (dict, True), "sensitivity": (dict, False)}
 TOP_FAMILY: Schema = {
     "family": (str, True),
@@ -72,63 +71,9 @@ FALLBACK: Schema = {
 }
 SENSITIVITY: Schema = {"enforced": (bool, False), "classes": (list, False), "note": (str, False)}
 
-TYPE_NAMES = {dict: "a mapping", list: "a list", str: "a string", bool: "true or false", date: "a date"}
 
 
-def _type_name(expected: type | tuple[type, ...]) -> str:
-    kinds = expected if isinstance(expected, tuple) else (expected,)
-    return " or ".join(TYPE_NAMES.get(k, k.__name__) for k in kinds)
-
-
-def _choices(enum: type) -> list[str]:
-    return [m.value for m in enum]  # type: ignore[attr-defined]
-
-
-@dataclass
-class _FileCtx:
-    name: str
-    problems: list[Problem]
-
-    def add(self, line: int, message: str, hint: str | None = None) -> None:
-        self.problems.append(Problem(self.name, line, message, hint))
-
-    def check(self, value: Any, schema: Schema, where: str) -> bool:
-        """Unknown keys, missing keys and wrong types of one mapping. True if usable."""
-        if not isinstance(value, dict):
-            self.add(line_of(value), f"{where} must be a mapping, got {type(value).__name__}")
-            return False
-        ok = True
-        for key in value:
-            if key not in schema:
-                hint = did_you_mean(key, schema) or f"allowed: {', '.join(schema)}"
-                self.add(key_line(value, key), f"unknown key '{key}' in {where}", hint)
-                ok = False
-        for key, (expected, required) in schema.items():
-            if key not in value:
-                if required:
-                    self.add(line_of(value), f"{where} is missing '{key}'", f"add '{key}:'")
-                    ok = False
-                continue
-            item = value[key]
-            if not isinstance(item, expected):
-                got = "nothing" if item is None else type(item).__name__
-                self.add(
-                    key_line(value, key),
-                    f"'{key}' in {where} must be {_type_name(expected)}, got {got}",
-                )
-                ok = False
-        return ok
-
-    def enum(self, value: str, enum: type, line: int, what: str) -> Any:
-        try:
-            return enum(value)
-        except ValueError:
-            hint = did_you_mean(value, _choices(enum)) or f"one of: {', '.join(_choices(enum))}"
-            self.add(line, f"unknown {what} '{value}'", hint)
-            return None
-
-
-def _parse_state(ctx: _FileCtx, raw: Any, where: str) -> DeclaredState | None:
+def _parse_state(ctx: FileContext, raw: Any, where: str) -> DeclaredState | None:
     if not ctx.check(raw, STATE, where):
         return None
     status = ctx.enum(raw["status"], DeclaredStatus, key_line(raw, "status"), "state status")
@@ -144,7 +89,7 @@ def _parse_state(ctx: _FileCtx, raw: Any, where: str) -> DeclaredState | None:
     return DeclaredState(status=status, since=since, note=str(raw.get("note", "")).strip())
 
 
-def _check_url(ctx: _FileCtx, url: str, line: int, where: str) -> bool:
+def _check_url(ctx: FileContext, url: str, line: int, where: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         ctx.add(line, f"bad URL '{url}' in {where}", "use http(s)://host[:port][/path]")
@@ -161,7 +106,7 @@ def _check_url(ctx: _FileCtx, url: str, line: int, where: str) -> bool:
     return True
 
 
-def _parse_upstream(ctx: _FileCtx, name: str, raw: Any, line: int) -> Upstream | None:
+def _parse_upstream(ctx: FileContext, name: str, raw: Any, line: int) -> Upstream | None:
     where = f"upstream '{name}'"
     if not NAME_RE.match(name):
         ctx.add(line, f"bad upstream name '{name}'", "use lowercase letters, digits, '-', '.'")
@@ -222,7 +167,7 @@ def _parse_upstream(ctx: _FileCtx, name: str, raw: Any, line: int) -> Upstream |
 
 @dataclass
 class _RawFamily:
-    ctx: _FileCtx
+    ctx: FileContext
     raw: dict[str, Any]
     name: str
     aliases: list[tuple[str, int, str]]  # (alias, line, note)
@@ -237,14 +182,14 @@ class _Loader:
         self.sensitivity = SensitivityPolicy()
         self.families: list[_RawFamily] = []
 
-    def ctx(self, path: Path) -> _FileCtx:
+    def ctx(self, path: Path) -> FileContext:
         try:
             shown = os.path.relpath(path)
         except ValueError:
             shown = str(path)
         if shown.startswith(".." + os.sep + ".."):
             shown = str(path)
-        return _FileCtx(shown, self.problems)
+        return FileContext(shown, self.problems)
 
     def run(self) -> Catalog:
         if not self.directory.is_dir():
@@ -282,7 +227,7 @@ class _Loader:
             ctx.add(line_of(value), "not a chain file: no 'upstreams:' or 'family:' key",
                     did_you_mean(next(iter(value), ""), ["upstreams", "family"]))
 
-    def _load_upstreams(self, ctx: _FileCtx, value: dict[str, Any]) -> None:
+    def _load_upstreams(self, ctx: FileContext, value: dict[str, Any]) -> None:
         ctx.check(value, TOP_UPSTREAMS, "upstreams file")
         if not isinstance(value.get("upstreams"), dict):
             return
@@ -305,7 +250,7 @@ class _Loader:
                 note=str(s.get("note", "")).strip(),
             )
 
-    def _load_family(self, ctx: _FileCtx, value: dict[str, Any]) -> None:
+    def _load_family(self, ctx: FileContext, value: dict[str, Any]) -> None:
         ctx.check(value, TOP_FAMILY, "family file")
         name = value.get("family")
         if not isinstance(name, str):
@@ -417,7 +362,7 @@ class _Loader:
             note=str(raw.get("note", "")).strip(),
         )
 
-    def _build_hop(self, ctx: _FileCtx, family: str, item: Any, line: int,
+    def _build_hop(self, ctx: FileContext, family: str, item: Any, line: int,
                    own: list[str]) -> Hop | None:
         where = f"a hop of '{family}'"
         if isinstance(item, str):
@@ -456,7 +401,7 @@ class _Loader:
         return Hop(item_name, str(item.get("why", "")).strip(), tuple(models), tuple(states),
                    Source(ctx.name, line))
 
-    def _build_fallback(self, ctx: _FileCtx, family: str, alias: str, spec: Any, line: int,
+    def _build_fallback(self, ctx: FileContext, family: str, alias: str, spec: Any, line: int,
                         own: list[str], aliases: dict[str, Alias]) -> Fallback | None:
         where = f"fallback of '{alias}'"
         if alias not in own:

@@ -23,10 +23,11 @@ class Problem:
 class CatalogInvalid(ConfigError):
     """The chain files have problems; every one of them is in ``problems``."""
 
-    def __init__(self, directory: str, problems: list[Problem]) -> None:
+    def __init__(self, directory: str, problems: list[Problem], what: str = "chain files",
+                 see: str = "run 'aspirectl chains validate'") -> None:
         self.directory = directory
         self.problems = sorted(problems)
         n = len(self.problems)
         first = str(self.problems[0]) if self.problems else ""
-        more = f" (+{n - 1} more; run 'aspirectl chains validate')" if n > 1 else ""
-        super().__init__(f"invalid chain files: {first}{more}")
+        more = f" (+{n - 1} more; {see})" if n > 1 else ""
+        super().__init__(f"invalid {what}: {first}{more}")

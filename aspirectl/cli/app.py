@@ -55,7 +55,7 @@ def root(
 
 
 def build_app() -> typer.Typer:
-    from aspirectl.cli.commands import chains, demo, probe, route, sandbox
+    from aspirectl.cli.commands import chains, demo, keys, probe, route, sandbox, secrets
 
     app = typer.Typer(
         name="aspirectl",
@@ -71,6 +71,8 @@ def build_app() -> typer.Typer:
     app.add_typer(chains.app, name="chains")
     probe.register(app)
     route.register(app)
+    app.add_typer(keys.app, name="keys")
+    app.add_typer(secrets.app, name="secrets")
     sandbox.register(app)
     demo.register(app)
     return app

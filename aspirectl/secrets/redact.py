@@ -17,19 +17,29 @@ MASK = "[redacted]"
 _known: set[str] = set()
 _known_lock = threading.Lock()
 _known_re: re.Pattern[str] | None = None
+_dirty = False
 
 
 def register(value: str | None) -> None:
     """Remember a secret value so it is masked wherever it appears later."""
-    global _known_re
+    global _dirty
     if not value or len(value) < 6:
         return
     with _known_lock:
-        if value in _known:
-            return
-        _known.add(value)
-        ordered = sorted(_known, key=len, reverse=True)
-        _known_re = re.compile("|".join(re.escape(v) for v in ordered))
+        if value not in _known:
+            _known.add(value)
+            _dirty = True
+
+
+def _known_pattern() -> re.Pattern[str] | None:
+    """Compiled once per change of the set, when something is next redacted."""
+    global _known_re, _dirty
+    if _dirty:
+        with _known_lock:
+            ordered = sorted(_known, key=len, reverse=True)
+            _known_re = re.compile("|".join(re.escape(v) for v in ordered)) if ordered else None
+            _dirty = False
+    return _known_re
 
 
 def _tail4(match: re.Match[str]) -> str:
@@ -63,7 +73,7 @@ _SHAPES: list[tuple[re.Pattern[str], Any]] = [
 def redact(text: str) -> str:
     if not text:
         return text
-    known = _known_re
+    known = _known_pattern()
     if known is not None:
         text = known.sub(MASK, text)
     for pattern, replacement in _SHAPES:

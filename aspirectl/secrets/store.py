@@ -83,11 +83,18 @@ def _call_with_timeout(fn: Callable[[], Any], timeout: float) -> Any:
     return box.get("value")
 
 
+def keyring_timeout() -> float:
+    try:
+        return float(os.environ.get("ASPIRECTL_KEYRING_TIMEOUT", KEYRING_TIMEOUT_S))
+    except ValueError:
+        return KEYRING_TIMEOUT_S
+
+
 class KeyringSource:
     origin = "keyring"
 
-    def __init__(self, timeout: float = KEYRING_TIMEOUT_S, service: str = SERVICE) -> None:
-        self.timeout = timeout
+    def __init__(self, timeout: float | None = None, service: str = SERVICE) -> None:
+        self.timeout = keyring_timeout() if timeout is None else timeout
         self.service = service
 
     def _backend(self) -> Any:

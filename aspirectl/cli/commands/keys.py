@@ -1,0 +1,356 @@
+"""aspirectl keys: the gateway's virtual keys, in its own database, LiteLLM-compatible."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from aspirectl.cli import completers
+from aspirectl.cli.context import AppContext, app_context
+from aspirectl.cli.options import Output
+
+if TYPE_CHECKING:
+    from aspirectl.keys.db import Database
+    from aspirectl.keys.model import NewKey
+
+app = typer.Typer(help="Create, list, rotate, revoke and scan the gateway's virtual keys.",
+                  no_args_is_help=True)
+
+Consumer = Annotated[str, typer.Argument(help="The consumer (LiteLLM key_alias).",
+                                         autocompletion=completers.consumers, show_default=False)]
+Save = Annotated[str | None, typer.Option(
+    "--save", help="'keyring', or a FILE to write KEY=value into (0600), instead of the terminal.",
+    metavar="keyring|FILE", show_default=False)]
+Var = Annotated[str, typer.Option("--var", help="Variable name in the --save file.")]
+FORMATS = ("table", "json")
+
+
+def _open(app_ctx: AppContext) -> Database:
+    from aspirectl.keys import service
+
+    url = service.db_url(app_ctx.settings.db_url, app_ctx.resolver())
+    app_ctx.say(f"database: {service.describe_db(url)}")
+    return service.connect(url)
+
+
+def _remember(db: Database) -> None:
+    from aspirectl.cli.namecache import remember_consumers
+    from aspirectl.keys.store import KeyStore
+
+    remember_consumers(KeyStore(db).consumers())
+
+
+def _delivery(app_ctx: AppContext, save: str | None, var: str, fmt: str, extra: dict | None = None):  # noqa: ANN202
+    from aspirectl.keys import delivery, service
+    from aspirectl.render.keys import new_key_document
+    from aspirectl.render.structured import to_json
+
+    kind, path = service.save_target(save)
+    if kind == "file":
+        assert path is not None
+        chosen = delivery.FileDelivery(lambda _key: path, var)
+        chosen.check(path)
+        return chosen
+    if kind == "keyring":
+        return delivery.KeyringDelivery()
+
+    def show(key: NewKey) -> None:
+        if fmt == "json":
+            app_ctx.emit(to_json(new_key_document(key, "", include_plaintext=True, extra=extra)))
+        else:
+            app_ctx.say(f"new key for {key.consumer} ({key.record.key_name}), shown once — store it now:")
+            app_ctx.emit(key.plaintext + "\n")
+
+    return delivery.ScreenDelivery(show)
+
+
+def _saved_note(app_ctx: AppContext, chosen: object, key: NewKey) -> None:
+    from aspirectl.keys.delivery import FileDelivery, KeyringDelivery, keyring_name
+
+    if isinstance(chosen, FileDelivery):
+        app_ctx.say(f"saved {key.record.key_name} for {key.consumer} to {chosen.written[0]} (0600, "
+                    f"{chosen.var}=...)")
+    elif isinstance(chosen, KeyringDelivery):
+        app_ctx.say(f"saved {key.record.key_name} for {key.consumer} in the OS keyring "
+                    f"(service aspirectl, name {keyring_name(key.consumer)})")
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    consumer: Consumer,
+    models: Annotated[str | None, typer.Option("--models", help="Aliases or families, comma "
+                                               "separated (default: all).", metavar="A,B")] = None,
+    expires: Annotated[str | None, typer.Option("--expires", help="e.g. 90d, 24h.",
+                                                metavar="DURATION")] = None,
+    budget: Annotated[float | None, typer.Option("--budget", help="Max budget in USD.")] = None,
+    rpm: Annotated[int | None, typer.Option("--rpm", help="Requests per minute.")] = None,
+    tpm: Annotated[int | None, typer.Option("--tpm", help="Tokens per minute.")] = None,
+    metadata: Annotated[list[str] | None, typer.Option("--metadata", help="k=v (repeatable).")] = None,
+    save: Save = None,
+    var: Var = "LITELLM_API_KEY",
+    allow_second: Annotated[bool, typer.Option("--allow-second", help="Even if the consumer has an "
+                                               "active key.")] = False,
+    output: Output = None,
+) -> None:
+    """Mint a key (sk- + token_urlsafe(16)); store only its SHA-256; show the plaintext once."""
+    from aspirectl.durations import parse_duration
+    from aspirectl.keys import service
+    from aspirectl.keys.fleet import resolve_models
+    from aspirectl.keys.store import KeySpec, KeyStore, check_consumer
+
+    app_ctx = app_context(ctx)
+    fmt = app_ctx.output(output, FORMATS)
+    check_consumer(consumer)
+    spec = KeySpec(
+        models=resolve_models(app_ctx.catalog(), [m.strip() for m in models.split(",") if m.strip()])
+        if models else (),
+        expires_in=parse_duration(expires, "--expires") if expires else None,
+        max_budget=service.parse_positive(budget, "--budget"),
+        rpm_limit=int(service.parse_positive(rpm, "--rpm") or 0) or None,
+        tpm_limit=int(service.parse_positive(tpm, "--tpm") or 0) or None,
+        metadata=service.parse_metadata(metadata or []),
+    )
+    chosen = _delivery(app_ctx, save, var, fmt)
+    db = _open(app_ctx)
+    try:
+        key = KeyStore(db).create(consumer, spec, allow_second=allow_second, delivery=chosen)
+        _remember(db)
+    finally:
+        db.close()
+    _saved_note(app_ctx, chosen, key)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Also blocked and expired keys.")] = False,
+    output: Output = None,
+) -> None:
+    """Every key (paged internally, never just the first 10), UI session keys hidden."""
+    from aspirectl.keys import service
+    from aspirectl.keys.store import KeyStore
+    from aspirectl.render.keys import stream_json, stream_table
+
+    app_ctx = app_context(ctx)
+    fmt = app_ctx.output(output, FORMATS)
+    url = service.db_url(app_ctx.settings.db_url, app_ctx.resolver())
+    db = _open(app_ctx)
+    seen: set[str] = set()
+
+    def pages():  # noqa: ANN202
+        for page in KeyStore(db).iter_keys(include_all=all_):
+            seen.update(r.consumer for r in page if r.consumer)
+            yield page
+
+    try:
+        chunks = stream_json(pages(), service.describe_db(url)) if fmt == "json" else stream_table(pages())
+        for chunk in chunks:
+            app_ctx.emit(chunk)
+    finally:
+        db.close()
+    from aspirectl.cli.namecache import remember_consumers
+
+    remember_consumers(sorted(seen))
+
+
+@app.command("show")
+def show(ctx: typer.Context, consumer: Consumer, output: Output = None) -> None:
+    """One consumer's keys: active, in grace, blocked, expired; limits, spend, rotations."""
+    from aspirectl.keys.store import KeyStore
+    from aspirectl.render.keys import detail
+    from aspirectl.render.structured import to_json
+
+    app_ctx = app_context(ctx)
+    fmt = app_ctx.output(output, FORMATS)
+    db = _open(app_ctx)
+    try:
+        records = KeyStore(db).show(consumer)
+    finally:
+        db.close()
+    if fmt == "json":
+        app_ctx.emit(to_json({"schema": "aspirectl.keys/v1", "keys": [r.to_dict() for r in records]}))
+    else:
+        app_ctx.emit(detail(records))
+
+
+@app.command("rotate")
+def rotate(
+    ctx: typer.Context,
+    consumer: Consumer,
+    grace: Annotated[str | None, typer.Option("--grace", help="How long the old key keeps working "
+                                              "(default 24h).", metavar="DURATION")] = None,
+    now: Annotated[bool, typer.Option("--now", help="The old key stops at once (compromise).")] = False,
+    key: Annotated[str | None, typer.Option("--key", help="Which key, when the consumer has two.",
+                                            metavar="sk-...abcd")] = None,
+    save: Save = None,
+    var: Var = "LITELLM_API_KEY",
+    output: Output = None,
+) -> None:
+    """Like LiteLLM's regenerate, in one transaction: archive, move the row to the new hash,
+    keep the old hash valid until the grace period ends (or not, with --now)."""
+    from aspirectl.durations import describe, parse_duration
+    from aspirectl.errors import UsageError
+    from aspirectl.keys.model import CACHE_TTL_NOTE
+    from aspirectl.keys.store import KeyStore
+
+    app_ctx = app_context(ctx)
+    fmt = app_ctx.output(output, FORMATS)
+    if now and grace:
+        raise UsageError("--grace and --now exclude each other")
+    period = None if now else parse_duration(grace or "24h", "--grace")
+    chosen = _delivery(app_ctx, save, var, fmt)
+    db = _open(app_ctx)
+    try:
+        rotation = KeyStore(db).rotate(consumer, period, key=key, delivery=chosen)
+    finally:
+        db.close()
+    _saved_note(app_ctx, chosen, rotation.new)
+    if rotation.revoke_at is not None:
+        assert period is not None
+        app_ctx.say(f"the old key {rotation.old_key_name} keeps working for {describe(period)}, until "
+                    f"{rotation.revoke_at:%Y-%m-%d %H:%M} UTC (then up to ~60 s more from the gateway's "
+                    "cache); end it early with 'aspirectl keys revoke'")
+    else:
+        app_ctx.say(f"the old key {rotation.old_key_name} is no longer accepted; {CACHE_TTL_NOTE}")
+
+
+@app.command("revoke")
+def revoke(ctx: typer.Context, consumer: Consumer, output: Output = None) -> None:
+    """Block the consumer's keys (reversible in the DB) and end any grace period."""
+    from aspirectl.keys.model import CACHE_TTL_NOTE
+    from aspirectl.keys.store import KeyStore
+    from aspirectl.render.structured import to_json
+
+    app_ctx = app_context(ctx)
+    fmt = app_ctx.output(output, FORMATS)
+    db = _open(app_ctx)
+    try:
+        records = KeyStore(db).revoke(consumer)
+    finally:
+        db.close()
+    if fmt == "json":
+        app_ctx.emit(to_json({"schema": "aspirectl.keys/v1", "revoked": [r.to_dict() for r in records]}))
+    else:
+        app_ctx.emit("".join(f"revoked {r.key_name} of {consumer}\n" for r in records))
+    app_ctx.say(f"note: {CACHE_TTL_NOTE}")
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    consumer: Consumer,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Archive the consumer's keys (deleted_at, deleted_by) and delete them."""
+    import sys
+
+    from aspirectl.errors import UsageError
+    from aspirectl.keys.model import CACHE_TTL_NOTE
+    from aspirectl.keys.store import KeyStore
+
+    app_ctx = app_context(ctx)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"refusing to delete {consumer}'s keys without --yes (no terminal to ask)")
+        answer = typer.prompt(f"type '{consumer}' to delete all its keys", default="", show_default=False)
+        if answer.strip() != consumer:
+            raise UsageError("not confirmed; nothing deleted")
+    db = _open(app_ctx)
+    try:
+        records = KeyStore(db).delete(consumer)
+    finally:
+        db.close()
+    app_ctx.emit("".join(f"deleted {r.key_name} of {consumer} (archived)\n" for r in records))
+    app_ctx.say(f"note: {CACHE_TTL_NOTE}")
+
+
+@app.command("provision")
+def provision(
+    ctx: typer.Context,
+    fleet_file: Annotated[Path, typer.Argument(help="FLEET.yaml", metavar="FLEET.yaml",
+                                               exists=False, show_default=False)],
+    save: Annotated[str | None, typer.Option(
+        "--save", help="'keyring', or a DIR for one 0600 env file per consumer (overrides the file).",
+        metavar="keyring|DIR", show_default=False)] = None,
+    output: Output = None,
+) -> None:
+    """A key per fleet member that has none; idempotent; keys go to files or the keyring, never
+    to the terminal."""
+    from aspirectl.errors import ConfigError, UsageError
+    from aspirectl.keys.delivery import FileDelivery, KeyringDelivery
+    from aspirectl.keys.fleet import load_fleet
+    from aspirectl.keys.store import KeyStore
+    from aspirectl.render.keys import provision_document, provision_text
+    from aspirectl.render.structured import to_json
+
+    app_ctx = app_context(ctx)
+    fmt = app_ctx.output(output, FORMATS)
+    if not fleet_file.is_file():
+        raise ConfigError(f"no such fleet file: {fleet_file}")
+    fleet = load_fleet(fleet_file, app_ctx.catalog())
+    if save == "keyring" or (save is None and fleet.save_keyring):
+        chosen: FileDelivery | KeyringDelivery = KeyringDelivery()
+    else:
+        directory = Path(save).expanduser() if save else fleet.save_dir
+        if directory is None:
+            raise UsageError("no place to save the keys", hint="add 'save: {dir: DIR}' to the fleet file, "
+                                                               "or pass --save DIR or --save keyring")
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        chosen = FileDelivery(lambda key: directory / f"{key.consumer}.env", fleet.save_var)
+    db = _open(app_ctx)
+    try:
+        result = KeyStore(db).provision(fleet.members, delivery=chosen)
+        _remember(db)
+    finally:
+        db.close()
+    where = {k.consumer: (str(directory / f"{k.consumer}.env") if isinstance(chosen, FileDelivery)
+                          else f"keyring:key-{k.consumer}") for k in result.created}
+    if fmt == "json":
+        app_ctx.emit(to_json(provision_document(fleet.name, result, where)))
+        return
+    app_ctx.emit(provision_text(result, where))
+    app_ctx.say(f"fleet {fleet.name}: {len(result.created)} created, {len(result.existing)} already "
+                "had a key")
+
+
+@app.command("scan")
+def scan(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories.", show_default=False)],
+    output: Output = None,
+) -> None:
+    """Find sk-... keys in files; report those that open the gateway (exit 1 if any), never
+    printing more than sk-...abcd."""
+    from aspirectl.errors import UsageError
+    from aspirectl.keys.scan import match, sightings
+    from aspirectl.keys.store import KeyStore
+    from aspirectl.render.keys import scan_document, scan_summary, scan_text
+    from aspirectl.render.structured import to_json
+
+    app_ctx = app_context(ctx)
+    fmt = app_ctx.output(output, FORMATS)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {missing[0]}")
+    found, skipped = sightings(paths)
+    for note in skipped:
+        app_ctx.say(f"skipped {note}")
+    db = _open(app_ctx)
+    try:
+        records = KeyStore(db).lookup([t for s in found for t in s.tokens]) if found else {}
+    finally:
+        db.close()
+    findings = [match(s, records) for s in found]
+    if fmt == "json":
+        app_ctx.emit(to_json(scan_document(findings)))
+    else:
+        app_ctx.emit(scan_text(findings))
+        app_ctx.say(scan_summary(findings))
+    live = sorted({f.record.consumer or "?" for f in findings if f.live and f.record})
+    if live:
+        fixes = ", ".join(f"aspirectl keys rotate {c} --now" for c in live)
+        app_ctx.say(f"rotate the exposed keys: {fixes}")
+        raise typer.Exit(1)

@@ -1,0 +1,103 @@
+"""aspirectl secrets set|list|delete: credentials in the OS keyring (or the environment)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from aspirectl.cli.context import app_context
+from aspirectl.cli.options import Output
+
+app = typer.Typer(help="Credentials for upstreams, the gateway key and the DB URL: OS keyring or "
+                       "ASPIRECTL_SECRET_<NAME>.", no_args_is_help=True)
+
+Name = Annotated[str, typer.Argument(help="Credential name, e.g. openai-api-key.", show_default=False)]
+FIXED = {"gateway-key": "the gateway virtual key used by probe --gateway",
+         "db-url": "the gateway database URL (when --db / ASPIRECTL_DB_URL is not given)"}
+
+
+def _check(name: str) -> None:
+    from aspirectl.catalog.loader import CREDENTIAL_RE
+    from aspirectl.errors import UsageError
+
+    if not CREDENTIAL_RE.match(name):
+        raise UsageError(f"bad credential name '{name}'", hint="lowercase letters, digits and '-'")
+
+
+@app.command("set")
+def set_(ctx: typer.Context, name: Name) -> None:
+    """Store a credential in the OS keyring. The value comes from a hidden prompt or stdin,
+    never from the command line."""
+    import getpass
+    import sys
+
+    from aspirectl.errors import UsageError
+    from aspirectl.secrets.store import KeyringSource, env_name
+
+    app_ctx = app_context(ctx)
+    _check(name)
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"value for {name} (hidden): ")
+    else:
+        value = sys.stdin.read().rstrip("\r\n")
+    if not value:
+        raise UsageError("empty value; nothing stored")
+    from aspirectl.secrets.redact import register
+
+    register(value)
+    KeyringSource().set(name, value)
+    app_ctx.say(f"stored {name} in the OS keyring (service aspirectl); {env_name(name)} overrides it")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, output: Output = None) -> None:
+    """Which credentials are set, and where from. Never the values."""
+    from aspirectl.render.structured import to_json
+    from aspirectl.render.table import Table, render_table
+    from aspirectl.secrets.store import EnvSource, KeyringSource, Resolver, env_name
+
+    app_ctx = app_context(ctx)
+    fmt = app_ctx.output(output, ("table", "json"))
+    used_by: dict[str, list[str]] = {}
+    try:
+        catalog = app_ctx.catalog()
+        for up in catalog.upstreams.values():
+            if up.auth.credential:
+                used_by.setdefault(up.auth.credential, []).append(up.name)
+    except Exception as exc:
+        app_ctx.say(f"note: chain files not read ({exc})")
+    for name, purpose in FIXED.items():
+        used_by.setdefault(name, []).append(purpose)
+    keyring = KeyringSource()
+    resolver = Resolver([EnvSource(), keyring])
+    rows = []
+    for name in sorted(used_by):
+        found = resolver.lookup(name)
+        rows.append({"name": name, "set": found is not None, "source": found.origin if found else None,
+                     "env": env_name(name), "used_by": used_by[name]})
+    if fmt == "json":
+        app_ctx.emit(to_json({"schema": "aspirectl.secrets/v1", "keyring": keyring.describe(),
+                              "credentials": rows}))
+        return
+    table = Table(("NAME", "SOURCE", "ENV VARIABLE", "USED BY"),
+                  [(r["name"], r["source"] or "not set", r["env"], ", ".join(r["used_by"])) for r in rows])
+    app_ctx.emit(render_table(table, app_ctx.style()))
+    app_ctx.say(f"keyring: {keyring.describe()}")
+
+
+@app.command("delete")
+def delete(ctx: typer.Context, name: Name) -> None:
+    """Remove a credential from the OS keyring."""
+    from aspirectl.errors import OperationFailed
+    from aspirectl.secrets.store import KeyringSource, env_name
+
+    app_ctx = app_context(ctx)
+    _check(name)
+    if not KeyringSource().delete(name):
+        raise OperationFailed(f"{name} is not in the OS keyring")
+    app_ctx.say(f"deleted {name} from the OS keyring")
+    import os
+
+    if os.environ.get(env_name(name)):
+        app_ctx.say(f"note: {env_name(name)} is still set in this environment")

@@ -1,0 +1,122 @@
+"""Text for the keys commands. Rows stream page by page (no waiting for 10,000 keys)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from aspirectl.keys.model import KeyRecord, NewKey
+from aspirectl.keys.scan import Finding
+from aspirectl.keys.store import Provisioned
+
+COLUMNS = ("CONSUMER", "KEY", "STATUS", "CREATED", "EXPIRES", "LAST ACTIVE", "SPEND", "MODELS")
+WIDTHS = (24, 11, 9, 16, 16, 16, 9, 0)
+SCHEMA_KEYS = "aspirectl.keys/v1"
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def row(record: KeyRecord) -> tuple[str, ...]:
+    expires = _when(record.revoke_at) if record.revoke_at else _when(record.expires)
+    models = ",".join(record.models) if record.models else "all"
+    return (record.consumer or "?", record.key_name or "?", record.status.value, _when(record.created_at),
+            expires, _when(record.last_active), f"${record.spend:.2f}", models)
+
+
+def _line(cells: Iterable[str]) -> str:
+    parts = [c.ljust(w) if w else c for c, w in zip(cells, WIDTHS, strict=True)]
+    return "  ".join(parts).rstrip() + "\n"
+
+
+def stream_table(pages: Iterable[list[KeyRecord]]) -> Iterator[str]:
+    """Fixed-width plain rows: the first page is printed before the next is read."""
+    yield _line(COLUMNS)
+    total = 0
+    for page in pages:
+        total += len(page)
+        yield "".join(_line(row(r)) for r in page)
+    yield f"{total} key{'s' if total != 1 else ''}\n"
+
+
+def stream_json(pages: Iterable[list[KeyRecord]], database: str) -> Iterator[str]:
+    head = {"schema": SCHEMA_KEYS, "database": database}
+    yield json.dumps(head)[:-1] + ', "keys": ['  # stream the array: no waiting for the last page
+    first = True
+    for page in pages:
+        for record in page:
+            yield ("\n  " if first else ",\n  ") + json.dumps(record.to_dict())
+            first = False
+    yield "\n]}\n"
+
+
+def detail(records: list[KeyRecord]) -> str:
+    lines = []
+    for r in records:
+        lines.append(f"{r.consumer}  {r.key_name}  {r.status.value}")
+        pairs: list[tuple[str, Any]] = [
+            ("created", _when(r.created_at)), ("expires", _when(r.expires)),
+            ("grace until", _when(r.revoke_at) if r.revoke_at else None),
+            ("last active", _when(r.last_active)), ("spend", f"${r.spend:.2f}"),
+            ("budget", f"${r.max_budget:g}" if r.max_budget is not None else None),
+            ("rpm limit", r.rpm_limit), ("tpm limit", r.tpm_limit),
+            ("models", ", ".join(r.models) if r.models else "all (models = [])"),
+            ("metadata", json.dumps(r.metadata) if r.metadata else None),
+            ("rotations", r.rotation_count or None), ("last rotated", _when(r.last_rotation_at)
+                                                      if r.last_rotation_at else None),
+            ("created by", r.created_by), ("sha256", r.token),
+        ]
+        lines.extend(f"  {name:12} {value}" for name, value in pairs if value not in (None, "-") or
+                     name in ("expires", "last active"))
+    return "\n".join(lines) + "\n"
+
+
+def new_key_document(key: NewKey, database: str, *, include_plaintext: bool,
+                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {"schema": "aspirectl.key/v1", "database": database, **key.record.to_dict()}
+    if include_plaintext:
+        doc["key"] = key.plaintext
+    doc.update(extra or {})
+    return doc
+
+
+def provision_document(fleet: str, result: Provisioned, where: dict[str, str]) -> dict[str, Any]:
+    return {"schema": "aspirectl.provision/v1", "fleet": fleet,
+            "created": [{"consumer": k.consumer, "key_name": k.record.key_name, "saved_to": where[k.consumer]}
+                        for k in result.created],
+            "existing": result.existing}
+
+
+def provision_text(result: Provisioned, where: dict[str, str]) -> str:
+    lines = [f"created  {k.consumer}  {k.record.key_name}  -> {where[k.consumer]}" for k in result.created]
+    lines += [f"exists   {c}  (has an active key; unchanged)" for c in result.existing]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def scan_document(findings: list[Finding]) -> dict[str, Any]:
+    return {"schema": "aspirectl.scan/v1", "candidates": len(findings), "findings": [
+        {"path": f.sighting.path, "line": f.sighting.line, "key_name": f.key_name,
+         "consumer": f.record.consumer if f.record else None,
+         "status": f.record.status.value if f.record else "unknown", "live": f.live}
+        for f in findings]}
+
+
+def scan_text(findings: list[Finding]) -> str:
+    lines = []
+    for f in findings:
+        if f.record is None:
+            continue
+        label = "LIVE" if f.live else f.record.status.value
+        lines.append(f"{f.sighting.path}:{f.sighting.line}: {label} key {f.key_name} of "
+                     f"{f.record.consumer or '?'} ({f.record.status.value})")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def scan_summary(findings: list[Finding]) -> str:
+    live = sum(1 for f in findings if f.live)
+    unknown = sum(1 for f in findings if f.record is None)
+    return (f"{len(findings)} sk-... strings found, {live} live gateway keys, {unknown} unknown to this "
+            "gateway")
