@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
-from aspirectl.catalog.model import Catalog
 from aspirectl.errors import UnknownName, UsageError
-from aspirectl.health import Assessment, assess
-from aspirectl.probe.plan import plan_targets
-from aspirectl.probe.report import ProbeReport
-from aspirectl.probe.runner import Progress, RunOptions, probe
-from aspirectl.secrets.store import Resolver
+
+if TYPE_CHECKING:
+    from aspirectl.catalog.model import Catalog
+    from aspirectl.health import Assessment
+    from aspirectl.probe.options import RunOptions
+    from aspirectl.probe.runner import Progress
+    from aspirectl.secrets.store import Resolver
 
 
 def select_aliases(catalog: Catalog, names: list[str] | None) -> list[str]:
@@ -28,8 +29,7 @@ def check_limits(timeout: float, deadline: float) -> None:
         raise UsageError(f"--deadline must be more than 0 seconds, got {deadline:g}")
 
 
-@dataclass(frozen=True)
-class ProbeRequest:
+class ProbeRequest(NamedTuple):
     aliases: list[str]
     options: RunOptions
     deep: bool = False
@@ -37,6 +37,10 @@ class ProbeRequest:
 
 def probe_aliases(catalog: Catalog, request: ProbeRequest, resolver: Resolver,
                   on_progress: Progress | None = None) -> Assessment:
+    from aspirectl.health import assess
+    from aspirectl.probe.plan import plan_targets
+    from aspirectl.probe.runner import probe
+
     targets = plan_targets(catalog, request.aliases, resolver, request.deep)
-    report: ProbeReport = probe(targets, request.options, deep=request.deep, on_progress=on_progress)
+    report = probe(targets, request.options, deep=request.deep, on_progress=on_progress)
     return assess(catalog, report, request.aliases)

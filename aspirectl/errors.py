@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from aspirectl.status import ErrorKind
@@ -45,6 +44,8 @@ class DeadlineError(AspirectlError):
 
 def suggestions(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """Close matches first, then names sharing the prefix before the last separator."""
+    import difflib
+
     pool = sorted(set(candidates))
     close = difflib.get_close_matches(name, pool, n=n, cutoff=0.6)
     stem = name.rstrip("0123456789.-")

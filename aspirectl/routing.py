@@ -6,20 +6,19 @@ failure the gateway returns (seed table: key invalid -> 401 with model-group con
 upstream down -> 502 with the upstream message, rate limit -> 429, gateway DB down -> 500).
 """
 
-from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aspirectl.catalog.model import Catalog, DeclaredState, DeclaredStatus, Fallback, Hop
 from aspirectl.errors import UnknownName, UsageError
-from aspirectl.probe.outcomes import MEANING, Outcome
-from aspirectl.probe.report import HopResult, ProbeReport
+from aspirectl.probe.taxonomy import MEANING, Outcome
 from aspirectl.status import Health
 
+if TYPE_CHECKING:
+    from aspirectl.probe.report import HopResult, ProbeReport
 
-@dataclass(frozen=True)
-class HopState:
+
+class HopState(NamedTuple):
     alias: str
     position: int
     upstream: str
@@ -30,7 +29,7 @@ class HopState:
     outcome: Outcome | None  # None: not probed, judged on the declared state
     reason: str
     declared: DeclaredState | None
-    result: HopResult | None
+    result: "HopResult | None"
 
     @property
     def known_down(self) -> bool:
@@ -55,8 +54,7 @@ class HopState:
         }
 
 
-@dataclass(frozen=True)
-class LoudFailure:
+class LoudFailure(NamedTuple):
     status: int
     error_type: str
     message: str
@@ -88,15 +86,14 @@ GATEWAY_DB_DOWN = LoudFailure(500, "internal_server_error",
                               "gateway_db_down")
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     alias: str
     family: str
     hops: tuple[HopState, ...]
     served: HopState | None
     expected: HopState | None
     fallback: Fallback | None  # the declared fallback, when it was taken
-    via: Decision | None  # the fallback alias's own decision
+    via: "Decision | None"  # the fallback alias's own decision
     failure: LoudFailure | None
     status: Health
     reasons: tuple[str, ...]
@@ -137,7 +134,7 @@ class Decision:
         }
 
 
-def _state_of(catalog: Catalog, report: ProbeReport | None, alias: str, position: int,
+def _state_of(catalog: Catalog, report: "ProbeReport | None", alias: str, position: int,
               hop: Hop) -> HopState:
     up = catalog.upstreams[hop.upstream]
     declared = catalog.declared_state(alias, hop)
@@ -209,7 +206,7 @@ def _judge(alias: str, hops: tuple[HopState, ...], served: HopState | None,
     return status, reasons
 
 
-def resolve(catalog: Catalog, report: ProbeReport | None, alias: str,
+def resolve(catalog: Catalog, report: "ProbeReport | None", alias: str,
             _visited: frozenset[str] = frozenset()) -> Decision:
     if alias not in catalog.aliases:
         raise UnknownName("alias", alias, catalog.aliases)
@@ -241,8 +238,7 @@ def worst(states: list[Health]) -> Health:
     return max(states, key=_RANK.__getitem__, default=Health.OK)
 
 
-@dataclass(frozen=True)
-class SensitivityHop:
+class SensitivityHop(NamedTuple):
     position: int
     upstream: str
     allowed: bool

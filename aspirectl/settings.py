@@ -1,11 +1,10 @@
 """Global settings: flags, then environment, then defaults (resolved once, typed)."""
 
-from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from aspirectl import paths
 
@@ -20,8 +19,7 @@ def _color_allowed(no_color_flag: bool, stream_is_tty: bool) -> bool:
     return stream_is_tty
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     chains_dir: Path
     db_url: str | None
     gateway_url: str | None
@@ -40,7 +38,7 @@ class Settings:
         output: str | None = None,
         no_color: bool = False,
         verbose: bool = False,
-    ) -> Settings:
+    ) -> "Settings":
         env = os.environ
         chains_dir = chains or (Path(env["ASPIRECTL_CHAINS"]) if env.get("ASPIRECTL_CHAINS")
                                 else paths.default_chains_dir())

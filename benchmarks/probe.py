@@ -10,7 +10,6 @@ Run: .venv/bin/python benchmarks/probe.py
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import subprocess
 import sys
@@ -23,16 +22,17 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aspirectl.catalog.loader import load_catalog
+from aspirectl.probe.options import RunOptions
 from aspirectl.probe.plan import plan_targets
-from aspirectl.probe.runner import RunOptions, probe
+from aspirectl.probe.runner import probe
 from aspirectl.secrets.store import MappingSource, Resolver
 from benchmarks._common import SandboxProcess, median_ms, write_wide_catalog
 
 
 def _targets(chains: Path, base_urls: dict[str, str], creds: dict[str, str]):
     catalog = load_catalog(chains)
-    ups = {n: dataclasses.replace(u, base_url=base_urls[n]) for n, u in catalog.upstreams.items()}
-    catalog = dataclasses.replace(catalog, upstreams=ups)
+    ups = {n: u._replace(base_url=base_urls[n]) for n, u in catalog.upstreams.items()}
+    catalog = catalog._replace(upstreams=ups)
     return plan_targets(catalog, list(catalog.aliases), Resolver([MappingSource(creds)]))
 
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from aspirectl.catalog.loader import load_catalog
 from aspirectl.checks import ProbeRequest, probe_aliases
 from aspirectl.health import Assessment
-from aspirectl.probe.runner import RunOptions
+from aspirectl.probe.options import RunOptions
 from aspirectl.sandbox.app import Sandbox, SandboxThread
 from aspirectl.sandbox.catalogue import Behaviour, Scenario
 from aspirectl.secrets.store import MappingSource, Resolver

@@ -56,13 +56,10 @@ def test_tcp_accepted_but_no_answer_is_timeout_not_unreachable():
     port = listener.getsockname()[1]
     try:
         with running("healthy") as box:
-            import dataclasses
-
             catalog = box.sandbox_catalog()
-            silent = dataclasses.replace(catalog.upstreams["openai-api"],
-                                         base_url=f"http://127.0.0.1:{port}/v1")
-            box.sandbox_catalog = lambda: dataclasses.replace(  # type: ignore[method-assign]
-                catalog, upstreams={**catalog.upstreams, "openai-api": silent})
+            silent = catalog.upstreams["openai-api"]._replace(base_url=f"http://127.0.0.1:{port}/v1")
+            box.sandbox_catalog = lambda: catalog._replace(  # type: ignore[method-assign]
+                upstreams={**catalog.upstreams, "openai-api": silent})
             assessment = probe_box(box, ["gpt-5.5"], timeout=0.5, deadline=2)
     finally:
         listener.close()

@@ -8,9 +8,10 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aspirectl.render.health import probe_text, route_text
+from aspirectl.render.health import probe_text
 from aspirectl.render.nagios import nagios_text
 from aspirectl.render.prometheus import prometheus_text
+from aspirectl.render.route import route_text
 from aspirectl.render.structured import to_json
 from aspirectl.render.table import Style
 from aspirectl.sandbox.catalogue import Behaviour
@@ -18,7 +19,10 @@ from aspirectl.secrets.redact import redact, register
 from tests.sandboxing import probe_box, running, scenario
 
 ALPHABET = string.ascii_letters + string.digits + "_-"
-secrets_st = st.text(ALPHABET, min_size=12, max_size=48).filter(lambda s: len(set(s)) >= 6)
+# Random like real keys (mixed case and digits), so that a hit is a leak, not a word of the output.
+secrets_st = st.text(ALPHABET, min_size=12, max_size=48).filter(
+    lambda s: len(set(s)) >= 6 and any(c.isdigit() for c in s) and any(c.isupper() for c in s)
+    and any(c.islower() for c in s))
 
 
 @given(secret=secrets_st, before=st.text(max_size=40), after=st.text(max_size=40))

@@ -1,6 +1,5 @@
-"""The chain catalog: chain files -> frozen typed model, with file:line validation."""
+"""The chain catalog: chain files -> frozen typed model, with file:line validation.
 
-from aspirectl.catalog.model import Catalog
-from aspirectl.catalog.problems import CatalogInvalid, Problem
-
-__all__ = ["Catalog", "CatalogInvalid", "Problem"]
+Submodules are imported where needed (``catalog.loader``, ``catalog.model``, ...): importing
+this package alone costs nothing, which keeps TAB completion fast.
+"""

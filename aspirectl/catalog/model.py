@@ -1,10 +1,9 @@
 """The chain catalog as frozen, typed data. Built by ``catalog.loader``; read everywhere."""
 
-from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Protocol(StrEnum):
@@ -47,8 +46,7 @@ class DeclaredStatus(StrEnum):
 KNOWN_DOWN = frozenset({DeclaredStatus.DEFERRED, DeclaredStatus.BROKEN})
 
 
-@dataclass(frozen=True)
-class DeclaredState:
+class DeclaredState(NamedTuple):
     status: DeclaredStatus
     since: date | None = None
     note: str = ""
@@ -65,8 +63,7 @@ class DeclaredState:
         }
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     file: str
     line: int
 
@@ -74,21 +71,18 @@ class Source:
         return f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True)
-class Auth:
+class Auth(NamedTuple):
     scheme: AuthScheme
     credential: str | None
 
 
-@dataclass(frozen=True)
-class DataPolicy:
+class DataPolicy(NamedTuple):
     retention: str = "provider-default"
     cleared_for: tuple[str, ...] = ()
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Upstream:
+class Upstream(NamedTuple):
     name: str
     title: str
     protocol: Protocol
@@ -98,7 +92,7 @@ class Upstream:
     source: Source
     state: DeclaredState | None = None
     note: str = ""
-    data: DataPolicy = field(default_factory=DataPolicy)
+    data: DataPolicy = DataPolicy()
     canary: bool = False  # the default probe includes the 1-token canary ($0 hops only)
 
     @property
@@ -106,8 +100,7 @@ class Upstream:
         return BILLING_COST[self.billing]
 
 
-@dataclass(frozen=True)
-class Hop:
+class Hop(NamedTuple):
     upstream: str
     why: str = ""
     models: tuple[tuple[str, str], ...] = ()  # (alias, upstream model id) overrides
@@ -121,8 +114,7 @@ class Hop:
         return dict(self.alias_states).get(alias)
 
 
-@dataclass(frozen=True)
-class Fallback:
+class Fallback(NamedTuple):
     alias: str
     target: str
     cross_family: bool
@@ -131,16 +123,14 @@ class Fallback:
     source: Source | None = None
 
 
-@dataclass(frozen=True)
-class Alias:
+class Alias(NamedTuple):
     name: str
     family: str
     note: str = ""
     source: Source | None = None
 
 
-@dataclass(frozen=True)
-class Family:
+class Family(NamedTuple):
     name: str
     title: str
     aliases: tuple[str, ...]
@@ -153,20 +143,18 @@ class Family:
         return next((f for f in self.fallbacks if f.alias == alias), None)
 
 
-@dataclass(frozen=True)
-class SensitivityPolicy:
+class SensitivityPolicy(NamedTuple):
     enforced: bool = False
     classes: tuple[str, ...] = ()
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(NamedTuple):
     directory: str
     upstreams: dict[str, Upstream]
     families: dict[str, Family]
     aliases: dict[str, Alias]
-    sensitivity: SensitivityPolicy = field(default_factory=SensitivityPolicy)
+    sensitivity: SensitivityPolicy = SensitivityPolicy()
 
     def family_of(self, alias: str) -> Family:
         return self.families[self.aliases[alias].family]

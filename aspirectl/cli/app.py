@@ -1,7 +1,5 @@
 """The root Typer app: global options and the command groups. Imports stay light."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
@@ -55,10 +53,11 @@ def root(
 
 
 def build_app() -> typer.Typer:
-    from aspirectl.cli.commands import chains, demo, keys, probe, route, sandbox, secrets
+    from aspirectl.cli.lazy import LazyGroup
 
     app = typer.Typer(
         name="aspirectl",
+        cls=LazyGroup,
         help=HELP,
         no_args_is_help=True,
         add_completion=False,
@@ -68,11 +67,4 @@ def build_app() -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(root)
-    app.add_typer(chains.app, name="chains")
-    probe.register(app)
-    route.register(app)
-    app.add_typer(keys.app, name="keys")
-    app.add_typer(secrets.app, name="secrets")
-    sandbox.register(app)
-    demo.register(app)
     return app

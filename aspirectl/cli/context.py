@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
@@ -17,19 +16,22 @@ if TYPE_CHECKING:
     from aspirectl.secrets.store import Resolver
 
 
-@dataclass
 class AppContext:
-    settings: Settings
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    _catalog: Catalog | None = None
-    _resolver: Resolver | None = None
+    """Settings, streams and lazily built dependencies; tests construct their own."""
+
+    def __init__(self, settings: Settings, stdout: TextIO | None = None,
+                 stderr: TextIO | None = None) -> None:
+        self.settings = settings
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self._catalog: Catalog | None = None
+        self._resolver: Resolver | None = None
 
     def catalog(self) -> Catalog:
         if self._catalog is None:
-            from aspirectl.catalog.loader import load_catalog
+            from aspirectl.catalog.cache import load_cached_catalog
 
-            self._catalog = load_catalog(self.settings.chains_dir)
+            self._catalog = load_cached_catalog(self.settings.chains_dir)
         return self._catalog
 
     def resolver(self) -> Resolver:

@@ -10,6 +10,11 @@ import click
 from aspirectl.errors import AspirectlError
 from aspirectl.status import ErrorKind, ExitStatus, exit_code_for
 
+COMPLETE_VAR = "_ASPIRECTL_COMPLETE"
+# Click >= 8.2 raises this (a UsageError) for a group called without a subcommand.
+NO_ARGS_IS_HELP: type[Exception] = getattr(click.exceptions, "NoArgsIsHelpError",
+                                           type("_Never", (Exception,), {}))
+
 
 def _command_of(argv: list[str]) -> str | None:
     from aspirectl.cli.app import GLOBAL_VALUE_OPTIONS
@@ -48,12 +53,20 @@ def run(argv: list[str]) -> int:
     from aspirectl.cli.app import build_app
 
     command = _command_of(argv)
+    if COMPLETE_VAR in os.environ:
+        # TAB: Typer's completion classes speak the instruction style of the shipped scripts.
+        from typer.completion import completion_init
+
+        completion_init()
     cli = typer.main.get_command(build_app())
     try:
         result = cli.main(args=argv, prog_name="aspirectl", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except NO_ARGS_IS_HELP as exc:  # `aspirectl` or `aspirectl keys` alone: the help, on stdout
+        sys.stdout.write(exc.format_message() + "\n")
+        return 0
     except click.UsageError as exc:
         where = f"aspirectl {command}" if command else "aspirectl"
         _error_line(f"{exc.format_message()} (see '{where} --help')")

@@ -1,6 +1,6 @@
 """Small JSON caches that keep TAB completion free of YAML parsing and DB round-trips.
 
-* catalog names: keyed by the chains directory and the mtimes of its files;
+* catalog names: keyed like the catalog cache (directory, files' mtimes and sizes, version);
 * consumers: refreshed by every ``keys list`` / ``keys create``; never read from the DB on TAB.
 """
 
@@ -13,15 +13,6 @@ from pathlib import Path
 from aspirectl import paths
 
 
-def _fingerprint(directory: Path) -> str:
-    parts = []
-    for entry in sorted(os.scandir(directory), key=lambda e: e.name):
-        if entry.name.endswith((".yaml", ".yml")):
-            st = entry.stat()
-            parts.append(f"{entry.name}:{st.st_mtime_ns}:{st.st_size}")
-    return f"{directory.resolve()}|{'|'.join(parts)}"
-
-
 def _write_json(path: Path, document: object) -> None:
     paths.ensure_private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -30,20 +21,23 @@ def _write_json(path: Path, document: object) -> None:
 
 
 def catalog_names(kind: str, chains_dir: Path | None = None) -> list[str]:
+    """Alias or family names, from a JSON cache keyed like the catalog cache (no YAML parser,
+    no catalog model on the TAB path)."""
+    from aspirectl.catalog.cache import fingerprint
     from aspirectl.settings import Settings
 
     directory = chains_dir or Settings.resolve().chains_dir
-    key = _fingerprint(directory)
+    key = fingerprint(directory)
     cache = paths.cache_dir() / "names.json"
     try:
         doc = json.loads(cache.read_text(encoding="utf-8"))
-        if doc.get("key") == key:
+        if key and doc.get("key") == key:
             return list(doc[kind])
     except (OSError, ValueError, KeyError):
         pass
-    from aspirectl.catalog.loader import load_catalog
+    from aspirectl.catalog.cache import load_cached_catalog
 
-    catalog = load_catalog(directory)
+    catalog = load_cached_catalog(directory)
     doc = {"key": key, "aliases": list(catalog.aliases), "families": list(catalog.families)}
     try:
         _write_json(cache, doc)

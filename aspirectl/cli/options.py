@@ -1,7 +1,5 @@
 """Argument definitions shared by commands (kept apart from their implementations)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -28,3 +26,7 @@ AliasesOrFamilies = Annotated[
     typer.Argument(help="Aliases or families (default: all).", autocompletion=completers.names,
                    show_default=False),
 ]
+
+Timeout = Annotated[float, typer.Option("--timeout", help="Seconds per hop probe.", metavar="S")]
+Deadline = Annotated[float, typer.Option("--deadline", help="Hard limit for the whole run.",
+                                         metavar="S")]

@@ -52,8 +52,10 @@ CREATE TABLE IF NOT EXISTS "LiteLLM_VerificationToken" (
     token TEXT PRIMARY KEY,{_KEY_COLUMNS},
     created_at TEXT DEFAULT CURRENT_TIMESTAMP
 );
-CREATE INDEX IF NOT EXISTS "LiteLLM_VerificationToken_key_alias_idx" ON "LiteLLM_VerificationToken" (key_alias);
-CREATE INDEX IF NOT EXISTS "LiteLLM_VerificationToken_created_at_idx" ON "LiteLLM_VerificationToken" (created_at, token);
+CREATE INDEX IF NOT EXISTS "LiteLLM_VerificationToken_key_alias_idx"
+    ON "LiteLLM_VerificationToken" (key_alias);
+CREATE INDEX IF NOT EXISTS "LiteLLM_VerificationToken_created_at_idx"
+    ON "LiteLLM_VerificationToken" (created_at, token);
 
 CREATE TABLE IF NOT EXISTS "LiteLLM_DeprecatedVerificationToken" (
     id TEXT PRIMARY KEY,

@@ -11,52 +11,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
+from aspirectl.probe.taxonomy import MEANING, SERVING, Outcome
 
-class Outcome(StrEnum):
-    OK = "ok"
-    DEGRADED = "degraded"
-    AUTH_INVALID = "auth_invalid"
-    AUTH_EXPIRED = "auth_expired"
-    FORBIDDEN = "forbidden"
-    RATE_LIMITED = "rate_limited"
-    QUOTA_EXHAUSTED = "quota_exhausted"
-    BILLING = "billing"
-    OVERLOADED = "overloaded"
-    UPSTREAM_ERROR = "upstream_error"
-    MODEL_NOT_FOUND = "model_not_found"
-    BAD_REQUEST = "bad_request"
-    UNREACHABLE = "unreachable"
-    TIMEOUT = "timeout"
-    NO_CREDENTIALS = "no_credentials"
-
-    @property
-    def serves(self) -> bool:
-        return self in SERVING
-
-
-SERVING = frozenset({Outcome.OK, Outcome.DEGRADED})
-
-# What each outcome means for the operator, in a few words.
-MEANING: dict[Outcome, str] = {
-    Outcome.OK: "serves",
-    Outcome.DEGRADED: "serves, but not cleanly",
-    Outcome.AUTH_INVALID: "credential rejected: replace it",
-    Outcome.AUTH_EXPIRED: "credential expired: the owner must refresh it",
-    Outcome.FORBIDDEN: "credential not allowed to use this",
-    Outcome.RATE_LIMITED: "throttled for a short while",
-    Outcome.QUOTA_EXHAUSTED: "quota used up until the reset",
-    Outcome.BILLING: "out of credit or over a spend cap",
-    Outcome.OVERLOADED: "provider at capacity",
-    Outcome.UPSTREAM_ERROR: "provider error",
-    Outcome.MODEL_NOT_FOUND: "model unknown to this upstream",
-    Outcome.BAD_REQUEST: "probe rejected as malformed",
-    Outcome.UNREACHABLE: "cannot connect",
-    Outcome.TIMEOUT: "no answer in time",
-    Outcome.NO_CREDENTIALS: "credential not set",
-}
+__all__ = ["MEANING", "SERVING", "Facts", "Outcome", "Rule", "Verdict", "classify", "verdict_from_error"]
 
 
 @dataclass

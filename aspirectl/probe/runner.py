@@ -8,7 +8,6 @@ import json
 import ssl
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,31 +15,18 @@ import httpx
 
 from aspirectl.catalog.model import AuthScheme
 from aspirectl.probe.adapter import ProbeTarget, Step, adapter_for
+from aspirectl.probe.options import RunOptions
 from aspirectl.probe.outcomes import Facts, Outcome, Verdict, verdict_from_error
 from aspirectl.probe.report import EXCERPT_CHARS, HopResult, ProbeReport
 from aspirectl.probe.transport import ShardedTransport
 from aspirectl.secrets.redact import redact
 
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_DEADLINE = 25.0
-DEFAULT_CONCURRENCY = 100
-BODY_CAP = 1 << 20  # bytes read from any response
 USER_AGENT = "aspirectl-probe"
 DEADLINE_PREFIX = "global deadline"
 PROGRESS_EVERY_S = 0.1
 
 # progress(done, total, slowest pending (alias, upstream, seconds) or None)
 Progress = Callable[[int, int, "tuple[str, str, float] | None"], None]
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    timeout: float = DEFAULT_TIMEOUT
-    deadline: float = DEFAULT_DEADLINE
-    concurrency: int = DEFAULT_CONCURRENCY
-    body_cap: int = BODY_CAP
-    trust_env: bool = True
-    verify: bool | ssl.SSLContext = True
 
 
 class TransportFailure(Exception):

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from aspirectl.health import Assessment
-from aspirectl.probe.report import HopResult
+from aspirectl.render.route import STATUS_COLOUR, served_text, shorten
 from aspirectl.render.table import Style, Table, paint, render_table
-from aspirectl.routing import Decision, HopState, SensitivityHop
-from aspirectl.secrets.redact import redact
 from aspirectl.status import Health
 
-STATUS_COLOUR = {Health.OK: "green", Health.WARNING: "yellow", Health.CRITICAL: "red",
-                 Health.UNKNOWN: "cyan"}
-DETAIL_CHARS = 90
+if TYPE_CHECKING:
+    from aspirectl.health import Assessment
+    from aspirectl.probe.report import HopResult
+    from aspirectl.routing import Decision, HopState
 
-
-def _short(text: str, limit: int = DETAIL_CHARS) -> str:
-    text = " ".join(redact(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _when(moment: datetime | None) -> str:
@@ -48,7 +43,7 @@ def hops_table(assessment: Assessment, style: Style) -> str:
         rows.append((r.alias, str(r.position), r.upstream, mark,
                      str(r.http_status or "-"),
                      f"{r.latency_ms:.0f}ms" if r.latency_ms is not None else "-",
-                     _reset(r), _short(r.detail)))
+                     _reset(r), shorten(r.detail)))
         if not r.serves:
             styles[i] = "dim" if r.known_down else "red"
     table = Table(("ALIAS", "#", "UPSTREAM", "OUTCOME", "HTTP", "LATENCY", "RESET/RETRY", "DETAIL"),
@@ -56,23 +51,11 @@ def hops_table(assessment: Assessment, style: Style) -> str:
     return render_table(table, style)
 
 
-def served_text(d: Decision) -> str:
-    if d.served is None:
-        f = d.failure
-        return f"FAILS LOUDLY: {f.status} {f.error_type}" if f else "nothing"
-    served = d.served
-    via = f"{served.upstream} (hop {served.position})"
-    if d.fallback is not None:
-        kind = "cross-family fallback" if d.fallback.cross_family else "fallback"
-        via = f"{d.fallback.target} via {served.upstream} ({kind})"
-    return via
-
-
 def aliases_table(assessment: Assessment, style: Style) -> str:
     rows, styles = [], {}
     for i, d in enumerate(assessment.decisions):
         cost = d.served.cost if d.served else "-"
-        rows.append((d.alias, d.status.name, served_text(d), cost, _short("; ".join(d.reasons), 80)))
+        rows.append((d.alias, d.status.name, served_text(d), cost, shorten("; ".join(d.reasons), 80)))
         if d.status is not Health.OK:
             styles[i] = STATUS_COLOUR[d.status]
     table = Table(("ALIAS", "STATUS", "SERVED BY", "COST", "WHY"), rows, "Aliases", styles)
@@ -101,68 +84,9 @@ def probe_text(assessment: Assessment, style: Style) -> str:
     return "\n".join([hops_table(assessment, style), aliases_table(assessment, style), status]) + "\n"
 
 
-def _hop_line(h: HopState, indent: str) -> str:
-    mark = "✓" if h.serves else "✗"
-    alias = "" if indent == "  " else f" [{h.alias}]"
-    return f"{indent}{mark} {h.position}. {h.upstream}{alias}  {h.label}  — {_short(h.reason, 110)}"
-
-
-def route_text(d: Decision, style: Style, age_note: str = "") -> str:
-    head = paint(d.alias, "bold", style)
-    if d.served is None:
-        lines = [f"{head} → nothing serves: the gateway fails loudly"]
-    elif d.fallback is not None:
-        kind = "CROSS-FAMILY FALLBACK (declared)" if d.fallback.cross_family else "fallback"
-        lines = [f"{head} → served by {d.fallback.target} via {d.served.upstream} — {kind}, "
-                 f"{d.served.cost}"]
-    else:
-        lines = [f"{head} → served by {d.served.upstream} (hop {d.served.position} of {len(d.hops)}), "
-                 f"{d.served.cost}"]
-    lines.extend(_hop_line(h, "  ") for h in d.hops)
-    if d.via is not None and d.fallback is not None:
-        lines.append(f"  ↳ declared {'cross-family ' if d.fallback.cross_family else ''}fallback to "
-                     f"{d.fallback.target}: {_short(d.fallback.reason, 140)}")
-        lines.extend(_hop_line(h, "    ") for h in d.via.walked)
-    if d.failure is not None:
-        f = d.failure
-        lines.append(f"  then no further fallback — the gateway answers {f.status} {f.error_type}:")
-        lines.append(f"    {_short(f.message, 200)}")
-    else:
-        lines.append("  then no further fallback — fail loudly")
-    if d.advice:
-        lines.append(f"  advice: {_short(d.advice, 220)}")
-    for reason in d.reasons:
-        lines.append(f"  note: {reason}")
-    status = paint(d.status.name, STATUS_COLOUR[d.status], style)
-    lines.append(f"status: {status}{age_note}")
-    return "\n".join(lines) + "\n"
-
-
-def routes_table(decisions: list[Decision], style: Style) -> str:
-    rows, styles = [], {}
-    for i, d in enumerate(decisions):
-        skipped = ", ".join(f"{h.upstream}: {h.label}" for h in d.skipped)
-        rows.append((d.alias, d.status.name, served_text(d), d.served.cost if d.served else "-",
-                     _short(skipped, 70) or "-"))
-        if d.status is not Health.OK:
-            styles[i] = STATUS_COLOUR[d.status]
-    return render_table(Table(("ALIAS", "STATUS", "SERVED BY", "COST", "SKIPPED"), rows,
-                              styles=styles), style)
-
-
-def sensitivity_text(alias: str, data_class: str, hops: list[SensitivityHop]) -> str:
-    lines = ["*** sensitivity routing is DESIGNED, NOT ENFORCED: the gateway routes every class the "
-             "same way ***",
-             f"{alias}, data class '{data_class}': hops the dormant policy would allow"]
-    for h in hops:
-        mark = "allowed" if h.allowed else "not allowed"
-        lines.append(f"  {h.position}. {h.upstream}: {mark} ({h.why})")
-    return "\n".join(lines) + "\n"
-
-
 def _down_text(h: HopState) -> str:
     what = f"{h.upstream} is {h.label}"
-    detail = _short(h.result.detail, 90) if h.result else ""
+    detail = shorten(h.result.detail, 90) if h.result else ""
     if h.known_down and h.declared:
         since = f" since {h.declared.since}" if h.declared.since else ""
         note = f": {h.declared.note.rstrip('.')}" if h.declared.note else ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aspirectl.health import Assessment
-from aspirectl.render.health import served_text
+from aspirectl.render.route import served_text
 from aspirectl.status import Health
 
 

@@ -77,7 +77,7 @@ def prometheus_text(assessment: Assessment, last_success: float | None = None,
     m.family("aspirectl_last_run_timestamp_seconds", "When this file was written.", [({}, round(now))])
     if assessment.status is Health.OK:
         last_success = now
-    if last_success is not None:
-        m.family("aspirectl_last_success_timestamp_seconds", "When a run last found everything OK.",
-                 [({}, round(last_success))])
+    m.family("aspirectl_last_success_timestamp_seconds",
+             "When a run last found every alias OK (0: never, as far as the state file knows).",
+             [({}, round(last_success or 0))])
     return "\n".join(m.lines) + "\n"

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 
 def to_json(document: Any) -> str:
+    import json
+
     return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 def to_yaml(document: Any) -> str:
+    import json
+
     import yaml
 
     return yaml.safe_dump(json.loads(json.dumps(document, default=str)), sort_keys=False,

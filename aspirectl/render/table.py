@@ -1,22 +1,20 @@
 """One table shape for every command: Rich on a TTY, aligned plain text elsewhere."""
 
-from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     columns: Sequence[str]
     rows: Sequence[Sequence[str]]
     title: str = ""
-    styles: dict[int, str] = field(default_factory=dict)  # row index -> rich style
+    styles: Mapping[int, str] = MappingProxyType({})  # row index -> rich style
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(NamedTuple):
     """How to draw: Rich boxes only on a terminal; colour only if allowed."""
 
     rich: bool = False

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import os
 import secrets
 import string
@@ -108,9 +107,9 @@ class Sandbox:
         return f"{scheme}://{self.host}:{port}/{upstream.name}{suffix}"
 
     def sandbox_catalog(self) -> Catalog:
-        ups = {n: dataclasses.replace(u, base_url=self.base_url(u))
+        ups = {n: u._replace(base_url=self.base_url(u))
                for n, u in self.catalog.upstreams.items()}
-        return dataclasses.replace(self.catalog, upstreams=ups)
+        return self.catalog._replace(upstreams=ups)
 
     async def handle(self, request: Request) -> Response:
         _, _, rest = request.path.partition("/")

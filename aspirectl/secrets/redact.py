@@ -51,23 +51,38 @@ def _auth_header(match: re.Match[str]) -> str:
     return f"{match.group(1)}{match.group(2)}{scheme}{MASK}"
 
 
-# (pattern, replacement) applied in order; the most specific shapes first.
-_SHAPES: list[tuple[re.Pattern[str], Any]] = [
-    (re.compile(r"\b(postgres(?:ql)?(?:\+\w+)?://[^:/@\s]*):[^@\s]*@"), r"\1:" + MASK + "@"),
-    (re.compile(r"sk-ant-[a-z]{3}\d{2}-[A-Za-z0-9_\-]{6,}"), "sk-ant-" + MASK),
-    (re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}"), _tail4),
-    (re.compile(r"\bAIza[0-9A-Za-z_\-]{20,}"), "AIza" + MASK),
-    (re.compile(r"\bya29\.[0-9A-Za-z_\-.]+"), "ya29." + MASK),
-    (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), "eyJ" + MASK),
-    (re.compile(r"(?i)\b(authorization|proxy-authorization)(\"?\s*[:=]\s*\"?)(bearer|basic)?\s*"
+# (pattern, replacement) applied in order; the most specific shapes first. Compiled on first
+# use, so that importing this module (every renderer does) costs nothing.
+_SHAPE_SOURCES: list[tuple[str, Any]] = [
+    ((r"\b(postgres(?:ql)?(?:\+\w+)?://[^:/@\s]*):[^@\s]*@"), r"\1:" + MASK + "@"),
+    ((r"sk-ant-[a-z]{3}\d{2}-[A-Za-z0-9_\-]{6,}"), "sk-ant-" + MASK),
+    ((r"\bsk-[A-Za-z0-9_\-]{8,}"), _tail4),
+    ((r"\bAIza[0-9A-Za-z_\-]{20,}"), "AIza" + MASK),
+    ((r"\bya29\.[0-9A-Za-z_\-.]+"), "ya29." + MASK),
+    ((r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), "eyJ" + MASK),
+    ((r"(?i)\b(authorization|proxy-authorization)(\"?\s*[:=]\s*\"?)(bearer|basic)?\s*"
                 r"[^\s\"',}]+"), _auth_header),
-    (re.compile(r"(?i)\b(x-api-key|x-goog-api-key|api-key|cookie|chatgpt-account-id)"
+    ((r"(?i)\b(x-api-key|x-goog-api-key|api-key|cookie|chatgpt-account-id)"
                 r"(\"?\s*[:=]\s*\"?)[^\s\"',}]+"), r"\1\2" + MASK),
-    (re.compile(r"(?i)([?&;](?:key|api_key|apikey|access_token|token|sig|signature|"
+    ((r"(?i)([?&;](?:key|api_key|apikey|access_token|token|sig|signature|"
                 r"refresh_token|id_token|password|secret)=)[^&\s\"'#]+"), r"\1" + MASK),
-    (re.compile(r"(?i)(\"(?:access_token|refresh_token|id_token|api_key|apikey|password|"
+    ((r"(?i)(\"(?:access_token|refresh_token|id_token|api_key|apikey|password|"
                 r"secret|client_secret|token|key)\"\s*:\s*\")[^\"]+\""), r"\1" + MASK + '"'),
 ]
+
+
+_compiled: list[tuple[re.Pattern[str], Any]] = []
+
+
+def _shapes() -> list[tuple[re.Pattern[str], Any]]:
+    if not _compiled:
+        _compiled.extend((re.compile(source), replacement) for source, replacement in _SHAPE_SOURCES)
+    return _compiled
+
+
+# Every shape above contains one of these; text without any of them needs no regex at all.
+_TRIGGERS = ("sk-", "aiza", "ya29.", "eyj", "authorization", "api-key", "cookie", "account-id", "key",
+             "token", "sig", "password", "secret", "postgres")
 
 
 def redact(text: str) -> str:
@@ -76,7 +91,10 @@ def redact(text: str) -> str:
     known = _known_pattern()
     if known is not None:
         text = known.sub(MASK, text)
-    for pattern, replacement in _SHAPES:
+    lowered = text.lower()
+    if not any(trigger in lowered for trigger in _TRIGGERS):
+        return text
+    for pattern, replacement in _shapes():
         text = pattern.sub(replacement, text)
     return text
 

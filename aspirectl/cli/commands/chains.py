@@ -1,7 +1,5 @@
 """aspirectl chains list|show|validate|graph|export."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
@@ -10,8 +8,8 @@ import typer
 from aspirectl.cli.context import app_context
 from aspirectl.cli.options import AliasOrFamily, Output
 
-app = typer.Typer(help="Inspect the fallback chains: which upstreams serve each alias, in order.",
-                  no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, no_args_is_help=True,
+                  help="Inspect the fallback chains: which upstreams serve each alias, in order.")
 
 FORMATS = ("table", "json", "yaml")
 

@@ -1,7 +1,5 @@
 """aspirectl demo: the sandbox in-process, a probe of every hop, and what it means."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -25,7 +23,7 @@ def demo(
     Exits with the health code of what it found (the seed scenario: 1, WARNING).
     """
     from aspirectl.checks import ProbeRequest, check_limits, probe_aliases
-    from aspirectl.probe.runner import RunOptions
+    from aspirectl.probe.options import RunOptions
     from aspirectl.render import health as view
     from aspirectl.render.nagios import nagios_text
     from aspirectl.render.prometheus import prometheus_text
@@ -58,6 +56,3 @@ def demo(
         app_ctx.emit(renderers[fmt]())
     raise typer.Exit(int(assessment.status))
 
-
-def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from aspirectl.keys.db import Database
     from aspirectl.keys.model import NewKey
 
-app = typer.Typer(help="Create, list, rotate, revoke and scan the gateway's virtual keys.",
-                  no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, no_args_is_help=True,
+                  help="Create, list, rotate, revoke and scan the gateway's virtual keys.")
 
 Consumer = Annotated[str, typer.Argument(help="The consumer (LiteLLM key_alias).",
                                          autocompletion=completers.consumers, show_default=False)]

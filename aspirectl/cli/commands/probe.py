@@ -1,20 +1,15 @@
 """aspirectl probe: every hop of every chain, right now, with a cron-grade exit code."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from aspirectl.cli.context import app_context
-from aspirectl.cli.options import AliasesOrFamilies, Output
+from aspirectl.cli.options import AliasesOrFamilies, Deadline, Output, Timeout
 
 FORMATS = ("table", "json", "prometheus", "nagios")
 
-Timeout = Annotated[float, typer.Option("--timeout", help="Seconds per hop probe.", metavar="S")]
-Deadline = Annotated[float, typer.Option("--deadline", help="Hard limit for the whole run.",
-                                         metavar="S")]
 
 
 def probe(
@@ -39,7 +34,7 @@ def probe(
     """
     from aspirectl.checks import ProbeRequest, check_limits, probe_aliases, select_aliases
     from aspirectl.cli.progress import ProgressLine
-    from aspirectl.probe.runner import RunOptions
+    from aspirectl.probe.options import RunOptions
     from aspirectl.render import health as view
     from aspirectl.render.nagios import nagios_text
     from aspirectl.render.prometheus import prometheus_text
@@ -92,6 +87,3 @@ def probe(
     app_ctx.emit(renderers[fmt]())
     raise typer.Exit(int(status))
 
-
-def register(app: typer.Typer) -> None:
-    app.command("probe")(probe)

@@ -1,14 +1,11 @@
 """aspirectl route: which hop serves an alias right now, and why every other hop does not."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
 
-from aspirectl.cli.commands.probe import Deadline, Timeout
 from aspirectl.cli.context import app_context
-from aspirectl.cli.options import AliasArg, Output
+from aspirectl.cli.options import AliasArg, Deadline, Output, Timeout
 
 FORMATS = ("table", "json")
 
@@ -33,13 +30,9 @@ def route(
 
     Exit: 0 OK, 1 WARNING, 2 CRITICAL (nothing serves), 3 UNKNOWN; 2 also for an unknown alias.
     """
-    import dataclasses
-
-    from aspirectl.checks import ProbeRequest, check_limits, probe_aliases
+    from aspirectl.checks import check_limits
     from aspirectl.errors import ConfigError, UnknownName, UsageError
-    from aspirectl.probe.plan import with_fallbacks
-    from aspirectl.probe.runner import RunOptions
-    from aspirectl.render import health as view
+    from aspirectl.render import route as view
     from aspirectl.render.structured import to_json
     from aspirectl.routing import resolve, sensitivity_view, worst
 
@@ -61,6 +54,7 @@ def route(
         report = None
         age_note = " (offline: declared states only, nothing probed)"
     elif cached:
+        from aspirectl.probe.plan import with_fallbacks
         from aspirectl.state import load_state
 
         saved = load_state()
@@ -74,6 +68,9 @@ def route(
         if missing:
             age_note += f"; not in the cache, judged on declared states: {', '.join(missing)}"
     else:
+        from aspirectl.checks import ProbeRequest, probe_aliases
+        from aspirectl.probe.options import RunOptions
+
         request = ProbeRequest(aliases, RunOptions(timeout=timeout, deadline=deadline), deep)
         report = probe_aliases(catalog, request, app_ctx.resolver()).report
     decisions = [resolve(catalog, report, a) for a in aliases]
@@ -84,7 +81,7 @@ def route(
                "aliases": [d.to_dict() for d in decisions]}
         if sensitivity and alias:
             doc["sensitivity"] = {"class": sensitivity, "enforced": catalog.sensitivity.enforced,
-                                  "hops": [dataclasses.asdict(h) for h in
+                                  "hops": [h._asdict() for h in
                                            sensitivity_view(catalog, alias, sensitivity)]}
         app_ctx.emit(to_json(doc))
     elif alias:
@@ -96,6 +93,3 @@ def route(
         app_ctx.emit(view.routes_table(decisions, app_ctx.style()) + f"status: {status.name}{age_note}\n")
     raise typer.Exit(int(status))
 
-
-def register(app: typer.Typer) -> None:
-    app.command("route")(route)

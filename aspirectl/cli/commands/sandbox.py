@@ -1,7 +1,5 @@
 """aspirectl sandbox: serve the upstream simulators on loopback until interrupted."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
@@ -62,6 +60,3 @@ def sandbox(
 
     asyncio.run(serve())
 
-
-def register(app: typer.Typer) -> None:
-    app.command("sandbox")(sandbox)

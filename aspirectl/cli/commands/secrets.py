@@ -9,8 +9,9 @@ import typer
 from aspirectl.cli.context import app_context
 from aspirectl.cli.options import Output
 
-app = typer.Typer(help="Credentials for upstreams, the gateway key and the DB URL: OS keyring or "
-                       "ASPIRECTL_SECRET_<NAME>.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, no_args_is_help=True,
+                  help="Credentials for upstreams, the gateway key and the DB URL: OS keyring or "
+                       "ASPIRECTL_SECRET_<NAME>.")
 
 Name = Annotated[str, typer.Argument(help="Credential name, e.g. openai-api-key.", show_default=False)]
 FIXED = {"gateway-key": "the gateway virtual key used by probe --gateway",

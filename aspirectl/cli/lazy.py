@@ -1,0 +1,68 @@
+"""Subcommands loaded on demand (Click's "lazily loading subcommands" recipe, pip's registry).
+
+The root knows each command's module and a static one-line summary, so `aspirectl --help`
+and TAB completion build only the command they need, not all of them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, NamedTuple
+
+import click
+import typer
+from typer.core import TyperGroup
+
+
+class CommandInfo(NamedTuple):
+    module: str
+    attr: str  # a typer.Typer (a group) or a function (one command)
+    summary: str
+
+
+COMMANDS: dict[str, CommandInfo] = {
+    "chains": CommandInfo("aspirectl.cli.commands.chains", "app",
+                          "Inspect the fallback chains: which upstreams serve each alias, in order."),
+    "probe": CommandInfo("aspirectl.cli.commands.probe", "probe",
+                         "Probe every hop and say why each does or does not serve."),
+    "route": CommandInfo("aspirectl.cli.commands.route", "route",
+                         "Which hop serves an alias right now, and why."),
+    "keys": CommandInfo("aspirectl.cli.commands.keys", "app",
+                        "Create, list, rotate, revoke and scan the gateway's virtual keys."),
+    "secrets": CommandInfo("aspirectl.cli.commands.secrets", "app",
+                           "Credentials in the OS keyring or ASPIRECTL_SECRET_<NAME>."),
+    "sandbox": CommandInfo("aspirectl.cli.commands.sandbox", "sandbox",
+                           "Serve simulators of every upstream on loopback."),
+    "demo": CommandInfo("aspirectl.cli.commands.demo", "demo",
+                        "Sandbox + probe + route in one command: no credentials, no network."),
+}
+
+
+def load_command(name: str) -> click.Command:
+    info = COMMANDS[name]
+    target: Any = getattr(importlib.import_module(info.module), info.attr)
+    if not isinstance(target, typer.Typer):
+        single = typer.Typer(rich_markup_mode=None, add_completion=False)
+        single.command(name)(target)
+        target = single
+    command = typer.main.get_command(target)
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        cached = self.commands.get(cmd_name)
+        if cached is None:
+            cached = self.commands[cmd_name] = load_command(cmd_name)
+        return cached
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, info.summary) for name, info in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)

@@ -1,0 +1,94 @@
+"""Text for `aspirectl route`: one alias's walk, or the table of every alias."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aspirectl.render.table import Style, Table, paint, render_table
+from aspirectl.secrets.redact import redact
+from aspirectl.status import Health
+
+if TYPE_CHECKING:
+    from aspirectl.routing import Decision, HopState, SensitivityHop
+
+STATUS_COLOUR = {Health.OK: "green", Health.WARNING: "yellow", Health.CRITICAL: "red",
+                 Health.UNKNOWN: "cyan"}
+DETAIL_CHARS = 90
+
+
+def shorten(text: str, limit: int = DETAIL_CHARS) -> str:
+    text = " ".join(redact(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def served_text(d: Decision) -> str:
+    if d.served is None:
+        f = d.failure
+        return f"FAILS LOUDLY: {f.status} {f.error_type}" if f else "nothing"
+    served = d.served
+    via = f"{served.upstream} (hop {served.position})"
+    if d.fallback is not None:
+        kind = "cross-family fallback" if d.fallback.cross_family else "fallback"
+        via = f"{d.fallback.target} via {served.upstream} ({kind})"
+    return via
+
+
+def _hop_line(h: HopState, indent: str) -> str:
+    mark = "✓" if h.serves else "✗"
+    alias = "" if indent == "  " else f" [{h.alias}]"
+    return f"{indent}{mark} {h.position}. {h.upstream}{alias}  {h.label}  — {shorten(h.reason, 110)}"
+
+
+def route_text(d: Decision, style: Style, age_note: str = "") -> str:
+    head = paint(d.alias, "bold", style)
+    if d.served is None:
+        lines = [f"{head} → nothing serves: the gateway fails loudly"]
+    elif d.fallback is not None:
+        kind = "CROSS-FAMILY FALLBACK (declared)" if d.fallback.cross_family else "fallback"
+        lines = [f"{head} → served by {d.fallback.target} via {d.served.upstream} — {kind}, "
+                 f"{d.served.cost}"]
+    else:
+        lines = [f"{head} → served by {d.served.upstream} (hop {d.served.position} of {len(d.hops)}), "
+                 f"{d.served.cost}"]
+    lines.extend(_hop_line(h, "  ") for h in d.hops)
+    if d.via is not None and d.fallback is not None:
+        lines.append(f"  ↳ declared {'cross-family ' if d.fallback.cross_family else ''}fallback to "
+                     f"{d.fallback.target}: {shorten(d.fallback.reason, 140)}")
+        lines.extend(_hop_line(h, "    ") for h in d.via.walked)
+    if d.failure is not None:
+        f = d.failure
+        lines.append(f"  then no further fallback — the gateway answers {f.status} {f.error_type}:")
+        lines.append(f"    {shorten(f.message, 200)}")
+    else:
+        lines.append("  then no further fallback — fail loudly")
+    if d.advice:
+        lines.append(f"  advice: {shorten(d.advice, 220)}")
+    for reason in d.reasons:
+        lines.append(f"  note: {reason}")
+    status = paint(d.status.name, STATUS_COLOUR[d.status], style)
+    lines.append(f"status: {status}{age_note}")
+    return "\n".join(lines) + "\n"
+
+
+def routes_table(decisions: list[Decision], style: Style) -> str:
+    rows, styles = [], {}
+    for i, d in enumerate(decisions):
+        skipped = ", ".join(f"{h.upstream}: {h.label}" for h in d.skipped)
+        rows.append((d.alias, d.status.name, served_text(d), d.served.cost if d.served else "-",
+                     shorten(skipped, 70) or "-"))
+        if d.status is not Health.OK:
+            styles[i] = STATUS_COLOUR[d.status]
+    return render_table(Table(("ALIAS", "STATUS", "SERVED BY", "COST", "SKIPPED"), rows,
+                              styles=styles), style)
+
+
+def sensitivity_text(alias: str, data_class: str, hops: list[SensitivityHop]) -> str:
+    lines = ["*** sensitivity routing is DESIGNED, NOT ENFORCED: the gateway routes every class the "
+             "same way ***",
+             f"{alias}, data class '{data_class}': hops the dormant policy would allow"]
+    for h in hops:
+        mark = "allowed" if h.allowed else "not allowed"
+        lines.append(f"  {h.position}. {h.upstream}: {mark} ({h.why})")
+    return "\n".join(lines) + "\n"
+
+

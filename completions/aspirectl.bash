@@ -1,0 +1,12 @@
+
+_aspirectl_completion() {
+    local IFS=$'
+'
+    COMPREPLY=( $( env COMP_WORDS="${COMP_WORDS[*]}" \
+                   COMP_CWORD=$COMP_CWORD \
+                   _ASPIRECTL_COMPLETE=complete_bash $1 ) )
+    return 0
+}
+
+complete -o default -F _aspirectl_completion aspirectl
+

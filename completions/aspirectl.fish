@@ -1,0 +1,1 @@
+complete --command aspirectl --no-files --arguments "(env _ASPIRECTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) aspirectl)" --condition "env _ASPIRECTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) aspirectl"

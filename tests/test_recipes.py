@@ -1,0 +1,144 @@
+"""The cron and monitoring recipes in docs/recipes, run for real where this machine can."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tests.test_probe_cli import _parse_prometheus
+
+RECIPES = ROOT / "docs" / "recipes"
+ASPIRECTL = str(Path(sys.executable).parent / "aspirectl")
+NAGIOS_LINE = re.compile(r"^ASPIRECTL (OK|WARNING|CRITICAL|UNKNOWN) - .+ \| aliases_ok=\d+;;;0;\d+ ")
+STATES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
+
+
+def _run(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    command = command.replace("/usr/local/bin/aspirectl", ASPIRECTL)
+    command = re.sub(r"(?<![\w/.-])aspirectl(?= )", ASPIRECTL, command)
+    return subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.fixture
+def seed_env(sandbox_chains, tmp_path):
+    chains = sandbox_chains("seed")
+    textfiles = tmp_path / "textfile"
+    textfiles.mkdir()
+    return {**os.environ, "ASPIRECTL_CHAINS": str(chains)}, textfiles
+
+
+def test_crontab_line_is_quiet_single_and_locked(seed_env, tmp_path):
+    env, textfiles = seed_env
+    if not shutil.which("flock"):
+        pytest.fail("flock (util-linux) is needed for the crontab recipe")
+    lines = [ln for ln in (RECIPES / "crontab").read_text().splitlines() if ln and not ln.startswith("#")]
+    job = next(ln for ln in lines if re.match(r"^[*/\d,-]+ ", ln))
+    fields = job.split(None, 5)
+    assert fields[:5] == ["*/5", "*", "*", "*", "*"]
+    command = fields[5].replace("/run/lock/", f"{tmp_path}/").replace(
+        "/var/lib/node_exporter/textfile", str(textfiles))
+    result = _run(command, env)
+    assert result.returncode == 1  # seed: WARNING
+    assert len(result.stdout.splitlines()) == 1 and result.stdout.startswith("ASPIRECTL WARNING - ")
+    assert (textfiles / "aspirectl.prom").exists()
+    lock = tmp_path / "aspirectl-probe.lock"
+    with open(lock, "w") as held:
+        import fcntl
+
+        fcntl.flock(held, fcntl.LOCK_EX)
+        skipped = _run(command, env)
+    assert skipped.returncode == 1 and skipped.stdout == ""  # flock -n: this run is skipped
+
+
+def test_systemd_units_parse_and_their_command_runs(seed_env):
+    env, textfiles = seed_env
+    service = configparser.ConfigParser(strict=False, interpolation=None)
+    service.optionxform = str  # type: ignore[assignment,method-assign]
+    service.read(RECIPES / "aspirectl-probe.service")
+    timer = configparser.ConfigParser(strict=False, interpolation=None)
+    timer.read(RECIPES / "aspirectl-probe.timer")
+    assert service["Service"]["Type"] == "oneshot"
+    assert service["Service"]["SuccessExitStatus"] == "1"
+    assert timer["Timer"]["OnUnitActiveSec"] == "5min"
+    command = service["Service"]["ExecStart"].replace("/var/lib/node_exporter/textfile", str(textfiles))
+    result = _run(command, env)
+    assert result.returncode == 1 and (textfiles / "aspirectl.prom").exists()
+    if shutil.which("systemd-analyze"):
+        verify = subprocess.run(["systemd-analyze", "verify", str(RECIPES / "aspirectl-probe.timer")],
+                                capture_output=True, text=True)
+        assert "Unknown" not in verify.stderr
+
+
+def test_textfile_script_writes_parseable_metrics(seed_env):
+    env, textfiles = seed_env
+    result = subprocess.run(["sh", str(RECIPES / "node-exporter-textfile.sh")], capture_output=True, text=True,
+                            env={**env, "TEXTFILE_DIR": str(textfiles),
+                                 "PATH": f"{Path(ASPIRECTL).parent}:{env['PATH']}"}, timeout=120)
+    assert result.returncode == 1
+    metrics = _parse_prometheus((textfiles / "aspirectl.prom").read_text())
+    assert "aspirectl_alias_fallback_active" in metrics
+
+
+def test_nagios_command_definition(seed_env):
+    env, _ = seed_env
+    text = (RECIPES / "nagios-commands.cfg").read_text()
+    command_line = re.search(r"command_line\s+(.+)", text).group(1)
+    for arg, state in (("", "WARNING"), ("gpt", "OK")):
+        result = _run(command_line.replace("$ARG1$", arg), env)
+        first = result.stdout.splitlines()[0]
+        assert NAGIOS_LINE.match(first), first
+        assert first.startswith(f"ASPIRECTL {state} - ") and result.returncode == STATES[state]
+
+
+def test_icinga2_command_builds_a_working_check(seed_env):
+    env, _ = seed_env
+    text = (RECIPES / "icinga2-command.conf").read_text()
+    base = re.search(r"command = \[(.+?)\]", text).group(1)
+    argv = [a.strip().strip('"') for a in base.split(",")]
+    timeout = re.search(r"vars.aspirectl_timeout = (\d+)", text).group(1)
+    deadline = re.search(r"vars.aspirectl_deadline = (\d+)", text).group(1)
+    argv = [ASPIRECTL if a.endswith("aspirectl") else a for a in argv]
+    result = subprocess.run([*argv, "--timeout", timeout, "--deadline", deadline], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert result.returncode == 1 and NAGIOS_LINE.match(result.stdout)
+
+
+def test_prometheus_rules_use_metrics_aspirectl_writes(cli, sandbox_chains):
+    chains = sandbox_chains("seed")
+    written = _parse_prometheus(cli("--chains", chains, "probe", "-o", "prometheus").out)
+    rules = yaml.safe_load((RECIPES / "prometheus-alerts.yml").read_text())
+    names = set()
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            assert {"alert", "expr", "labels", "annotations"} <= set(rule)
+            assert rule["labels"]["severity"] in ("warning", "critical")
+            for metric in re.findall(r"\baspirectl_[a-z_]+", rule["expr"]):
+                names.add(metric)
+                assert metric in written, metric
+                if "$labels.alias" in str(rule["annotations"]):
+                    assert all("alias" in labels for labels, _ in written[metric])
+    assert {"aspirectl_alias_fallback_active", "aspirectl_alias_failing"} <= names
+    stale = next(r for g in rules["groups"] for r in g["rules"] if r["alert"] == "AspirectlTextfileStale")
+    assert "node_textfile_mtime_seconds" in stale["expr"]
+    if shutil.which("promtool"):
+        check = subprocess.run(["promtool", "check", "rules", str(RECIPES / "prometheus-alerts.yml")],
+                               capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_recipes_readme_lists_every_recipe():
+    listed = (RECIPES / "README.md").read_text()
+    for path in RECIPES.iterdir():
+        if path.name != "README.md":
+            assert f"`{path.name}`" in listed, path.name
+    assert shlex.split("a b") == ["a", "b"]
