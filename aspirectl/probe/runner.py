@@ -69,7 +69,7 @@ TRANSPORT_TABLE: tuple[tuple[type[BaseException], tuple[str, ...], Outcome, str]
 
 
 # Root causes whose text only repeats the label (the address is given instead).
-_SELF_EXPLAINING = (ConnectionRefusedError, TimeoutError, httpx.TimeoutException)
+_SELF_EXPLAINING = (ConnectionRefusedError, TimeoutError, httpx.TimeoutException, asyncio.CancelledError)
 
 
 def classify_transport(exc: BaseException, where: str = "") -> TransportFailure:

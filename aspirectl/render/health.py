@@ -74,14 +74,39 @@ def summary_line(assessment: Assessment) -> str:
     if c["unknown"]:
         parts.append(f"{c['unknown']} unknown")
     tail = f"; {c['hops_serving']}/{c['hops']} hops serve ({assessment.report.duration_s:.2f}s)"
+    gw = assessment.gateway
+    if gw is not None:
+        tail += f"; gateway: {'; '.join(gw.reasons) if gw.reasons else 'serves as predicted'}"
     if assessment.report.deadline_hit:
         tail += "; global deadline overrun"
     return f"ASPIRECTL {assessment.status.name} - " + ", ".join(parts) + tail
 
 
+def gateway_table(assessment: Assessment, style: Style) -> str:
+    gw = assessment.gateway
+    head = (f"Gateway {gw.url}: {'alive' if gw.alive else 'DOWN'}, {'ready' if gw.ready else 'NOT READY'}, "
+            f"db {gw.db}")
+    lines = [head] + [f"  {r}" for r in gw.reasons]
+    if not gw.aliases:
+        return "\n".join(lines) + "\n"
+    rows, styles = [], {}
+    for i, a in enumerate(gw.aliases):
+        served = a.served or (f"ERROR {a.status} {a.error_type or ''}".strip() if a.status else "no answer")
+        rows.append((a.alias, served, a.expected or "fails loudly", "DRIFT" if a.drift else "",
+                     shorten(a.message, 70) if a.message else ""))
+        if a.drift:
+            styles[i] = "yellow"
+    columns = ("ALIAS", "SERVED BY (gateway)", "EXPECTED (route)", "", "GATEWAY ERROR")
+    table = Table(columns, rows, styles=styles)
+    return "\n".join(lines) + "\n" + render_table(table, style)
+
+
 def probe_text(assessment: Assessment, style: Style) -> str:
     status = paint(summary_line(assessment), STATUS_COLOUR[assessment.status], style)
-    return "\n".join([hops_table(assessment, style), aliases_table(assessment, style), status]) + "\n"
+    parts = [hops_table(assessment, style), aliases_table(assessment, style)]
+    if assessment.gateway is not None:
+        parts.append(gateway_table(assessment, style))
+    return "\n".join([*parts, status]) + "\n"
 
 
 def _down_text(h: HopState) -> str:

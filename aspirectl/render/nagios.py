@@ -21,13 +21,19 @@ def nagios_text(assessment: Assessment) -> str:
     summary = f"{n} aliases: {c['ok']} ok, {fallback} on a later hop or fallback, {c['failing']} failing"
     if assessment.report.deadline_hit:
         summary += ", deadline overrun"
+    gw = assessment.gateway
+    if gw is not None:
+        summary += (f", gateway {'DOWN' if not gw.alive else ('DB down' if not gw.ready else 'up')}"
+                    f", {len(gw.drifted)} drift")
     perf = " ".join([
         _perf("aliases_ok", c["ok"], hi=n), _perf("aliases_fallback", fallback, hi=n),
         _perf("aliases_failing", c["failing"], hi=n),
         _perf("hops_serving", c["hops_serving"], hi=c["hops"]),
         _perf("time", round(assessment.report.duration_s, 3), "s", hi=None),
-    ])
+    ] + ([_perf("gateway_drift", len(gw.drifted), hi=n)] if gw is not None else []))
     lines = [f"ASPIRECTL {assessment.status.name} - {summary} | {perf}"]
+    if gw is not None:
+        lines.extend(f"gateway: {reason}" for reason in gw.reasons)
     for d in assessment.decisions:
         if d.status is not Health.OK:
             why = "; ".join(d.reasons)

@@ -71,6 +71,14 @@ def prometheus_text(assessment: Assessment, last_success: float | None = None,
              [({"alias": d.alias}, 1 if d.failure else 0) for d in decisions])
     m.family("aspirectl_alias_status", "Nagios state of the alias: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
              [({"alias": d.alias}, int(d.status)) for d in decisions])
+    gw = assessment.gateway
+    if gw is not None:
+        m.family("aspirectl_gateway_up", "The gateway process answers /health/liveliness.",
+                 [({}, 1 if gw.alive else 0)])
+        m.family("aspirectl_gateway_ready", "The gateway is ready (its database reachable).",
+                 [({}, 1 if gw.ready else 0)])
+        m.family("aspirectl_gateway_drift", "The gateway serves the alias from another hop than predicted.",
+                 [({"alias": a.alias}, 1 if a.drift else 0) for a in gw.aliases])
     m.family("aspirectl_status", "Nagios state of the whole run.", [({}, int(assessment.status))])
     m.family("aspirectl_run_duration_seconds", "Wall time of the whole probe run.",
              [({}, round(assessment.report.duration_s, 4))])

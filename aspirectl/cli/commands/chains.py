@@ -111,3 +111,36 @@ def graph(ctx: typer.Context) -> None:
 
     app_ctx = app_context(ctx)
     app_ctx.emit(mermaid_graph(app_ctx.catalog()))
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    format_: Annotated[str, typer.Option("--format", help="Only 'litellm': a LiteLLM proxy config.yaml.")]
+    = "litellm",
+    check: Annotated[Path | None, typer.Option(
+        "--check", help="Compare this running config with the chains instead; exit 1 on drift.",
+        metavar="CONFIG", dir_okay=False)] = None,
+) -> None:
+    """The chains as a LiteLLM proxy config (one deployment per hop, fallbacks in chain order)."""
+    from aspirectl.errors import ConfigError, UsageError
+    from aspirectl.gateway.export import litellm_yaml
+
+    app_ctx = app_context(ctx)
+    if format_ != "litellm":
+        raise UsageError(f"unknown export format '{format_}'", hint="the only format is litellm")
+    catalog = app_ctx.catalog()
+    if check is None:
+        app_ctx.emit(litellm_yaml(catalog))
+        return
+    from aspirectl.gateway.drift import compare_config
+
+    if not check.is_file():
+        raise ConfigError(f"no such config file: {check}")
+    differences = compare_config(catalog, check)
+    if not differences:
+        app_ctx.emit(f"{check}: matches the chains in {catalog.directory}\n")
+        return
+    app_ctx.emit("".join(f"{d}\n" for d in differences) + f"{len(differences)} difference"
+                 f"{'s' if len(differences) != 1 else ''} between {check} and the chains\n")
+    raise typer.Exit(1)

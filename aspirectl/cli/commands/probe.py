@@ -16,6 +16,9 @@ def probe(
     ctx: typer.Context,
     names: AliasesOrFamilies = None,
     deep: Annotated[bool, typer.Option("--deep", help="Add the 1-token canary to every hop.")] = False,
+    gateway: Annotated[bool, typer.Option(
+        "--gateway", help="Also ask the running gateway (--gateway-url / ASPIRECTL_GATEWAY_URL) which "
+        "hop serves each alias, and flag DRIFT from the prediction.")] = False,
     output: Output = None,
     textfile: Annotated[Path | None, typer.Option(
         "--textfile", help="Also write Prometheus metrics here, atomically (node_exporter "
@@ -56,6 +59,18 @@ def probe(
         finally:
             if progress:
                 progress.clear()
+        if gateway:
+            from aspirectl.gateway.check import GATEWAY_KEY, gateway_for
+
+            url = app_ctx.settings.gateway_url
+            if not url:
+                from aspirectl.errors import UsageError
+
+                raise UsageError("--gateway needs the gateway's URL",
+                                 hint="pass --gateway-url URL before the command or set "
+                                      "ASPIRECTL_GATEWAY_URL")
+            assessment = gateway_for(catalog, assessment, url, app_ctx.resolver().value(GATEWAY_KEY),
+                                     timeout, deadline)
         document = assessment.to_dict()
         changed = transitions(previous, document)
         save_state(document, previous, str(catalog.directory))

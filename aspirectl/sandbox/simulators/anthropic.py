@@ -90,7 +90,9 @@ def _authenticate(req: Request, sim: SimUpstream) -> Response | None:
     bearer = req.header("authorization")
     key = req.header("x-api-key")
     if sim.scheme is AuthScheme.OAUTH_BEARER:
-        if key:
+        # The OAuth token as x-api-key alone is refused; with a Bearer present, the Bearer and
+        # the oauth beta decide (LiteLLM's anthropic provider always sends some x-api-key).
+        if key and not bearer:
             return error(401, "authentication_error", "invalid x-api-key")
         if bearer != f"Bearer {sim.credential}":
             return error(401, "authentication_error", "Invalid bearer token")

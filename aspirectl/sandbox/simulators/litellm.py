@@ -69,6 +69,10 @@ FAULTS: dict[str, Fault] = {
         400, f"/chat/completions: Invalid model name passed in model={m}. Call `/v1/models` to view "
         "available models for your key.", "invalid_request_error", "400")),
     "not_listed": lambda r, s, k, m: None,  # handled in the model list
+    # the proxy's own database is down: readiness 503, and no key can be checked (500)
+    "db_down": only(MODEL_KINDS | {"list"}, lambda r, s, k, m: error(
+        500, "Authentication Error - Can't reach database server at `litellm-db:5432`",
+        "internal_server_error", "500")),
     "shutting_down": lambda r, s, k, m: Response(503, {"status": "shutting_down"})
     if k == "liveliness" else None,
 }
@@ -97,7 +101,10 @@ def handle(req: Request, sim: SimUpstream) -> Response:
             return Response(503, {"status": "shutting_down"})
         return Response(200, "\"I'm alive!\"")
     if kind == "readiness":
-        return Response(200, {"status": "healthy", "db": "connected"})
+        if sim.fault == "db_down":
+            return Response(503, {"detail": "Service Unhealthy (Can't reach database server at "
+                                            "`litellm-db:5432`)"})
+        return Response(200, {"status": "healthy", "db": "connected", "litellm_version": "1.80.0"})
     if req.header("authorization") != f"Bearer {sim.credential}":
         return _gateway_auth(req)
     if kind == "unknown":

@@ -1,0 +1,1 @@
+"""The running gateway: its LiteLLM config (export/check) and what it really serves (probe --gateway)."""

@@ -1,0 +1,193 @@
+"""What the running gateway really serves: its process health, its DB, and one minimal
+request per alias through it, read from LiteLLM's x-litellm-* headers (never the body's
+`model`), set side by side with the direct probe's prediction."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aspirectl.catalog.model import Catalog
+from aspirectl.gateway.export import deployment_id
+from aspirectl.health import Assessment
+from aspirectl.routing import Decision, worst
+from aspirectl.secrets.redact import redact
+from aspirectl.status import Health
+
+GATEWAY_KEY = "gateway-key"
+# The proxy's own refusals of our key, told apart from an upstream's 401 by error.type.
+GATEWAY_KEY_ERRORS = frozenset({"auth_error", "expired_key", "token_not_found_in_db", "no_db_connection"})
+
+
+@dataclass(frozen=True)
+class AliasThroughGateway:
+    alias: str
+    status: int | None
+    served: str | None  # deployment id "alias@upstream" from x-litellm-model-id
+    model_group: str | None
+    attempted_fallbacks: int | None
+    expected: str | None  # what route predicts from the direct probe
+    error_type: str | None = None
+    message: str = ""
+    latency_ms: float | None = None
+
+    @property
+    def drift(self) -> bool:
+        return self.served != self.expected
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"alias": self.alias, "http_status": self.status, "served_by": self.served,
+                "model_group": self.model_group, "attempted_fallbacks": self.attempted_fallbacks,
+                "expected": self.expected, "drift": self.drift, "error_type": self.error_type,
+                "message": redact(self.message),
+                "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1)}
+
+
+@dataclass(frozen=True)
+class GatewayCheck:
+    url: str
+    alive: bool
+    ready: bool
+    db: str  # "connected", "not configured", "down: ...", "unknown"
+    detail: str
+    aliases: tuple[AliasThroughGateway, ...] = ()
+    status: Health = Health.OK
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def drifted(self) -> list[AliasThroughGateway]:
+        return [a for a in self.aliases if a.drift]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"url": self.url, "alive": self.alive, "ready": self.ready, "db": self.db,
+                "detail": redact(self.detail), "status": self.status.name, "reasons": list(self.reasons),
+                "aliases": [a.to_dict() for a in self.aliases]}
+
+
+def expected_hop(decision: Decision) -> str | None:
+    served = decision.served
+    return deployment_id(served.alias, served.upstream) if served else None
+
+
+def _error(body: Any) -> tuple[str | None, str]:
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        err = body["error"]
+        return (str(err.get("type")) if err.get("type") else None, str(err.get("message") or ""))
+    if isinstance(body, dict) and "detail" in body:
+        return None, str(body["detail"])
+    return None, ""
+
+
+async def _check(url: str, key: str | None, decisions: list[Decision], timeout: float,
+                 deadline: float) -> GatewayCheck:
+    import httpx
+
+    base = url.rstrip("/")
+    async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
+        async def get(path: str) -> httpx.Response:
+            return await client.get(base + path)
+
+        try:
+            async with asyncio.timeout(deadline):
+                live = await get("/health/liveliness")
+                ready = await get("/health/readiness")
+        except (httpx.HTTPError, TimeoutError, OSError) as exc:
+            from aspirectl.probe.runner import classify_transport
+
+            hung = isinstance(exc, (TimeoutError, httpx.TimeoutException))
+            why = f"no answer within {min(timeout, deadline):g}s" if hung else classify_transport(exc).detail
+            return GatewayCheck(url, False, False, "unknown", why, status=Health.CRITICAL,
+                                reasons=(f"gateway down: {why}",))
+        if live.status_code != 200:
+            return GatewayCheck(url, False, False, "unknown", f"liveliness answered {live.status_code}",
+                                status=Health.CRITICAL,
+                                reasons=(f"gateway not alive: /health/liveliness {live.status_code}",))
+        body = _json(ready)
+        db_field = str(body.get("db", "")) if isinstance(body, dict) else ""
+        state = str(body.get("status", "")) if isinstance(body, dict) else ""
+        if ready.status_code != 200 or state not in ("healthy", ""):
+            _, detail = _error(body)
+            why = detail or f"readiness {ready.status_code} ({state or 'no status'})"
+            return GatewayCheck(url, True, False, f"down: {why}", why, status=Health.CRITICAL,
+                                reasons=(f"gateway DB down: {why} (callers get 500)",))
+        db = "not configured" if db_field == "Not connected" else (db_field or "unknown")
+        if not key:
+            return GatewayCheck(url, True, True, db, "no gateway key", status=Health.UNKNOWN,
+                                reasons=(f"credential '{GATEWAY_KEY}' is not set: cannot ask the gateway "
+                                         "which hop serves (ASPIRECTL_SECRET_GATEWAY_KEY)",))
+
+        async def ask(decision: Decision) -> AliasThroughGateway:
+            started = time.monotonic()
+            try:
+                response = await client.post(base + "/v1/chat/completions", headers={
+                    "authorization": f"Bearer {key}"}, json={
+                    "model": decision.alias, "max_tokens": 1,
+                    "messages": [{"role": "user", "content": "ping"}]})
+            except (httpx.HTTPError, OSError) as exc:
+                return AliasThroughGateway(decision.alias, None, None, None, None, expected_hop(decision),
+                                           "transport", redact(str(exc) or type(exc).__name__))
+            headers = response.headers
+            fallbacks = headers.get("x-litellm-attempted-fallbacks")
+            error_type, message = (None, "") if response.status_code < 400 else _error(_json(response))
+            return AliasThroughGateway(
+                decision.alias, response.status_code,
+                headers.get("x-litellm-model-id") if response.status_code < 400 else None,
+                headers.get("x-litellm-model-group"),
+                int(fallbacks) if fallbacks and fallbacks.isdigit() else None,
+                expected_hop(decision), error_type, message, (time.monotonic() - started) * 1000)
+
+        try:
+            async with asyncio.timeout(deadline):
+                answers = await asyncio.gather(*(ask(d) for d in decisions))
+        except TimeoutError:
+            return GatewayCheck(url, True, True, db, f"no answer within {deadline:g}s",
+                                status=Health.CRITICAL,
+                                reasons=("gateway hangs: no answer to the alias requests within "
+                                         f"{deadline:g}s",))
+    return _judge(url, db, list(answers))
+
+
+def _json(response: Any) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _judge(url: str, db: str, answers: list[AliasThroughGateway]) -> GatewayCheck:
+    key_refused = [a for a in answers if a.status in (400, 401) and a.error_type in GATEWAY_KEY_ERRORS]
+    if key_refused and len(key_refused) == len(answers):
+        first = key_refused[0]
+        return GatewayCheck(url, True, True, db, first.message, tuple(answers), Health.UNKNOWN,
+                            (f"the gateway refused aspirectl's key ({first.status} {first.error_type}): "
+                             f"{redact(first.message)[:160]}",))
+    states, reasons = [], []
+    for a in answers:
+        if a.served is None and a.status is not None and a.status >= 500 and "database" in a.message.lower():
+            states.append(Health.CRITICAL)
+            reasons.append(f"{a.alias}: gateway DB down ({a.status})")
+        elif a.drift:
+            states.append(Health.CRITICAL if a.served is None and a.expected else Health.WARNING)
+            got = a.served or f"error {a.status} {a.error_type or ''}".strip()
+            wanted = a.expected or "a loud failure"
+            reasons.append(f"DRIFT {a.alias}: gateway served {got}, route expects {wanted}")
+    return GatewayCheck(url, True, True, db, "", tuple(answers), worst(states), tuple(reasons))
+
+
+def check_gateway(url: str, key: str | None, decisions: list[Decision], timeout: float,
+                  deadline: float) -> GatewayCheck:
+    return asyncio.run(_check(url, key, decisions, timeout, deadline))
+
+
+def attach(assessment: Assessment, gateway: GatewayCheck) -> Assessment:
+    import dataclasses
+
+    return dataclasses.replace(assessment, gateway=gateway,
+                               status=worst([assessment.status, gateway.status]))
+
+
+def gateway_for(catalog: Catalog, assessment: Assessment, url: str, key: str | None, timeout: float,
+                deadline: float) -> Assessment:
+    return attach(assessment, check_gateway(url, key, list(assessment.decisions), timeout, deadline))

@@ -1,0 +1,131 @@
+"""The catalog as a LiteLLM proxy config.yaml.
+
+One deployment per (alias, hop). Hop 1 of an alias is the model group named after the alias;
+hop N > 1 is its own group ``ALIAS@UPSTREAM``. The chain order is LiteLLM's own mechanism,
+``router_settings.fallbacks``: each alias lists its later hops, then (for a declared
+cross-family fallback) the target alias's whole chain. Every deployment's ``model_info.id``
+is ``ALIAS@UPSTREAM``, so ``x-litellm-model-id`` names the hop that served. No retries and no
+cooldowns, so a failing first hop is never hidden. Credentials are ``os.environ/NAME``
+references, never values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aspirectl.catalog.model import AuthScheme, Catalog, Protocol, Upstream
+
+OAUTH_BETA = "oauth-2025-04-20"
+
+
+def env_var(credential: str) -> str:
+    """The gateway's environment variable for a credential name: openai-api-key -> OPENAI_API_KEY."""
+    return credential.upper().replace("-", "_").replace(".", "_")
+
+
+def deployment_id(alias: str, upstream: str) -> str:
+    return f"{alias}@{upstream}"
+
+
+def group_name(alias: str, position: int, upstream: str) -> str:
+    return alias if position == 1 else deployment_id(alias, upstream)
+
+
+def _params(upstream: Upstream, model: str) -> tuple[dict[str, Any], str]:
+    """(litellm_params, comment) for one hop, by wire protocol."""
+    key = f"os.environ/{env_var(upstream.auth.credential or 'none')}"
+    base = upstream.base_url
+    table: dict[Protocol, tuple[dict[str, Any], str]] = {
+        Protocol.ANTHROPIC: ({"model": f"anthropic/{model}", "api_base": base, "api_key": key}, ""),
+        Protocol.OPENAI: ({"model": f"openai/{model}", "api_base": base, "api_key": key}, ""),
+        Protocol.LITELLM: ({"model": f"openai/{model}", "api_base": f"{base}/v1", "api_key": key},
+                           "a LiteLLM proxy upstream, OpenAI-compatible at /v1"),
+        Protocol.GEMINI: ({"model": f"gemini/{model}", "api_base": f"{base}/v1beta", "api_key": key}, ""),
+        Protocol.CODE_ASSIST: ({"model": f"openai/{model}", "api_base": f"{base}/v1", "api_key": key},
+                               "LiteLLM has no Code Assist (v1internal) provider: this hop needs an "
+                               "OpenAI-compatible sidecar at api_base"),
+    }
+    params, comment = table[upstream.protocol]
+    if upstream.protocol is Protocol.ANTHROPIC and upstream.auth.scheme is AuthScheme.OAUTH_BEARER:
+        # LiteLLM's anthropic provider always sends api_key as x-api-key; the OAuth token must
+        # go as a Bearer with the oauth beta (the gateway owns and refreshes it).
+        params["extra_headers"] = {
+            "Authorization": f"os.environ/{env_var(upstream.auth.credential or '')}_BEARER",
+            "anthropic-beta": OAUTH_BETA,
+        }
+        comment = (f"Claude Max OAuth: set {env_var(upstream.auth.credential or '')}_BEARER='Bearer <token>' "
+                   "in the gateway's environment")
+    return params, comment
+
+
+def walk(catalog: Catalog, alias: str) -> list[tuple[str, int, str]]:
+    """Every (alias, position, upstream) the gateway tries for an alias, in order."""
+    out: list[tuple[str, int, str]] = []
+    seen: set[str] = set()
+    current: str | None = alias
+    while current and current not in seen:
+        seen.add(current)
+        out.extend((current, i, hop.upstream) for i, hop in enumerate(catalog.hops(current), 1))
+        fallback = catalog.fallback(current)
+        current = fallback.target if fallback else None
+    return out
+
+
+def litellm_config(catalog: Catalog) -> tuple[dict[str, Any], dict[str, str]]:
+    """(config document, comments by deployment id)."""
+    model_list: list[dict[str, Any]] = []
+    comments: dict[str, str] = {}
+    for alias in catalog.aliases:
+        for position, hop in enumerate(catalog.hops(alias), 1):
+            upstream = catalog.upstreams[hop.upstream]
+            params, comment = _params(upstream, hop.model_for(alias))
+            ident = deployment_id(alias, upstream.name)
+            model_list.append({
+                "model_name": group_name(alias, position, upstream.name),
+                "litellm_params": params,
+                "model_info": {"id": ident, "aspirectl_hop": position, "aspirectl_upstream": upstream.name},
+            })
+            state = catalog.declared_state(alias, hop)
+            declared = f"declared {state.status.value}: {state.note}" if state else ""
+            notes = [c for c in (comment, declared) if c]
+            if notes:
+                comments[ident] = "; ".join(notes)
+    fallbacks = []
+    for alias in catalog.aliases:
+        chain = [group_name(a, p, u) for a, p, u in walk(catalog, alias)][1:]
+        if chain:
+            fallbacks.append({alias: chain})
+    document = {
+        "model_list": model_list,
+        "router_settings": {
+            "fallbacks": fallbacks,
+            "num_retries": 0,  # a retry would hide a failing first hop
+            "disable_cooldowns": True,  # every request tries the chain from its first hop
+        },
+        "litellm_settings": {"drop_params": True},
+        "general_settings": {"master_key": "os.environ/LITELLM_MASTER_KEY"},
+    }
+    return document, comments
+
+
+def litellm_yaml(catalog: Catalog) -> str:
+    import yaml
+
+    document, comments = litellm_config(catalog)
+    text = yaml.safe_dump(document, sort_keys=False, width=110)
+    lines = ["# LiteLLM proxy config generated by 'aspirectl chains export --format litellm'.",
+             f"# From the chain files in {catalog.directory}. Do not edit: change the chains and",
+             "# re-export; 'aspirectl chains export --check CONFIG' lists every difference.",
+             "# Environment the gateway needs: "
+             + ", ".join(sorted({env_var(u.auth.credential) for u in catalog.upstreams.values()
+                                 if u.auth.credential})) + ", LITELLM_MASTER_KEY."]
+    for fb in (f for fam in catalog.families.values() for f in fam.fallbacks if f.cross_family):
+        lines.append(f"# DECLARED cross-family fallback {fb.alias} -> {fb.target}: {fb.reason}")
+    out = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("id: ") and stripped[4:] in comments:
+            out.append(f"{line}  # {comments[stripped[4:]]}")
+        else:
+            out.append(line)
+    return "\n".join(lines + out) + "\n"

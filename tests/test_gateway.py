@@ -1,0 +1,270 @@
+"""The gateway's truth: the exported LiteLLM config, a real LiteLLM proxy in front of the
+simulators, and probe --gateway telling what really serves (and every way the gateway fails)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from aspirectl.catalog.loader import load_catalog
+from aspirectl.gateway.export import env_var, litellm_config
+from tests.conftest import SHIPPED_CHAINS, assert_one_line_error
+
+LITELLM_BIN = os.environ.get("ASPIRECTL_LITELLM_BIN") or str(
+    Path.home() / ".cache" / "aspirectl-ci" / "litellm-1.80.0" / "bin" / "litellm")
+MASTER = "sk-master-" + "0123456789abcdef"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _credentials(chains: Path) -> dict[str, str]:
+    out = {}
+    for line in (chains / "credentials.env").read_text().splitlines():
+        if line.startswith("ASPIRECTL_SECRET_"):
+            name, value = line.split("=", 1)
+            out[name[len("ASPIRECTL_SECRET_"):].lower().replace("_", "-")] = value
+    return out
+
+
+@contextmanager
+def litellm_proxy(config: Path, chains: Path, tmp_path: Path):
+    if not Path(LITELLM_BIN).exists():
+        pytest.fail(f"no LiteLLM proxy at {LITELLM_BIN}: run scripts/test, which installs it")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASPIRECTL", "DATABASE_URL"))}
+    for name, value in _credentials(chains).items():
+        env[env_var(name)] = value
+        env[env_var(name) + "_BEARER"] = f"Bearer {value}"
+    env.update({"LITELLM_MASTER_KEY": MASTER, "NO_PROXY": "127.0.0.1,localhost", "LITELLM_LOG": "ERROR"})
+    port = _free_port()
+    log = open(tmp_path / "proxy.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([LITELLM_BIN, "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"the proxy exited: {(tmp_path / 'proxy.log').read_text()[-2000:]}")
+            try:
+                if httpx.get(url + "/health/liveliness", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the proxy did not start within 90 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def export(cli, chains: Path, target: Path) -> Path:
+    result = cli("--chains", chains, "chains", "export", "--format", "litellm")
+    assert result.code == 0, result.text
+    target.write_text(result.out)
+    return target
+
+
+def test_export_is_a_faithful_litellm_config(cli):
+    text = cli("--chains", SHIPPED_CHAINS, "chains", "export").out
+    assert "# DECLARED cross-family fallback qwen-3.6-omni -> claude-haiku-4-5" in text
+    doc = yaml.safe_load(text)
+    ids = [m["model_info"]["id"] for m in doc["model_list"]]
+    assert len(ids) == len(set(ids)) == 16  # one deployment per (alias, hop)
+    by_id = {m["model_info"]["id"]: m for m in doc["model_list"]}
+    assert by_id["gpt-5.5@codex-shim"]["model_name"] == "gpt-5.5"
+    assert by_id["gpt-5.5@openai-api"]["model_name"] == "gpt-5.5@openai-api"
+    assert by_id["gpt-5.5@openai-api"]["litellm_params"]["api_key"] == "os.environ/OPENAI_API_KEY"
+    fallbacks = {k: v for entry in doc["router_settings"]["fallbacks"] for k, v in entry.items()}
+    assert fallbacks["gpt-5.5"] == ["gpt-5.5@openai-api"]
+    assert fallbacks["qwen-3.6-omni"] == ["claude-haiku-4-5", "claude-haiku-4-5@anthropic-api"]
+    assert "qwen-3.6" not in fallbacks  # no further fallback: fail loudly
+    assert doc["router_settings"]["num_retries"] == 0
+    assert "sk-" not in text.replace("os.environ/", "")  # no literal secret anywhere
+    oauth = by_id["claude-opus-4-7@anthropic-oauth"]["litellm_params"]["extra_headers"]
+    assert oauth == {"Authorization": "os.environ/ANTHROPIC_OAUTH_TOKEN_BEARER", "anthropic-beta": "oauth-2025-04-20"}
+    catalog = load_catalog(SHIPPED_CHAINS)
+    assert litellm_config(catalog)[0] == doc
+
+
+def test_export_check_lists_every_difference(cli, tmp_path):
+    config = export(cli, SHIPPED_CHAINS, tmp_path / "config.yaml")
+    same = cli("--chains", SHIPPED_CHAINS, "chains", "export", "--check", config)
+    assert same.code == 0 and "matches the chains" in same.out
+    doc = yaml.safe_load(config.read_text())
+    doc["model_list"] = [m for m in doc["model_list"] if m["model_info"]["id"] != "qwen-3.6@cloud-first-litellm"]
+    for entry in doc["router_settings"]["fallbacks"]:
+        if "gpt-5.5" in entry:
+            entry["gpt-5.5"] = ["claude-haiku-4-5"]
+        if "claude-opus-4-7" in entry:
+            entry["claude-opus-4-7"] = ["claude-opus-4-7@anthropic-api", "gemini-2.5-pro"]
+    doc["router_settings"]["num_retries"] = 3
+    config.write_text(yaml.safe_dump(doc))
+    result = cli("--chains", SHIPPED_CHAINS, "chains", "export", "--check", config)
+    assert result.code == 1
+    out = result.out
+    assert "missing alias qwen-3.6: the chains serve it, the config does not" in out
+    assert ("undeclared fallback gpt-5.5 -> claude-haiku-4-5 (crosses from family gpt into claude: "
+            "a silent vendor fallback)") in out
+    assert "fallback gpt-5.5 -> gpt-5.5@openai-api is missing from the config" in out
+    assert "undeclared fallback claude-opus-4-7 -> gemini-2.5-pro (crosses from family claude into gemini" in out
+    assert "router_settings.num_retries is 3" in out
+    assert out.rstrip().endswith("5 differences between " + str(config) + " and the chains")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model_list: [\n")
+    broken = cli("--chains", SHIPPED_CHAINS, "chains", "export", "--check", bad)
+    assert broken.code == 3 and "bad.yaml:" in broken.err
+    assert_one_line_error(broken)
+
+
+def _probe_gateway(cli, chains: Path, url: str, *extra: str) -> tuple[int, dict]:
+    result = cli("--chains", chains, "--gateway-url", url, "probe", "--gateway", "-o", "json", *extra)
+    assert "Traceback" not in result.text
+    return result.code, json.loads(result.out)
+
+
+def test_real_proxy_serves_what_route_predicts_in_the_seed_state(cli, sandbox_chains, tmp_path, monkeypatch):
+    chains = sandbox_chains("seed")
+    config = export(cli, chains, tmp_path / "config.yaml")
+    with litellm_proxy(config, chains, tmp_path) as url:
+        monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
+        code, doc = _probe_gateway(cli, chains, url)
+        table = cli("--chains", chains, "--gateway-url", url, "probe", "--gateway").out
+        nagios = cli("--chains", chains, "--gateway-url", url, "probe", "--gateway", "-o", "nagios").out
+        prom = cli("--chains", chains, "--gateway-url", url, "probe", "--gateway", "-o", "prometheus").out
+    gateway = doc["gateway"]
+    assert gateway["alive"] and gateway["ready"] and gateway["db"] == "not configured"
+    served = {a["alias"]: a for a in gateway["aliases"]}
+    assert set(served) == set(load_catalog(SHIPPED_CHAINS).aliases)
+    for alias, answer in served.items():
+        assert answer["served_by"] == answer["expected"], (alias, answer)
+        assert not answer["drift"]
+    assert served["gpt-5.5"]["served_by"] == "gpt-5.5@openai-api"
+    assert served["gpt-5.5"]["attempted_fallbacks"] == 1
+    assert served["qwen-3.6-omni"]["served_by"] == "claude-haiku-4-5@anthropic-oauth"  # the declared one
+    assert served["claude-opus-4-7"]["served_by"] == "claude-opus-4-7@anthropic-oauth"
+    assert served["gemini-2.5-pro"]["served_by"] == "gemini-2.5-pro@google-ai-studio"
+    assert code == 1 and doc["status"] == "WARNING"  # the seed state itself is WARNING; no drift on top
+    assert "gateway: serves as predicted" in table and "DRIFT" not in table
+    assert "gateway up, 0 drift" in nagios and "gateway_drift=0;;;0;9" in nagios
+    assert "aspirectl_gateway_up 1" in prom and 'aspirectl_gateway_drift{alias="gpt-5.5"} 0' in prom
+
+
+def test_tampered_config_is_caught_both_ways(cli, sandbox_chains, tmp_path, monkeypatch):
+    chains = sandbox_chains("seed")
+    config = export(cli, chains, tmp_path / "config.yaml")
+    doc = yaml.safe_load(config.read_text())
+    for entry in doc["router_settings"]["fallbacks"]:
+        if "gpt-5.5" in entry:
+            entry["gpt-5.5"] = ["claude-haiku-4-5"]  # someone "helpfully" switches vendors
+    config.write_text(yaml.safe_dump(doc))
+    check = cli("--chains", chains, "chains", "export", "--check", config)
+    assert check.code == 1 and "undeclared fallback gpt-5.5 -> claude-haiku-4-5" in check.out
+    with litellm_proxy(config, chains, tmp_path) as url:
+        monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
+        code, result = _probe_gateway(cli, chains, url)
+        table = cli("--chains", chains, "--gateway-url", url, "probe", "--gateway", "gpt-5.5").out
+    answer = next(a for a in result["gateway"]["aliases"] if a["alias"] == "gpt-5.5")
+    assert answer["drift"] and answer["served_by"] == "claude-haiku-4-5@anthropic-oauth"
+    assert answer["expected"] == "gpt-5.5@openai-api"
+    assert code >= 1
+    assert ("DRIFT gpt-5.5: gateway served claude-haiku-4-5@anthropic-oauth, route expects gpt-5.5@openai-api"
+            in table)
+
+
+def test_healthy_state_shows_the_hop_litellm_cannot_speak(cli, sandbox_chains, tmp_path, monkeypatch):
+    """Healthy: every first hop serves through the real proxy, except Code Assist, for which
+    LiteLLM has no provider: that difference is reported, not hidden."""
+    chains = sandbox_chains("healthy")
+    config = export(cli, chains, tmp_path / "config.yaml")
+    with litellm_proxy(config, chains, tmp_path) as url:
+        monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
+        _, doc = _probe_gateway(cli, chains, url)
+    served = {a["alias"]: a for a in doc["gateway"]["aliases"]}
+    for alias, answer in served.items():
+        if alias != "gemini-2.5-pro":
+            assert not answer["drift"], (alias, answer)
+            assert answer["served_by"].endswith(("@anthropic-oauth", "@codex-shim", "@cloud-first-litellm"))
+    assert served["gemini-2.5-pro"]["drift"]
+    assert served["gemini-2.5-pro"]["expected"] == "gemini-2.5-pro@google-code-assist"
+    assert served["gemini-2.5-pro"]["served_by"] == "gemini-2.5-pro@google-ai-studio"
+
+
+def test_gateway_down_is_critical(cli, sandbox_chains, monkeypatch):
+    chains = sandbox_chains("healthy")
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
+    started = time.monotonic()
+    code, doc = _probe_gateway(cli, chains, f"http://127.0.0.1:{_free_port()}", "claude")
+    assert time.monotonic() - started < 10
+    assert code == 2 and doc["gateway"]["alive"] is False
+    assert "gateway down: connection refused" in doc["gateway"]["reasons"][0]
+
+
+def test_gateway_db_down_is_critical(cli, sandbox_chains, monkeypatch):
+    from aspirectl.sandbox.catalogue import Behaviour
+    from tests.sandboxing import scenario
+
+    chains = sandbox_chains(scenario(cloud_first_litellm=Behaviour(fault="db_down")))
+    gateway = yaml.safe_load((chains / "upstreams.yaml").read_text())["upstreams"]["cloud-first-litellm"]["base_url"]
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", os.environ["ASPIRECTL_SECRET_CLOUD_FIRST_LITELLM_KEY"])
+    code, doc = _probe_gateway(cli, chains, gateway, "claude")
+    assert code == 2
+    assert doc["gateway"]["ready"] is False
+    assert "gateway DB down: Service Unhealthy (Can't reach database server" in doc["gateway"]["reasons"][0]
+    nagios = cli("--chains", chains, "--gateway-url", gateway, "probe", "--gateway", "claude", "-o", "nagios")
+    assert nagios.out.startswith("ASPIRECTL CRITICAL - ") and "gateway DB down" in nagios.out
+
+
+def test_wrong_gateway_key_is_the_gateway_refusing_us_not_an_upstream(cli, sandbox_chains, monkeypatch):
+    chains = sandbox_chains("healthy")
+    gateway = yaml.safe_load((chains / "upstreams.yaml").read_text())["upstreams"]["cloud-first-litellm"]["base_url"]
+    wrong = "sk-" + "Wrong0Key1For2The3Gateway"
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", wrong)
+    code, doc = _probe_gateway(cli, chains, gateway, "qwen-3.6")
+    assert code == 3  # UNKNOWN: the check cannot judge, the gateway is not down
+    reason = doc["gateway"]["reasons"][0]
+    assert reason.startswith("the gateway refused aspirectl's key (401 auth_error)")
+    assert wrong not in json.dumps(doc)
+    missing = cli("--chains", chains, "--gateway-url", gateway, "probe", "--gateway", "qwen-3.6")
+    monkeypatch.delenv("ASPIRECTL_SECRET_GATEWAY_KEY")
+    missing = cli("--chains", chains, "--gateway-url", gateway, "probe", "--gateway", "qwen-3.6")
+    assert missing.code == 3 and "credential 'gateway-key' is not set" in missing.out
+
+
+def test_a_hanging_gateway_is_bounded(cli, sandbox_chains, monkeypatch):
+    chains = sandbox_chains("healthy")
+    hung = sandbox_chains("hung")
+    gateway = yaml.safe_load((hung / "upstreams.yaml").read_text())["upstreams"]["cloud-first-litellm"]["base_url"]
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
+    from tests.conftest import export_credentials
+
+    export_credentials(chains, monkeypatch)
+    started = time.monotonic()
+    result = cli("--chains", chains, "--gateway-url", gateway, "probe", "--gateway", "claude", "--timeout", "1",
+                 "-o", "json")
+    assert time.monotonic() - started < 4
+    assert result.code == 2
+    doc = json.loads(result.out)
+    assert doc["gateway"]["alive"] is False and "no answer within 1s" in doc["gateway"]["reasons"][0]
+
+
+def test_gateway_flag_needs_a_url(cli):
+    result = cli("--chains", SHIPPED_CHAINS, "probe", "--gateway")
+    assert result.code == 3 and "--gateway needs the gateway's URL" in result.err
