@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from aspirectl.probe.options import RunOptions
     from aspirectl.probe.runner import Progress
     from aspirectl.secrets.store import Resolver
+    from aspirectl.state import SavedState, Transition
 
 
 def select_aliases(catalog: Catalog, names: list[str] | None) -> list[str]:
@@ -44,3 +45,34 @@ def probe_aliases(catalog: Catalog, request: ProbeRequest, resolver: Resolver,
     targets = plan_targets(catalog, request.aliases, resolver, request.deep)
     report = probe(targets, request.options, deep=request.deep, on_progress=on_progress)
     return assess(catalog, report, request.aliases)
+
+
+class MonitoredRun(NamedTuple):
+    assessment: Assessment
+    previous: SavedState | None
+    changes: list[Transition]
+
+    @property
+    def last_ok(self) -> float | None:
+        previous = self.previous
+        return previous.last_ok_at.timestamp() if previous and previous.last_ok_at else None
+
+
+def monitored_probe(catalog: Catalog, request: ProbeRequest, resolver: Resolver, *,
+                    gateway_url: str | None = None, on_progress: Progress | None = None) -> MonitoredRun:
+    """The probe as cron runs it: one run at a time (flock), the gateway asked when a URL is
+    given, the result merged into the state file and compared with the previous run."""
+    from aspirectl.state import exclusive_run, load_state, save_state, transitions
+
+    with exclusive_run():
+        previous = load_state()
+        assessment = probe_aliases(catalog, request, resolver, on_progress)
+        if gateway_url:
+            from aspirectl.gateway.check import GATEWAY_KEY, gateway_for
+
+            assessment = gateway_for(catalog, assessment, gateway_url, resolver.value(GATEWAY_KEY),
+                                     request.options.timeout, request.options.deadline)
+        document = assessment.to_dict()
+        changes = transitions(previous, document)
+        save_state(document, previous, str(catalog.directory))
+    return MonitoredRun(assessment, previous, changes)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aspirectl.catalog.model import Catalog, DeclaredState, DeclaredStatus, Fallback, Hop
 from aspirectl.errors import UnknownName, UsageError
-from aspirectl.probe.taxonomy import MEANING, Outcome
+from aspirectl.probe.taxonomy import Outcome
 from aspirectl.status import Health
 
 if TYPE_CHECKING:
@@ -81,10 +81,6 @@ GATEWAY_FAILURE: dict[Outcome, tuple[int, str, str]] = {
     Outcome.MODEL_NOT_FOUND: (404, "invalid_request_error", "litellm.NotFoundError"),
     Outcome.BAD_REQUEST: (400, "invalid_request_error", "litellm.BadRequestError"),
 }
-GATEWAY_DB_DOWN = LoudFailure(500, "internal_server_error",
-                              "gateway database unreachable: no virtual key can be checked",
-                              "gateway_db_down")
-
 
 class Decision(NamedTuple):
     alias: str
@@ -262,7 +258,3 @@ def sensitivity_view(catalog: Catalog, alias: str, data_class: str) -> list[Sens
                if up.data.cleared_for else f"retention {up.data.retention}; not assessed for any class")
         out.append(SensitivityHop(i, up.name, allowed, up.data.retention, why))
     return out
-
-
-def describe_outcome(outcome: Outcome) -> str:
-    return MEANING[outcome]

@@ -62,6 +62,13 @@ def write_private(path: Path, text: str) -> None:
         raise
 
 
+def write_textfile(path: Path, text: str) -> None:
+    """node_exporter's textfile collector: atomic, readable by the collector's user (metrics
+    hold no secrets)."""
+    write_private(path, text)
+    path.chmod(0o644)
+
+
 @dataclass(frozen=True)
 class SavedState:
     saved_at: datetime

@@ -106,7 +106,7 @@ def test_unknown_option_is_one_line(cli):
     result = cli("chains", "list", "--frobnicate")
     assert result.code == 2
     assert_one_line_error(result)
-    assert "No such option '--frobnicate'" in result.err
+    assert "No such option" in result.err and "--frobnicate" in result.err  # wording varies by click
 
 
 def test_graph_is_mermaid(cli):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from aspirectl.catalog.model import DeclaredState, Upstream
 from aspirectl.catalog.model import Protocol as WireProtocol
@@ -70,10 +70,7 @@ _MODULES = {
 }
 
 
-def adapter_for(protocol: WireProtocol) -> ModuleType:
-    return importlib.import_module(_MODULES[protocol])
-
-
-@dataclass
-class StepContext:
-    facts: dict[str, Facts] = field(default_factory=dict)
+def adapter_for(protocol: WireProtocol) -> Adapter:
+    """The protocol's module: it provides what ``Adapter`` describes."""
+    module: ModuleType = importlib.import_module(_MODULES[protocol])
+    return cast(Adapter, module)

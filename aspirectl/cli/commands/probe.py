@@ -35,49 +35,37 @@ def probe(
     Exit: 0 OK, 1 WARNING (a later hop or a declared fallback serves), 2 CRITICAL (an alias
     nothing serves, or the gateway down), 3 UNKNOWN (bad config or arguments, deadline overrun).
     """
-    from aspirectl.checks import ProbeRequest, check_limits, probe_aliases, select_aliases
+    from aspirectl.checks import ProbeRequest, check_limits, monitored_probe, select_aliases
     from aspirectl.cli.progress import ProgressLine
+    from aspirectl.errors import UsageError
     from aspirectl.probe.options import RunOptions
     from aspirectl.render import health as view
     from aspirectl.render.nagios import nagios_text
     from aspirectl.render.prometheus import prometheus_text
     from aspirectl.render.structured import to_json
-    from aspirectl.state import exclusive_run, load_state, save_state, transitions, write_private
+    from aspirectl.state import write_textfile
 
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, FORMATS)
     check_limits(timeout, deadline)
+    gateway_url = app_ctx.settings.gateway_url if gateway else None
+    if gateway and not gateway_url:
+        raise UsageError("--gateway needs the gateway's URL",
+                         hint="pass --gateway-url URL before the command or set ASPIRECTL_GATEWAY_URL")
     catalog = app_ctx.catalog()
-    aliases = select_aliases(catalog, names)
-    request = ProbeRequest(aliases, RunOptions(timeout=timeout, deadline=deadline), deep)
-    with exclusive_run():
-        previous = load_state()
-        progress = ProgressLine(app_ctx.stderr) if (app_ctx.settings.tty and not quiet
-                                                    and fmt == "table") else None
-        try:
-            assessment = probe_aliases(catalog, request, app_ctx.resolver(), progress)
-        finally:
-            if progress:
-                progress.clear()
-        if gateway:
-            from aspirectl.gateway.check import GATEWAY_KEY, gateway_for
-
-            url = app_ctx.settings.gateway_url
-            if not url:
-                from aspirectl.errors import UsageError
-
-                raise UsageError("--gateway needs the gateway's URL",
-                                 hint="pass --gateway-url URL before the command or set "
-                                      "ASPIRECTL_GATEWAY_URL")
-            assessment = gateway_for(catalog, assessment, url, app_ctx.resolver().value(GATEWAY_KEY),
-                                     timeout, deadline)
-        document = assessment.to_dict()
-        changed = transitions(previous, document)
-        save_state(document, previous, str(catalog.directory))
-    last_ok = previous.last_ok_at.timestamp() if previous and previous.last_ok_at else None
+    options = RunOptions(timeout=timeout, deadline=deadline)
+    request = ProbeRequest(select_aliases(catalog, names), options, deep)
+    progress = ProgressLine(app_ctx.stderr) if app_ctx.settings.tty and not quiet and fmt == "table" else None
+    try:
+        run = monitored_probe(catalog, request, app_ctx.resolver(), gateway_url=gateway_url,
+                              on_progress=progress)
+    finally:
+        if progress:
+            progress.clear()
+    assessment, previous, changed, last_ok = run.assessment, run.previous, run.changes, run.last_ok
+    document = assessment.to_dict()
     if textfile:
-        write_private(textfile, prometheus_text(assessment, last_ok))
-        textfile.chmod(0o644)  # node_exporter runs as another user; metrics hold no secrets
+        write_textfile(textfile, prometheus_text(assessment, last_ok))
     status = assessment.status
     if quiet and status == 0:
         raise typer.Exit(0)
