@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,8 +13,10 @@ from aspirectl.cli.context import AppContext, app_context
 from aspirectl.cli.options import Output
 
 if TYPE_CHECKING:
-    from aspirectl.keys.db import Database
+    from collections.abc import Iterator
+
     from aspirectl.keys.model import NewKey
+    from aspirectl.keys.store import KeyStore
 
 app = typer.Typer(rich_markup_mode=None, no_args_is_help=True,
                   help="Create, list, rotate, revoke and scan the gateway's virtual keys.")
@@ -27,19 +30,25 @@ Var = Annotated[str, typer.Option("--var", help="Variable name in the --save fil
 FORMATS = ("table", "json")
 
 
-def _open(app_ctx: AppContext) -> Database:
+@contextlib.contextmanager
+def _store(app_ctx: AppContext, *, remember: bool = False) -> Iterator[KeyStore]:
+    """The key store of the configured DB (named on stderr), closed afterwards; with
+    ``remember`` the consumers are cached for TAB completion."""
     from aspirectl.keys import service
+    from aspirectl.keys.store import KeyStore
 
     url = service.db_url(app_ctx.settings.db_url, app_ctx.resolver())
     app_ctx.say(f"database: {service.describe_db(url)}")
-    return service.connect(url)
+    db = service.connect(url)
+    try:
+        store = KeyStore(db)
+        yield store
+        if remember:
+            from aspirectl.cli.namecache import remember_consumers
 
-
-def _remember(db: Database) -> None:
-    from aspirectl.cli.namecache import remember_consumers
-    from aspirectl.keys.store import KeyStore
-
-    remember_consumers(KeyStore(db).consumers())
+            remember_consumers(store.consumers())
+    finally:
+        db.close()
 
 
 def _delivery(app_ctx: AppContext, save: str | None, var: str, fmt: str, extra: dict | None = None):  # noqa: ANN202
@@ -99,7 +108,7 @@ def create(
     from aspirectl.durations import parse_duration
     from aspirectl.keys import service
     from aspirectl.keys.fleet import resolve_models
-    from aspirectl.keys.store import KeySpec, KeyStore, check_consumer
+    from aspirectl.keys.store import KeySpec, check_consumer
 
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, FORMATS)
@@ -114,12 +123,8 @@ def create(
         metadata=service.parse_metadata(metadata or []),
     )
     chosen = _delivery(app_ctx, save, var, fmt)
-    db = _open(app_ctx)
-    try:
-        key = KeyStore(db).create(consumer, spec, allow_second=allow_second, delivery=chosen)
-        _remember(db)
-    finally:
-        db.close()
+    with _store(app_ctx, remember=True) as store:
+        key = store.create(consumer, spec, allow_second=allow_second, delivery=chosen)
     _saved_note(app_ctx, chosen, key)
 
 
@@ -131,45 +136,27 @@ def list_(
 ) -> None:
     """Every key (paged internally, never just the first 10), UI session keys hidden."""
     from aspirectl.keys import service
-    from aspirectl.keys.store import KeyStore
     from aspirectl.render.keys import stream_json, stream_table
 
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, FORMATS)
-    url = service.db_url(app_ctx.settings.db_url, app_ctx.resolver())
-    db = _open(app_ctx)
-    seen: set[str] = set()
-
-    def pages():  # noqa: ANN202
-        for page in KeyStore(db).iter_keys(include_all=all_):
-            seen.update(r.consumer for r in page if r.consumer)
-            yield page
-
-    try:
-        chunks = stream_json(pages(), service.describe_db(url)) if fmt == "json" else stream_table(pages())
-        for chunk in chunks:
+    database = service.describe_db(service.db_url(app_ctx.settings.db_url, app_ctx.resolver()))
+    with _store(app_ctx, remember=True) as store:
+        pages = store.iter_keys(include_all=all_)  # streamed: the first page prints at once
+        for chunk in stream_json(pages, database) if fmt == "json" else stream_table(pages):
             app_ctx.emit(chunk)
-    finally:
-        db.close()
-    from aspirectl.cli.namecache import remember_consumers
-
-    remember_consumers(sorted(seen))
 
 
 @app.command("show")
 def show(ctx: typer.Context, consumer: Consumer, output: Output = None) -> None:
     """One consumer's keys: active, in grace, blocked, expired; limits, spend, rotations."""
-    from aspirectl.keys.store import KeyStore
     from aspirectl.render.keys import detail
     from aspirectl.render.structured import to_json
 
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, FORMATS)
-    db = _open(app_ctx)
-    try:
-        records = KeyStore(db).show(consumer)
-    finally:
-        db.close()
+    with _store(app_ctx) as store:
+        records = store.show(consumer)
     if fmt == "json":
         app_ctx.emit(to_json({"schema": "aspirectl.keys/v1", "keys": [r.to_dict() for r in records]}))
     else:
@@ -194,7 +181,6 @@ def rotate(
     from aspirectl.durations import describe, parse_duration
     from aspirectl.errors import UsageError
     from aspirectl.keys.model import CACHE_TTL_NOTE
-    from aspirectl.keys.store import KeyStore
 
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, FORMATS)
@@ -202,11 +188,8 @@ def rotate(
         raise UsageError("--grace and --now exclude each other")
     period = None if now else parse_duration(grace or "24h", "--grace")
     chosen = _delivery(app_ctx, save, var, fmt)
-    db = _open(app_ctx)
-    try:
-        rotation = KeyStore(db).rotate(consumer, period, key=key, delivery=chosen)
-    finally:
-        db.close()
+    with _store(app_ctx) as store:
+        rotation = store.rotate(consumer, period, key=key, delivery=chosen)
     _saved_note(app_ctx, chosen, rotation.new)
     if rotation.revoke_at is not None:
         assert period is not None
@@ -221,16 +204,12 @@ def rotate(
 def revoke(ctx: typer.Context, consumer: Consumer, output: Output = None) -> None:
     """Block the consumer's keys (reversible in the DB) and end any grace period."""
     from aspirectl.keys.model import CACHE_TTL_NOTE
-    from aspirectl.keys.store import KeyStore
     from aspirectl.render.structured import to_json
 
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, FORMATS)
-    db = _open(app_ctx)
-    try:
-        records = KeyStore(db).revoke(consumer)
-    finally:
-        db.close()
+    with _store(app_ctx) as store:
+        records = store.revoke(consumer)
     if fmt == "json":
         app_ctx.emit(to_json({"schema": "aspirectl.keys/v1", "revoked": [r.to_dict() for r in records]}))
     else:
@@ -249,7 +228,6 @@ def delete(
 
     from aspirectl.errors import UsageError
     from aspirectl.keys.model import CACHE_TTL_NOTE
-    from aspirectl.keys.store import KeyStore
 
     app_ctx = app_context(ctx)
     if not yes:
@@ -258,11 +236,8 @@ def delete(
         answer = typer.prompt(f"type '{consumer}' to delete all its keys", default="", show_default=False)
         if answer.strip() != consumer:
             raise UsageError("not confirmed; nothing deleted")
-    db = _open(app_ctx)
-    try:
-        records = KeyStore(db).delete(consumer)
-    finally:
-        db.close()
+    with _store(app_ctx) as store:
+        records = store.delete(consumer)
     app_ctx.emit("".join(f"deleted {r.key_name} of {consumer} (archived)\n" for r in records))
     app_ctx.say(f"note: {CACHE_TTL_NOTE}")
 
@@ -282,7 +257,6 @@ def provision(
     from aspirectl.errors import ConfigError, UsageError
     from aspirectl.keys.delivery import FileDelivery, KeyringDelivery
     from aspirectl.keys.fleet import load_fleet
-    from aspirectl.keys.store import KeyStore
     from aspirectl.render.keys import provision_document, provision_text
     from aspirectl.render.structured import to_json
 
@@ -300,12 +274,8 @@ def provision(
                                                                "or pass --save DIR or --save keyring")
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         chosen = FileDelivery(lambda key: directory / f"{key.consumer}.env", fleet.save_var)
-    db = _open(app_ctx)
-    try:
-        result = KeyStore(db).provision(fleet.members, delivery=chosen)
-        _remember(db)
-    finally:
-        db.close()
+    with _store(app_ctx, remember=True) as store:
+        result = store.provision(fleet.members, delivery=chosen)
     where = {k.consumer: (str(directory / f"{k.consumer}.env") if isinstance(chosen, FileDelivery)
                           else f"keyring:key-{k.consumer}") for k in result.created}
     if fmt == "json":
@@ -326,7 +296,6 @@ def scan(
     printing more than sk-...abcd."""
     from aspirectl.errors import UsageError
     from aspirectl.keys.scan import match, sightings
-    from aspirectl.keys.store import KeyStore
     from aspirectl.render.keys import scan_document, scan_summary, scan_text
     from aspirectl.render.structured import to_json
 
@@ -338,11 +307,8 @@ def scan(
     found, skipped = sightings(paths)
     for note in skipped:
         app_ctx.say(f"skipped {note}")
-    db = _open(app_ctx)
-    try:
-        records = KeyStore(db).lookup([t for s in found for t in s.tokens]) if found else {}
-    finally:
-        db.close()
+    with _store(app_ctx) as store:
+        records = store.lookup([t for s in found for t in s.tokens]) if found else {}
     findings = [match(s, records) for s in found]
     if fmt == "json":
         app_ctx.emit(to_json(scan_document(findings)))
