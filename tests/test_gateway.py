@@ -268,3 +268,21 @@ def test_a_hanging_gateway_is_bounded(cli, sandbox_chains, monkeypatch):
 def test_gateway_flag_needs_a_url(cli):
     result = cli("--chains", SHIPPED_CHAINS, "probe", "--gateway")
     assert result.code == 3 and "--gateway needs the gateway's URL" in result.err
+
+
+def test_the_gateway_fails_loudly_where_route_says_it_will(cli, sandbox_chains, tmp_path, monkeypatch):
+    chains = sandbox_chains("outage")
+    config = export(cli, chains, tmp_path / "config.yaml")
+    with litellm_proxy(config, chains, tmp_path) as url:
+        monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
+        code, doc = _probe_gateway(cli, chains, url, "gpt", "qwen-3.6")
+        table = cli("--chains", chains, "--gateway-url", url, "probe", "--gateway", "gpt-5.5").out
+    assert code == 2
+    predicted = {a["alias"]: a["failure"] for a in doc["aliases"]}
+    for answer in doc["gateway"]["aliases"]:
+        assert answer["served_by"] is None and answer["expected"] is None and not answer["drift"]
+        assert answer["http_status"] >= 500 and answer["message"]  # the gateway's own loud error
+        assert predicted[answer["alias"]]["status"] >= 500
+    gpt = next(a for a in doc["gateway"]["aliases"] if a["alias"] == "gpt-5.5")
+    assert "Bad gateway" in gpt["message"] or "502" in gpt["message"]
+    assert "ERROR" in table and "fails loudly" in table
