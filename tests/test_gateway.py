@@ -149,6 +149,11 @@ def test_real_proxy_serves_what_route_predicts_in_the_seed_state(cli, sandbox_ch
         table = cli("--chains", chains, "--gateway-url", url, "probe", "--gateway").out
         nagios = cli("--chains", chains, "--gateway-url", url, "probe", "--gateway", "-o", "nagios").out
         prom = cli("--chains", chains, "--gateway-url", url, "probe", "--gateway", "-o", "prometheus").out
+        # without a DB the real proxy cannot check a virtual key: 400 no_db_connection, not an upstream's 401
+        monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", "sk-" + "NotTheMaster0Key1")
+        refused_code, refused = _probe_gateway(cli, chains, url, "qwen-3.6")
+    assert refused_code == 3
+    assert refused["gateway"]["reasons"][0].startswith("the gateway refused aspirectl's key (400 no_db_connection)")
     gateway = doc["gateway"]
     assert gateway["alive"] and gateway["ready"] and gateway["db"] == "not configured"
     served = {a["alias"]: a for a in gateway["aliases"]}
