@@ -9,6 +9,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def report(rows: list[tuple[str, str, str, bool]]) -> None:
+    """Print (measure, value, budget, within budget) rows; exit 1 if any is over budget."""
+    import sys
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure'.ljust(width)}  {'value':>10}  {'budget':>10}  ok")
+    for label, value, budget, ok in rows:
+        print(f"{label.ljust(width)}  {value:>10}  {budget:>10}  {'yes' if ok else 'NO'}")
+    sys.exit(0 if all(r[3] for r in rows) else 1)
+
+
 def median_ms(fn: Callable[[], object], runs: int = 5) -> float:
     samples = []
     for _ in range(runs):

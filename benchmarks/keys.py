@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aspirectl.keys.db import open_database
 from aspirectl.keys.store import KeySpec, KeyStore
+from benchmarks._common import report
 from tests import pgutil
 
 CLI = [sys.executable, "-m", "aspirectl"]
@@ -62,11 +63,7 @@ def main() -> None:
     finally:
         pgutil.drop_database(name)
         pgutil.drop_database(template)
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure'.ljust(width)}  {'value':>10}  {'budget':>10}  ok")
-    for label, value, budget, ok in rows:
-        print(f"{label.ljust(width)}  {value:>10}  {budget:>10}  {'yes' if ok else 'NO'}")
-    sys.exit(0 if all(r[3] for r in rows) else 1)
+    report(rows)
 
 
 if __name__ == "__main__":

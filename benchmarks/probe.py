@@ -81,11 +81,7 @@ def main() -> None:
             outcome = report.results[0].outcome.value
             rows.append((f"1 hung hop, --timeout 2 (outcome {outcome})", f"{hung:.2f} s", "<= 2.5 s",
                          hung <= 2.5 and outcome == "timeout"))
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure'.ljust(width)}  {'value':>10}  {'budget':>10}  ok")
-    for name, value, budget, ok in rows:
-        print(f"{name.ljust(width)}  {value:>10}  {budget:>10}  {'yes' if ok else 'NO'}")
-    sys.exit(0 if all(r[3] for r in rows) else 1)
+    report(rows)
 
 
 if __name__ == "__main__":
