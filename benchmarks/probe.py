@@ -26,7 +26,7 @@ from aspirectl.probe.options import RunOptions
 from aspirectl.probe.plan import plan_targets
 from aspirectl.probe.runner import probe
 from aspirectl.secrets.store import MappingSource, Resolver
-from benchmarks._common import SandboxProcess, median_ms, write_wide_catalog
+from benchmarks._common import SandboxProcess, median_ms, report, write_wide_catalog
 
 
 def _targets(chains: Path, base_urls: dict[str, str], creds: dict[str, str]):
@@ -76,9 +76,9 @@ def main() -> None:
         with SandboxProcess(one, "hang") as (_, creds, urls):
             targets = _targets(one, urls, creds)
             t0 = time.perf_counter()
-            report = probe(targets, RunOptions(timeout=2, deadline=20, trust_env=False))
+            hung_report = probe(targets, RunOptions(timeout=2, deadline=20, trust_env=False))
             hung = time.perf_counter() - t0
-            outcome = report.results[0].outcome.value
+            outcome = hung_report.results[0].outcome.value
             rows.append((f"1 hung hop, --timeout 2 (outcome {outcome})", f"{hung:.2f} s", "<= 2.5 s",
                          hung <= 2.5 and outcome == "timeout"))
     report(rows)
