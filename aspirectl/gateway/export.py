@@ -16,6 +16,9 @@ from typing import Any
 from aspirectl.catalog.model import AuthScheme, Catalog, Protocol, Upstream
 
 OAUTH_BETA = "oauth-2025-04-20"
+CODE_ASSIST_PROVIDER = "code-assist"
+HANDLER_MODULE = "aspirectl_code_assist"
+HANDLER_FILE = f"{HANDLER_MODULE}.py"  # LiteLLM imports it from the config's directory
 
 
 def env_var(credential: str) -> str:
@@ -41,9 +44,9 @@ def _params(upstream: Upstream, model: str) -> tuple[dict[str, Any], str]:
         Protocol.LITELLM: ({"model": f"openai/{model}", "api_base": f"{base}/v1", "api_key": key},
                            "a LiteLLM proxy upstream, OpenAI-compatible at /v1"),
         Protocol.GEMINI: ({"model": f"gemini/{model}", "api_base": f"{base}/v1beta", "api_key": key}, ""),
-        Protocol.CODE_ASSIST: ({"model": f"openai/{model}", "api_base": f"{base}/v1", "api_key": key},
-                               "LiteLLM has no Code Assist (v1internal) provider: this hop needs an "
-                               "OpenAI-compatible sidecar at api_base"),
+        Protocol.CODE_ASSIST: ({"model": f"{CODE_ASSIST_PROVIDER}/{model}", "api_base": base, "api_key": key},
+                               f"custom provider: {HANDLER_FILE} beside this config "
+                               "(aspirectl chains export --write DIR)"),
     }
     params, comment = table[upstream.protocol]
     if upstream.protocol is Protocol.ANTHROPIC and upstream.auth.scheme is AuthScheme.OAUTH_BEARER:
@@ -56,6 +59,16 @@ def _params(upstream: Upstream, model: str) -> tuple[dict[str, Any], str]:
         comment = (f"Claude Max OAuth: set {env_var(upstream.auth.credential or '')}_BEARER='Bearer <token>' "
                    "in the gateway's environment")
     return params, comment
+
+
+def needs_handler(catalog: Catalog) -> bool:
+    return any(u.protocol is Protocol.CODE_ASSIST for u in catalog.upstreams.values())
+
+
+def handler_source() -> str:
+    from pathlib import Path
+
+    return (Path(__file__).with_name(HANDLER_FILE)).read_text(encoding="utf-8")
 
 
 def walk(catalog: Catalog, alias: str) -> list[tuple[str, int, str]]:
@@ -102,7 +115,9 @@ def litellm_config(catalog: Catalog) -> tuple[dict[str, Any], dict[str, str]]:
             "num_retries": 0,  # a retry would hide a failing first hop
             "disable_cooldowns": True,  # every request tries the chain from its first hop
         },
-        "litellm_settings": {"drop_params": True},
+        "litellm_settings": {"drop_params": True, **({"custom_provider_map": [
+            {"provider": CODE_ASSIST_PROVIDER, "custom_handler": f"{HANDLER_MODULE}.handler"}]}
+            if needs_handler(catalog) else {})},
         "general_settings": {"master_key": "os.environ/LITELLM_MASTER_KEY"},
     }
     return document, comments

@@ -121,6 +121,9 @@ def export(
     check: Annotated[Path | None, typer.Option(
         "--check", help="Compare this running config with the chains instead; exit 1 on drift.",
         metavar="CONFIG", dir_okay=False)] = None,
+    write: Annotated[Path | None, typer.Option(
+        "--write", help="Write DIR/config.yaml and the custom provider files it needs, instead of stdout.",
+        metavar="DIR", file_okay=False)] = None,
 ) -> None:
     """The chains as a LiteLLM proxy config (one deployment per hop, fallbacks in chain order)."""
     from aspirectl.errors import ConfigError, UsageError
@@ -130,6 +133,17 @@ def export(
     if format_ != "litellm":
         raise UsageError(f"unknown export format '{format_}'", hint="the only format is litellm")
     catalog = app_ctx.catalog()
+    if check is None and write is not None:
+        from aspirectl.gateway.export import HANDLER_FILE, handler_source, needs_handler
+
+        write.mkdir(parents=True, exist_ok=True)
+        (write / "config.yaml").write_text(litellm_yaml(catalog), encoding="utf-8")
+        written = [write / "config.yaml"]
+        if needs_handler(catalog):
+            (write / HANDLER_FILE).write_text(handler_source(), encoding="utf-8")
+            written.append(write / HANDLER_FILE)
+        app_ctx.say("wrote " + ", ".join(str(p) for p in written))
+        return
     if check is None:
         app_ctx.emit(litellm_yaml(catalog))
         return
