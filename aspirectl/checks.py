@@ -70,7 +70,7 @@ def monitored_probe(catalog: Catalog, request: ProbeRequest, resolver: Resolver,
         if gateway_url:
             from aspirectl.gateway.check import GATEWAY_KEY, gateway_for
 
-            assessment = gateway_for(catalog, assessment, gateway_url, resolver.value(GATEWAY_KEY),
+            assessment = gateway_for(assessment, gateway_url, resolver.value(GATEWAY_KEY),
                                      request.options.timeout, request.options.deadline)
         document = assessment.to_dict()
         changes = transitions(previous, document)

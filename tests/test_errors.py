@@ -67,3 +67,18 @@ def test_verbose_says_where_an_internal_error_came_from(cli, monkeypatch):
     loud = cli("-v", *C, "chains", "list")
     assert "raised at" in loud.err and "test_errors.py" in loud.err and "in broken" in loud.err
     assert "Traceback" not in loud.err
+
+
+def test_a_bug_in_a_probe_is_an_internal_error_not_a_timeout(cli, sandbox_chains, monkeypatch):
+    import time
+
+    import aspirectl.probe.protocols.litellm as litellm_protocol
+
+    chains = sandbox_chains("healthy")
+    monkeypatch.delattr(litellm_protocol, "headers")
+    started = time.monotonic()
+    result = cli("--chains", chains, "probe", "qwen-3.6", "--deadline", "10")
+    assert time.monotonic() - started < 3  # not held until the deadline
+    assert result.code == 3
+    assert_one_line_error(result)
+    assert "internal error: AttributeError" in result.err

@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aspirectl.catalog.model import Catalog
 from aspirectl.gateway.export import deployment_id
 from aspirectl.health import Assessment
 from aspirectl.routing import Decision, worst
@@ -188,6 +187,6 @@ def attach(assessment: Assessment, gateway: GatewayCheck) -> Assessment:
                                status=worst([assessment.status, gateway.status]))
 
 
-def gateway_for(catalog: Catalog, assessment: Assessment, url: str, key: str | None, timeout: float,
+def gateway_for(assessment: Assessment, url: str, key: str | None, timeout: float,
                 deadline: float) -> Assessment:
     return attach(assessment, check_gateway(url, key, list(assessment.decisions), timeout, deadline))

@@ -273,9 +273,12 @@ async def run_probes(targets: list[ProbeTarget], options: RunOptions,
         for task in runner.shared.values():
             task.cancel()
         await asyncio.gather(*pending, *runner.shared.values(), return_exceptions=True)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # a bug in aspirectl, not an upstream that is slow
     results = []
     for target, task in zip(targets, tasks, strict=True):
-        if task in done and not task.cancelled() and task.exception() is None:
+        if task in done and not task.cancelled():
             results.append(task.result())
         else:
             verdict = Verdict(Outcome.TIMEOUT, f"{DEADLINE_PREFIX} of {options.deadline:g}s reached")

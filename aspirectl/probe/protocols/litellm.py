@@ -1,4 +1,5 @@
-"""A LiteLLM proxy used as an upstream (cloud-first.ai): OpenAI-compatible plus /health.
+"""A LiteLLM proxy used as an upstream (cloud-first.ai): OpenAI-compatible (auth and the
+completion canary are the openai module's) plus /health and LiteLLM's own error envelope.
 
 Default probe: /health/liveliness (process up; shared), /v1/models (the key's model groups;
 shared) and /health?model=NAME, the proxy's own per-model verdict: that is how one alias
@@ -12,6 +13,10 @@ import re
 
 from aspirectl.probe.adapter import Context, ProbeTarget, Step
 from aspirectl.probe.outcomes import Facts, Outcome, Rule, Verdict, verdict_from_error
+
+# LiteLLM speaks OpenAI's auth: `headers` is part of this module's adapter interface.
+from aspirectl.probe.protocols.openai import headers as headers
+from aspirectl.probe.protocols.openai import judge_completion
 from aspirectl.probe.wire import as_text, dig, parse_duration
 
 _CLASS = re.compile(r"litellm\.(\w+)")
@@ -38,10 +43,6 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.OVERLOADED, status=503, message=r"ServiceUnavailable|overloaded",
          label="upstream behind the passthrough unavailable"),
 )
-
-
-def headers(target: ProbeTarget) -> dict[str, str]:
-    return {"authorization": f"Bearer {target.credential}"}
 
 
 def describe(facts: Facts) -> None:
@@ -95,17 +96,6 @@ def _judge_health(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
                          request_id=facts.request_id))
 
 
-def _judge_completion(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | None:
-    choice = dig(facts.body, "choices", 0)
-    if not isinstance(choice, dict):
-        return Verdict(Outcome.DEGRADED, "200 without choices", facts)
-    message = choice.get("message") or {}
-    if not (message.get("content") or message.get("reasoning_content")) and \
-            choice.get("finish_reason") not in ("length", "stop"):
-        return Verdict(Outcome.DEGRADED, "200 with an empty answer", facts)
-    return None
-
-
 def steps(target: ProbeTarget) -> list[Step]:
     plan = [
         Step("liveliness", "GET", "/health/liveliness", "proxy alive", shared=True, auth=False),
@@ -119,6 +109,6 @@ def steps(target: ProbeTarget) -> list[Step]:
             "canary", "POST", "/v1/chat/completions", "1-token canary answered",
             json={"model": target.model, "max_tokens": 1,
                   "messages": [{"role": "user", "content": "ping"}]},
-            judge=_judge_completion,
+            judge=judge_completion,
         ))
     return plan

@@ -61,12 +61,14 @@ def describe(facts: Facts) -> None:
         facts.retry_after_s = parse_duration(facts.header("x-ratelimit-reset-requests"))
 
 
-def _judge_completion(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | None:
+def judge_completion(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | None:
     choice = dig(facts.body, "choices", 0)
     if not isinstance(choice, dict):
         return Verdict(Outcome.DEGRADED, "200 without choices", facts)
-    content = dig(choice, "message", "content")
-    if not content and choice.get("finish_reason") not in ("length", "stop"):
+    message = choice.get("message") or {}
+    # reasoning models (and Qwen3 behind LiteLLM) may answer only in reasoning_content
+    answered = message.get("content") or message.get("reasoning_content")
+    if not answered and choice.get("finish_reason") not in ("length", "stop"):
         return Verdict(Outcome.DEGRADED, "200 with an empty answer", facts)
     return None
 
@@ -78,6 +80,6 @@ def steps(target: ProbeTarget) -> list[Step]:
             "canary", "POST", "/chat/completions", "1-token canary answered",
             json={"model": target.model, "max_completion_tokens": 1,
                   "messages": [{"role": "user", "content": "ping"}]},
-            judge=_judge_completion,
+            judge=judge_completion,
         ))
     return plan
