@@ -30,6 +30,44 @@ def check_limits(timeout: float, deadline: float) -> None:
         raise UsageError(f"--deadline must be more than 0 seconds, got {deadline:g}")
 
 
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_http_credentials(catalog: Catalog, aliases: list[str]) -> list[str]:
+    """One line per upstream of these aliases (their fallbacks too) whose credential would
+    cross a network unencrypted: http:// to a host that is not loopback."""
+    from urllib.parse import urlsplit
+
+    from aspirectl.catalog.model import AuthScheme
+    from aspirectl.probe.plan import with_fallbacks
+
+    out: list[str] = []
+    seen: set[str] = set()
+    for alias in with_fallbacks(catalog, aliases):
+        for hop in catalog.hops(alias):
+            upstream = catalog.upstreams[hop.upstream]
+            if upstream.name in seen or upstream.auth.scheme is AuthScheme.NONE:
+                continue
+            seen.add(upstream.name)
+            parts = urlsplit(upstream.base_url)
+            if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+                out.append(f"{upstream.name}'s credential '{upstream.auth.credential}' goes over plain "
+                           f"http to {parts.hostname} (use https, or keep that host on a private network)")
+    return out
+
+
 class ProbeRequest(NamedTuple):
     aliases: list[str]
     options: RunOptions

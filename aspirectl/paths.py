@@ -34,7 +34,28 @@ def runtime_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """aspirectl's own directory (state, cache, runtime, data): created 0700, and refused if
+    it is a symlink, belongs to another user or others may write to it (whoever owns the
+    state directory decides what cron reads and where its lock and state files point)."""
+    from aspirectl.safefile import OperatorPathError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = path.lstat()
+    except OSError as exc:
+        raise OperatorPathError(f"cannot use the directory {path}: {exc.strerror or exc}") from None
+    import stat
+
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise OperatorPathError(f"refusing to use {path}: it is not a plain directory (a symlink?)",
+                                hint="remove it; aspirectl creates it again, 0700")
+    if info.st_uid != os.geteuid():
+        raise OperatorPathError(f"refusing to use {path}: it belongs to uid {info.st_uid}, not to "
+                                f"this user (uid {os.geteuid()})",
+                                hint="remove it or point the XDG_* variable at a directory of your own")
+    if info.st_mode & 0o022:
+        raise OperatorPathError(f"refusing to use {path}: other users may write to it "
+                                f"(mode {stat.S_IMODE(info.st_mode):04o})", hint=f"chmod 700 {path}")
     return path
 
 
@@ -45,8 +66,26 @@ def packaged_chains() -> Path:
     return installed if installed.is_dir() else here.parent / "chains"
 
 
+def config_dir() -> Path:
+    return _xdg("XDG_CONFIG_HOME", ".config")
+
+
+def operator_chains() -> Path:
+    """The operator's own catalog: $XDG_CONFIG_HOME/aspirectl/chains."""
+    return config_dir() / "chains"
+
+
+def default_chains() -> tuple[Path, str]:
+    """(directory, where it came from) when neither --chains nor ASPIRECTL_CHAINS is given.
+
+    Never the working directory: the catalog decides where credentials are sent, and a
+    ``chains/`` folder in whatever directory cron or a shell happens to be in is nobody's
+    decision. ``./chains`` is used only when named (``--chains chains``)."""
+    own = operator_chains()
+    if own.is_dir() and any(own.glob("*.y*ml")):
+        return own, "the operator's catalog ($XDG_CONFIG_HOME/aspirectl/chains)"
+    return packaged_chains(), "the catalog installed with aspirectl"
+
+
 def default_chains_dir() -> Path:
-    local = Path("chains")
-    if local.is_dir() and any(local.glob("*.y*ml")):
-        return local
-    return packaged_chains()
+    return default_chains()[0]

@@ -27,6 +27,7 @@ class Settings(NamedTuple):
     color: bool
     tty: bool
     verbose: bool
+    chains_source: str = "--chains"
 
     @classmethod
     def resolve(
@@ -40,8 +41,12 @@ class Settings(NamedTuple):
         verbose: bool = False,
     ) -> "Settings":
         env = os.environ
-        chains_dir = chains or (Path(env["ASPIRECTL_CHAINS"]) if env.get("ASPIRECTL_CHAINS")
-                                else paths.default_chains_dir())
+        if chains is not None:
+            chains_dir, source = chains, "--chains"
+        elif env.get("ASPIRECTL_CHAINS"):
+            chains_dir, source = Path(env["ASPIRECTL_CHAINS"]), "ASPIRECTL_CHAINS"
+        else:
+            chains_dir, source = paths.default_chains()
         tty = sys.stdout.isatty() or env.get("ASPIRECTL_FORCE_TTY", "") not in ("", "0")
         return cls(
             chains_dir=chains_dir,
@@ -51,4 +56,5 @@ class Settings(NamedTuple):
             color=_color_allowed(no_color, tty),
             tty=tty,
             verbose=verbose,
+            chains_source=source,
         )

@@ -16,7 +16,9 @@ from aspirectl import paths
 from aspirectl.errors import BusyError
 from aspirectl.probe.report import HopResult, ProbeReport
 from aspirectl.probe.wire import parse_time
+from aspirectl.safefile import atomic_write, open_lock
 from aspirectl.secrets.redact import redact_obj
+from aspirectl.textsafe import one_line
 
 STATE_SCHEMA = "aspirectl.state/v1"
 
@@ -35,7 +37,7 @@ def exclusive_run(path: Path | None = None) -> Iterator[None]:
     lock when the process ends, so there are no stale lock files to clean."""
     path = path or lock_file()
     paths.ensure_private_dir(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_lock(path)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -48,25 +50,16 @@ def exclusive_run(path: Path | None = None) -> Iterator[None]:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Atomic write, 0600 from the first byte (temp file in the same dir + rename)."""
+    """aspirectl's own state: atomic, 0600 from the first byte, in a private directory."""
     paths.ensure_private_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text, 0o600, what="state file")
 
 
 def write_textfile(path: Path, text: str) -> None:
-    """node_exporter's textfile collector: atomic, readable by the collector's user (metrics
-    hold no secrets)."""
-    write_private(path, text)
-    path.chmod(0o644)
+    """node_exporter's textfile collector: atomic, 0644 (the collector's user reads it;
+    metrics hold no secrets), into a directory that must already exist (one aspirectl
+    created would be 0700 and unreadable to the collector)."""
+    atomic_write(path, text, 0o644, what="textfile")
 
 
 @dataclass(frozen=True)
@@ -132,7 +125,7 @@ class Transition:
 
     def __str__(self) -> str:
         tail = f" ({self.detail})" if self.detail else ""
-        return f"{self.subject}: {self.before} -> {self.after}{tail}"
+        return one_line(f"{self.subject}: {self.before} -> {self.after}{tail}", None)
 
     def to_dict(self) -> dict[str, str]:
         return {"subject": self.subject, "before": self.before, "after": self.after,

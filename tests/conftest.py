@@ -74,10 +74,12 @@ def run_process():
 
 @pytest.fixture
 def chains_copy(tmp_path, monkeypatch) -> Path:
-    """A writable copy of the shipped chains at ./chains (cwd = tmp_path)."""
+    """A writable copy of the shipped chains at ./chains (cwd = tmp_path), named by
+    ASPIRECTL_CHAINS=chains as an operator names it (./chains is never used implicitly)."""
     target = tmp_path / "chains"
     shutil.copytree(SHIPPED_CHAINS, target)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASPIRECTL_CHAINS", "chains")
     return target
 
 

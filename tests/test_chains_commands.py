@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from pathlib import Path
 
 import yaml
 
@@ -139,17 +142,39 @@ def test_tty_output_uses_a_table_and_no_color_is_honoured(run_process):
     assert "\x1b[" not in flag.out
 
 
-def test_chains_dir_from_env_and_default(run_process, chains_copy, tmp_path):
+def test_chains_dir_from_env_xdg_and_never_the_working_directory(run_process, chains_copy, tmp_path,
+                                                                  monkeypatch):
+    """The catalog decides where credentials go: ./chains is used only when named."""
+    monkeypatch.delenv("ASPIRECTL_CHAINS")
     (chains_copy / "gpt.yaml").write_text("family: gpt\naliases: [gpt-9]\nhops: [openai-api]\n")
     from_env = run_process("chains", "list", env={"ASPIRECTL_CHAINS": str(chains_copy)},
                            cwd=tmp_path.parent)
     assert "gpt-9" in from_env.out
+    # A chains/ folder in the working directory is not taken implicitly ...
     from_cwd = run_process("chains", "list", cwd=tmp_path)
-    assert "gpt-9" in from_cwd.out
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    packaged = run_process("chains", "list", cwd=elsewhere)
-    assert packaged.code == 0 and "gpt-5.5" in packaged.out and "gpt-9" not in packaged.out
+    assert from_cwd.code == 0 and "gpt-5.5" in from_cwd.out and "gpt-9" not in from_cwd.out
+    # ... only when named.
+    named = run_process("--chains", "chains", "chains", "list", cwd=tmp_path)
+    assert "gpt-9" in named.out
+    # The operator's own catalog under $XDG_CONFIG_HOME wins over the installed copy.
+    own = Path(os.environ["XDG_CONFIG_HOME"]) / "aspirectl" / "chains"
+    shutil.copytree(chains_copy, own)
+    from_xdg = run_process("chains", "list", cwd=tmp_path)
+    assert "gpt-9" in from_xdg.out
+
+
+def test_a_command_that_sends_credentials_names_its_catalog(run_process, chains_copy, tmp_path,
+                                                           monkeypatch):
+    """-v (or a terminal): which catalog decides where credentials go, and a warning for a
+    credential that would cross a network in plain http (codex-shim's sidecar URL)."""
+    monkeypatch.delenv("ASPIRECTL_CHAINS")
+    result = run_process("-v", "--chains", "chains", "route", "gpt-5.5", "--timeout", "0.5",
+                         "--deadline", "1", cwd=tmp_path, env={"ASPIRECTL_SECRET_CODEX_SHIM_TOKEN": "t" * 20})
+    assert f"catalog: {chains_copy} (--chains)" in result.err, result.err
+    assert ("warning: codex-shim's credential 'codex-shim-token' goes over plain http to codex-shim"
+            in result.err)
+    quiet = run_process("--chains", "chains", "route", "gpt-5.5", "--offline", cwd=tmp_path)
+    assert "catalog:" not in quiet.err
 
 
 def test_help_imports_neither_httpx_nor_keyring(run_process):

@@ -28,8 +28,9 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     chains: Annotated[Path | None, typer.Option(
-        "--chains", help="Chains directory [env: ASPIRECTL_CHAINS; default ./chains or the "
-        "installed copy].", show_default=False, file_okay=False)] = None,
+        "--chains", help="Chains directory [env: ASPIRECTL_CHAINS; default "
+        "$XDG_CONFIG_HOME/aspirectl/chains if present, else the installed copy; never ./chains "
+        "unless named].", show_default=False, file_okay=False)] = None,
     db: Annotated[str | None, typer.Option(
         "--db", help="Key database URL: postgresql://... or sqlite:///PATH "
         "[env: ASPIRECTL_DB_URL; default: embedded SQLite].", show_default=False)] = None,

@@ -41,6 +41,19 @@ class AppContext:
             self._resolver = default_resolver()
         return self._resolver
 
+    def announce_credentials(self, catalog: Catalog, aliases: list[str]) -> None:
+        """Before credentials are sent: on a terminal (or with -v), which catalog decides where
+        they go, and a warning for each credential that would cross a network in plain http."""
+        if not (self.settings.tty or self.settings.verbose):
+            return
+        from aspirectl.checks import plain_http_credentials
+        from aspirectl.textsafe import one_line
+
+        directory = self.settings.chains_dir.resolve()
+        self.say(f"catalog: {one_line(directory)} ({self.settings.chains_source})")
+        for warning in plain_http_credentials(catalog, aliases):
+            self.say(f"warning: {warning}")
+
     def style(self) -> Style:
         from aspirectl.render.table import Style
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from aspirectl.gateway.export import deployment_id
 from aspirectl.health import Assessment
 from aspirectl.routing import Decision, worst
 from aspirectl.secrets.redact import redact
 from aspirectl.status import Health
+from aspirectl.textsafe import one_line, optional_line
 
 GATEWAY_KEY = "gateway-key"
 # The proxy's own refusals of our key, told apart from an upstream's 401 by error.type.
@@ -71,44 +72,67 @@ def expected_hop(decision: Decision) -> str | None:
 
 
 def _error(body: Any) -> tuple[str | None, str]:
+    """(error type, message) of a gateway error body, each one safe printable line."""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         err = body["error"]
-        return (str(err.get("type")) if err.get("type") else None, str(err.get("message") or ""))
+        return (optional_line(err.get("type"), 80) if err.get("type") else None,
+                one_line(redact(str(err.get("message") or "")), 1000))
     if isinstance(body, dict) and "detail" in body:
-        return None, str(body["detail"])
+        return None, one_line(redact(str(body["detail"])), 1000)
     return None, ""
+
+
+GATEWAY_BODY_CAP = 256 * 1024  # the gateway's health and error answers are small
+
+
+class Answer(NamedTuple):
+    status: int
+    headers: Any  # httpx.Headers
+    body: Any  # parsed JSON or None
+
+
+async def _fetch(client: Any, method: str, url: str, **kwargs: Any) -> Answer:
+    """One request, its body read within GATEWAY_BODY_CAP (decompressed within it too)."""
+    from aspirectl.probe.transport import REQUEST_HEADERS, parse_json, read_capped
+
+    headers = {**REQUEST_HEADERS, **kwargs.pop("headers", {})}
+    request = client.build_request(method, url, headers=headers, **kwargs)
+    response = await client.send(request, stream=True)
+    try:
+        read = await read_capped(response, GATEWAY_BODY_CAP)
+    finally:
+        await response.aclose()
+    body, _ = (None, False) if read.truncated else parse_json(read.data.decode("utf-8", "replace"))
+    return Answer(response.status_code, response.headers, body)
 
 
 async def _check(url: str, key: str | None, decisions: list[Decision], timeout: float,
                  deadline: float) -> GatewayCheck:
     import httpx
 
-    base = url.rstrip("/")
-    async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
-        async def get(path: str) -> httpx.Response:
-            return await client.get(base + path)
+    from aspirectl.probe.transport import classify_transport
 
+    base = url.rstrip("/")
+    async with httpx.AsyncClient(timeout=timeout, trust_env=False, follow_redirects=False) as client:
         try:
             async with asyncio.timeout(deadline):
-                live = await get("/health/liveliness")
-                ready = await get("/health/readiness")
+                live = await _fetch(client, "GET", base + "/health/liveliness")
+                ready = await _fetch(client, "GET", base + "/health/readiness")
         except (httpx.HTTPError, TimeoutError, OSError) as exc:
-            from aspirectl.probe.runner import classify_transport
-
             hung = isinstance(exc, (TimeoutError, httpx.TimeoutException))
             why = f"no answer within {min(timeout, deadline):g}s" if hung else classify_transport(exc).detail
             return GatewayCheck(url, False, False, "unknown", why, status=Health.CRITICAL,
                                 reasons=(f"gateway down: {why}",))
-        if live.status_code != 200:
-            return GatewayCheck(url, False, False, "unknown", f"liveliness answered {live.status_code}",
+        if live.status != 200:
+            return GatewayCheck(url, False, False, "unknown", f"liveliness answered {live.status}",
                                 status=Health.CRITICAL,
-                                reasons=(f"gateway not alive: /health/liveliness {live.status_code}",))
-        body = _json(ready)
-        db_field = str(body.get("db", "")) if isinstance(body, dict) else ""
-        state = str(body.get("status", "")) if isinstance(body, dict) else ""
-        if ready.status_code != 200 or state not in ("healthy", ""):
+                                reasons=(f"gateway not alive: /health/liveliness {live.status}",))
+        body = ready.body
+        db_field = one_line(body.get("db", ""), 80) if isinstance(body, dict) else ""
+        state = one_line(body.get("status", ""), 40) if isinstance(body, dict) else ""
+        if ready.status != 200 or state not in ("healthy", ""):
             _, detail = _error(body)
-            why = detail or f"readiness {ready.status_code} ({state or 'no status'})"
+            why = detail or f"readiness {ready.status} ({state or 'no status'})"
             return GatewayCheck(url, True, False, f"down: {why}", why, status=Health.CRITICAL,
                                 reasons=(f"gateway DB down: {why} (callers get 500)",))
         db = "not configured" if db_field == "Not connected" else (db_field or "unknown")
@@ -120,21 +144,21 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
         async def ask(decision: Decision) -> AliasThroughGateway:
             started = time.monotonic()
             try:
-                response = await client.post(base + "/v1/chat/completions", headers={
+                answer = await _fetch(client, "POST", base + "/v1/chat/completions", headers={
                     "authorization": f"Bearer {key}"}, json={
                     "model": decision.alias, "max_tokens": 1,
                     "messages": [{"role": "user", "content": "ping"}]})
             except (httpx.HTTPError, OSError) as exc:
                 return AliasThroughGateway(decision.alias, None, None, None, None, expected_hop(decision),
-                                           "transport", redact(str(exc) or type(exc).__name__))
-            headers = response.headers
-            fallbacks = headers.get("x-litellm-attempted-fallbacks")
-            error_type, message = (None, "") if response.status_code < 400 else _error(_json(response))
+                                           "transport", classify_transport(exc).detail)
+            headers = answer.headers
+            fallbacks = headers.get("x-litellm-attempted-fallbacks", "")
+            error_type, message = (None, "") if answer.status < 400 else _error(answer.body)
             return AliasThroughGateway(
-                decision.alias, response.status_code,
-                headers.get("x-litellm-model-id") if response.status_code < 400 else None,
-                headers.get("x-litellm-model-group"),
-                int(fallbacks) if fallbacks and fallbacks.isdigit() else None,
+                decision.alias, answer.status,
+                optional_line(headers.get("x-litellm-model-id"), 200) if answer.status < 400 else None,
+                optional_line(headers.get("x-litellm-model-group"), 200),
+                int(fallbacks) if fallbacks.isdigit() and len(fallbacks) < 4 else None,
                 expected_hop(decision), error_type, message, (time.monotonic() - started) * 1000)
 
         try:
@@ -146,13 +170,6 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
                                 reasons=("gateway hangs: no answer to the alias requests within "
                                          f"{deadline:g}s",))
     return _judge(url, db, list(answers))
-
-
-def _json(response: Any) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _judge(url: str, db: str, answers: list[AliasThroughGateway]) -> GatewayCheck:

@@ -2,28 +2,75 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from aspirectl.catalog.model import Catalog
 from aspirectl.errors import ConfigError
 from aspirectl.gateway.export import litellm_config
+from aspirectl.secrets.redact import redact
+from aspirectl.textsafe import one_line
 
 
-def _load(path: Path) -> dict[str, Any]:
-    import yaml
+def _load(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The config and its duplicate keys (PyYAML, and so LiteLLM, silently keeps the last)."""
+    from aspirectl.catalog.yamlsource import load_yaml
 
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not YAML ({getattr(exc, 'problem', exc)})") from None
+    document, problems = load_yaml(path)
+    duplicates = [f"{path.name}:{p.line}: {p.message}: LiteLLM uses the last one" for p in problems
+                  if p.message.startswith("duplicate key")]
+    unreadable = [p for p in problems if not p.message.startswith("duplicate key")]
+    if unreadable:
+        first = unreadable[0]
+        raise ConfigError(f"{path}:{first.line}: {first.message}", hint=first.hint)
     if not isinstance(document, dict) or not isinstance(document.get("model_list"), list):
         raise ConfigError(f"{path} is not a LiteLLM config (no model_list)")
-    return document
+    return document, duplicates
+
+
+# litellm_params that decide where a request goes or what credential it carries.
+ROUTING_PARAMS = ("model", "api_base", "base_url", "api_key", "extra_headers", "api_version",
+                  "custom_llm_provider", "organization", "vertex_project", "vertex_location",
+                  "aws_region_name", "headers")
+
+
+def _shown(field: str, value: Any) -> str:
+    """A config value for a message: credential references by name, literal secrets masked."""
+    if value is None:
+        return "(not set)"
+    text = json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else str(value)
+    if field in ("api_key", "extra_headers", "headers") and "os.environ/" not in text:
+        return "a literal value (a credential written into the config)" if field == "api_key" else \
+            redact(one_line(text, 200))
+    return redact(one_line(text, 200))
+
+
+def _deployments(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """deployment id (model_info.id, else 'GROUP [MODEL]') -> its litellm_params."""
+    out: dict[str, dict[str, Any]] = {}
+    for entry in document.get("model_list") or []:
+        if not isinstance(entry, dict):
+            continue
+        params = entry.get("litellm_params") if isinstance(entry.get("litellm_params"), dict) else {}
+        info = entry.get("model_info") if isinstance(entry.get("model_info"), dict) else {}
+        ident = str(info.get("id") or f"{entry.get('model_name')} [{params.get('model')}]")
+        out[ident] = params
+    return out
+
+
+def _compare_params(have: dict[str, dict[str, Any]], want: dict[str, dict[str, Any]]) -> list[str]:
+    diffs: list[str] = []
+    for ident, wanted in want.items():
+        running = have.get(ident)
+        if running is None:
+            continue  # reported as a missing alias or hop
+        for field in ROUTING_PARAMS:
+            got, expect = running.get(field), wanted.get(field)
+            if got != expect:
+                diffs.append(f"deployment {ident}: {field} is {_shown(field, got)} in the config, "
+                             f"the chains say {_shown(field, expect)}")
+    return diffs
 
 
 def _groups(document: dict[str, Any]) -> dict[str, list[str]]:
@@ -52,10 +99,9 @@ def _family_of(catalog: Catalog, group: str) -> str | None:
 
 
 def compare_config(catalog: Catalog, path: Path) -> list[str]:
-    running = _load(path)
+    running, diffs = _load(path)
     wanted, _ = litellm_config(catalog)
     have, want = _groups(running), _groups(wanted)
-    diffs: list[str] = []
     for group in want:
         if group not in have:
             what = "alias" if "@" not in group else "hop"
@@ -83,8 +129,10 @@ def compare_config(catalog: Catalog, path: Path) -> list[str]:
         else:
             for target in (t for t in expect if t not in got):
                 diffs.append(f"fallback {group} -> {target} is missing from the config")
-    settings = running.get("router_settings") or {}
-    if int(settings.get("num_retries", 2) or 0) > 0:
+    diffs.extend(_compare_params(_deployments(running), _deployments(wanted)))
+    settings = running.get("router_settings") if isinstance(running.get("router_settings"), dict) else {}
+    retries = settings.get("num_retries", 2)
+    if not isinstance(retries, int) or retries > 0:
         diffs.append(f"router_settings.num_retries is {settings.get('num_retries', 2)} (LiteLLM's default "
                      "is 2): retries hide a failing first hop")
     return diffs

@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 
 from aspirectl import paths
 from aspirectl.errors import ConfigError, OperationFailed
-from aspirectl.secrets.redact import redact
+from aspirectl.secrets.redact import mask_url, redact
+from aspirectl.textsafe import one_line
 
 TOKENS = "LiteLLM_VerificationToken"
 DEPRECATED = "LiteLLM_DeprecatedVerificationToken"
@@ -53,26 +54,27 @@ def parse_db_url(url: str | None) -> DbTarget:
     if not url:
         path = default_sqlite()
         return DbTarget("sqlite", str(path), f"sqlite {path} (embedded default)")
+    shown = mask_url(url)  # also remembers the password, so that no error can echo it
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme in ("postgresql", "postgres") or scheme.startswith("postgresql+"):
         if not parts.path.strip("/"):
-            raise ConfigError(f"no database name in {redact(url)}",
+            raise ConfigError(f"no database name in {shown}",
                               hint="use postgresql://USER@HOST:PORT/DBNAME")
         try:
             port = parts.port or 5432
         except ValueError:
-            raise ConfigError(f"bad port in database URL {redact(url)}") from None
+            raise ConfigError(f"bad port in database URL {shown}") from None
         clean = url if not scheme.startswith("postgresql+") else "postgresql" + url[len(scheme):]
         return DbTarget("postgresql", clean, f"postgresql {parts.hostname or 'localhost'}:{port}"
                                              f"/{parts.path.strip('/')}")
     if scheme == "sqlite":
         if not url.startswith("sqlite:///") or len(url) <= len("sqlite:///"):
-            raise ConfigError(f"bad SQLite URL '{url}'",
+            raise ConfigError(f"bad SQLite URL '{shown}'",
                               hint="use sqlite:///relative/path.db or sqlite:////absolute/path.db")
         path = url[len("sqlite:///"):]
         return DbTarget("sqlite", path, f"sqlite {path}")
-    raise ConfigError(f"unsupported database URL scheme '{scheme or url}'",
+    raise ConfigError(f"unsupported database URL scheme '{one_line(scheme, 20) or '(none)'}' in '{shown}'",
                       hint="use postgresql://... (the gateway DB) or sqlite:///PATH")
 
 
@@ -237,7 +239,8 @@ class SqliteDatabase(Database):
         fresh = not path.exists()
         if fresh:
             try:
-                paths.ensure_private_dir(path.parent) if path.parent != Path() else None
+                if path == default_sqlite():
+                    paths.ensure_private_dir(path.parent)
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
             except OSError as exc:
                 raise OperationFailed(f"cannot create {target.display}: {exc.strerror or exc}") from None

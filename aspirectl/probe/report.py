@@ -10,6 +10,7 @@ from aspirectl.catalog.model import DeclaredState, DeclaredStatus
 from aspirectl.probe.outcomes import Outcome
 from aspirectl.probe.wire import parse_time
 from aspirectl.secrets.redact import redact
+from aspirectl.textsafe import one_line, optional_line
 
 EXCERPT_CHARS = 300
 
@@ -73,10 +74,11 @@ class HopResult:
         return cls(
             alias=doc["alias"], upstream=doc["upstream"], position=int(doc["position"]),
             model=doc.get("model", doc["alias"]), outcome=Outcome(doc["outcome"]),
-            detail=doc.get("detail", ""), http_status=doc.get("http_status"),
-            latency_ms=doc.get("latency_ms"), error_code=doc.get("error_code"),
+            detail=one_line(doc.get("detail", ""), 600), http_status=doc.get("http_status"),
+            latency_ms=doc.get("latency_ms"), error_code=optional_line(doc.get("error_code"), 80),
             retry_after_s=doc.get("retry_after_s"), reset_at=parse_time(doc.get("reset_at")),
-            request_id=doc.get("request_id"), excerpt=doc.get("excerpt", ""),
+            request_id=optional_line(doc.get("request_id"), 120),
+            excerpt=one_line(doc.get("excerpt", ""), EXCERPT_CHARS),
             step=doc.get("step", ""),
             declared=None if not declared else DeclaredState(DeclaredStatus(declared["status"]),
                                                             None, declared.get("note", "")),

@@ -4,22 +4,29 @@ timeout and one hard global deadline that no hung or slow-drip upstream can over
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 
 from aspirectl.catalog.model import AuthScheme
-from aspirectl.probe.adapter import ProbeTarget, Step, adapter_for
+from aspirectl.probe.adapter import Adapter, Context, ProbeTarget, Step, adapter_for
 from aspirectl.probe.options import RunOptions
 from aspirectl.probe.outcomes import Facts, Outcome, Verdict, verdict_from_error
 from aspirectl.probe.report import EXCERPT_CHARS, HopResult, ProbeReport
-from aspirectl.probe.transport import ShardedTransport
+from aspirectl.probe.transport import (
+    REQUEST_HEADERS,
+    ShardedTransport,
+    TransportFailure,
+    classify_transport,
+    host_port,
+    parse_json,
+    read_capped,
+)
 from aspirectl.secrets.redact import redact
+from aspirectl.textsafe import one_line, optional_line
 
 USER_AGENT = "aspirectl-probe"
 DEADLINE_PREFIX = "global deadline"
@@ -27,77 +34,6 @@ PROGRESS_EVERY_S = 0.1
 
 # progress(done, total, slowest pending (alias, upstream, seconds) or None)
 Progress = Callable[[int, int, "tuple[str, str, float] | None"], None]
-
-
-class TransportFailure(Exception):
-    def __init__(self, outcome: Outcome, detail: str) -> None:
-        super().__init__(detail)
-        self.outcome = outcome
-        self.detail = detail
-
-
-def _chain(exc: BaseException) -> Iterable[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-# (exception type, words in the message of any exception in the chain, outcome, label)
-TRANSPORT_TABLE: tuple[tuple[type[BaseException], tuple[str, ...], Outcome, str], ...] = (
-    (ConnectionRefusedError, (), Outcome.UNREACHABLE, "connection refused"),
-    (ssl.SSLError, (), Outcome.UNREACHABLE, "TLS handshake failed"),
-    (httpx.ConnectError, ("ssl", "certificate", "tls"), Outcome.UNREACHABLE, "TLS handshake failed"),
-    (httpx.ConnectError, ("refused",), Outcome.UNREACHABLE, "connection refused"),
-    (httpx.ConnectError, ("name or service", "nodename", "getaddrinfo", "name resolution",
-                          "no address"), Outcome.UNREACHABLE, "DNS lookup failed"),
-    (httpx.ConnectError, ("unreachable", "no route"), Outcome.UNREACHABLE, "network unreachable"),
-    (httpx.ConnectTimeout, (), Outcome.TIMEOUT, "connect timed out"),
-    (httpx.ReadTimeout, (), Outcome.TIMEOUT, "connected, but no answer in time"),
-    (httpx.WriteTimeout, (), Outcome.TIMEOUT, "request could not be sent in time"),
-    (httpx.PoolTimeout, (), Outcome.TIMEOUT, "no free connection in time"),
-    (httpx.RemoteProtocolError, (), Outcome.UNREACHABLE, "connection closed by the upstream"),
-    (httpx.ReadError, ("reset",), Outcome.UNREACHABLE, "connection reset by the upstream"),
-    (httpx.ReadError, (), Outcome.UNREACHABLE, "connection broken while reading"),
-    (httpx.ProxyError, (), Outcome.UNREACHABLE, "proxy refused the connection"),
-    (httpx.ConnectError, (), Outcome.UNREACHABLE, "cannot connect"),
-    (httpx.UnsupportedProtocol, (), Outcome.BAD_REQUEST, "unsupported URL scheme"),
-    (httpx.TransportError, (), Outcome.UNREACHABLE, "transport error"),
-)
-
-
-# Root causes whose text only repeats the label (the address is given instead).
-_SELF_EXPLAINING = (ConnectionRefusedError, TimeoutError, httpx.TimeoutException, asyncio.CancelledError)
-
-
-def classify_transport(exc: BaseException, where: str = "") -> TransportFailure:
-    chain = list(_chain(exc))
-    words = " ".join(str(e).lower() for e in chain)
-    at = f" ({where})" if where else ""
-    for kind, needles, outcome, label in TRANSPORT_TABLE:
-        if any(isinstance(e, kind) for e in chain) and (not needles or any(n in words for n in needles)):
-            root = chain[-1]
-            if isinstance(root, _SELF_EXPLAINING) or not str(root):
-                return TransportFailure(outcome, f"{label}{at}")
-            return TransportFailure(outcome, redact(f"{label}{at}: {root}"))
-    return TransportFailure(Outcome.UNREACHABLE, redact(f"{type(exc).__name__}{at}: {exc}"))
-
-
-def _host_port(url: str) -> str:
-    parts = httpx.URL(url)
-    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme, 0)
-    return f"{parts.host}:{port}"
-
-
-async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
-    buf = bytearray()
-    async for chunk in response.aiter_raw():
-        buf.extend(chunk)
-        if len(buf) > cap:
-            return bytes(buf[:cap]), True
-    return bytes(buf), False
 
 
 class Runner:
@@ -111,7 +47,7 @@ class Runner:
                     context: dict[str, Facts]) -> Facts:
         url = target.upstream.base_url + step.path
         body = step.body(context)
-        send_headers = {"user-agent": USER_AGENT, "accept": "application/json"}
+        send_headers = {"user-agent": USER_AGENT, "accept": "application/json", **REQUEST_HEADERS}
         if step.auth:
             send_headers.update(headers)
         async with self.semaphore:
@@ -121,23 +57,21 @@ class Runner:
                     json=body if body is not None else None)
                 response = await self.client.send(request, stream=True)
                 try:
-                    raw, truncated = await _read_capped(response, self.options.body_cap)
+                    read = await read_capped(response, self.options.body_cap)
                 finally:
                     await response.aclose()
             except (httpx.HTTPError, ssl.SSLError) as exc:
-                raise classify_transport(exc, _host_port(url)) from None
+                raise classify_transport(exc, host_port(url)) from None
             except OSError as exc:
                 raise TransportFailure(Outcome.UNREACHABLE, redact(f"socket error: {exc}")) from None
-        text = raw.decode("utf-8", errors="replace")
-        try:
-            parsed: Any = json.loads(text) if text.strip() and not truncated else None
-            invalid_json = False
-        except ValueError:
-            parsed, invalid_json = None, True
+        text = read.data.decode("utf-8", errors="replace")
+        parsed, valid = parse_json(text) if not read.truncated else (None, True)
         facts = Facts(status=response.status_code,
                       headers={k.lower(): v for k, v in response.headers.items()},
-                      body=parsed, text=text, truncated=truncated)
-        if invalid_json and 200 <= response.status_code < 300:
+                      body=parsed, text=text, truncated=read.truncated)
+        if read.note:
+            facts.message = read.note
+        elif not valid and 200 <= response.status_code < 300:
             facts.message = "invalid JSON"
         return facts
 
@@ -164,41 +98,65 @@ class Runner:
                 facts = await self._step(target, step, headers, context)
             except TransportFailure as failure:
                 return Verdict(failure.outcome, failure.detail), where
-            adapter.describe(facts)
             last = facts
-            if facts.truncated:
-                return Verdict(Outcome.UPSTREAM_ERROR, f"answer larger than {self.options.body_cap} "
-                               f"bytes (HTTP {facts.status}); not read further", facts), where
+            verdict = read_answer(adapter, step, facts, target, context, self.options.body_cap)
+            if verdict is not None:
+                return verdict, where
             if facts.status in step.inconclusive:
                 continue
-            is_success = 200 <= facts.status < 300
-            if is_success and facts.message == "invalid JSON":
-                return Verdict(Outcome.DEGRADED, f"HTTP {facts.status} with a body that is not "
-                               "JSON", facts), where
-            if step.judge and (is_success or facts.status in step.judged_statuses):
-                verdict = step.judge(facts, target, context)
-                if verdict is not None:
-                    return verdict, where
-            elif not is_success:
-                return verdict_from_error(facts, adapter.RULES), where
             context[step.name] = facts
             passed.append(step.ok)
         return Verdict(Outcome.OK, "; ".join(passed) or "reachable", last), ""
 
 
+def read_answer(adapter: Adapter, step: Step, facts: Facts, target: ProbeTarget, context: Context,
+                body_cap: int) -> Verdict | None:
+    """What one answer of one step means: a verdict that ends the hop, or None to go on.
+
+    Everything here reads text that an upstream controls, so anything that goes wrong while
+    reading it (a number that overflows, a field of the wrong type, a regex that matched too
+    much) is that hop's ``upstream_error``, never the end of the run."""
+    try:
+        return _read_answer(adapter, step, facts, target, context, body_cap)
+    except Exception as exc:  # the answer is foreign: any fault in reading it is the answer's
+        return Verdict(Outcome.UPSTREAM_ERROR,
+                       f"unparseable answer (HTTP {facts.status}): {type(exc).__name__}: "
+                       f"{one_line(exc, 120)}", Facts(facts.status, facts.headers, text=facts.text))
+
+
+def _read_answer(adapter: Adapter, step: Step, facts: Facts, target: ProbeTarget, context: Context,
+                 body_cap: int) -> Verdict | None:
+    adapter.describe(facts)
+    if facts.truncated:
+        return Verdict(Outcome.UPSTREAM_ERROR, f"answer larger than {body_cap} bytes (HTTP "
+                       f"{facts.status}); not read further", facts)
+    if facts.status in step.inconclusive:
+        return None
+    is_success = 200 <= facts.status < 300
+    if is_success and facts.message == "invalid JSON":
+        return Verdict(Outcome.DEGRADED, f"HTTP {facts.status} with a body that is not JSON", facts)
+    if step.judge and (is_success or facts.status in step.judged_statuses):
+        return step.judge(facts, target, context)
+    if not is_success:
+        return verdict_from_error(facts, adapter.RULES)
+    return None
+
+
 def _result(target: ProbeTarget, verdict: Verdict, step: str, latency_ms: float | None) -> HopResult:
+    """A HopResult holds no foreign text that is not one redacted, printable, capped line."""
     facts = verdict.facts
     excerpt = ""
     if facts is not None and not verdict.outcome.serves:
-        excerpt = " ".join(facts.text.split())[:EXCERPT_CHARS]
+        excerpt = one_line(facts.text, EXCERPT_CHARS)
+    code = (facts.error_code or facts.error_type) if facts and not verdict.outcome.serves else None
     return HopResult(
         alias=target.alias, upstream=target.upstream.name, position=target.position,
-        model=target.model, outcome=verdict.outcome, detail=redact(verdict.detail),
+        model=target.model, outcome=verdict.outcome, detail=one_line(redact(verdict.detail), 600),
         http_status=facts.status if facts else None, latency_ms=latency_ms,
-        error_code=(facts.error_code or facts.error_type) if facts and not verdict.outcome.serves else None,
+        error_code=optional_line(redact(code), 80) if code else None,
         retry_after_s=facts.retry_after_s if facts else None,
         reset_at=facts.reset_at if facts else None,
-        request_id=facts.request_id if facts else None,
+        request_id=optional_line(redact(facts.request_id), 120) if facts and facts.request_id else None,
         excerpt=redact(excerpt), step=step, declared=target.declared,
         checked_at=datetime.now(UTC),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aspirectl.health import Assessment
 from aspirectl.render.route import served_text
 from aspirectl.status import Health
+from aspirectl.textsafe import nagios_text as nagios_safe
 
 
 def _perf(label: str, value: float | int, uom: str = "", lo: int | None = 0,
@@ -31,11 +32,12 @@ def nagios_text(assessment: Assessment) -> str:
         _perf("hops_serving", c["hops_serving"], hi=c["hops"]),
         _perf("time", round(assessment.report.duration_s, 3), "s", hi=None),
     ] + ([_perf("gateway_drift", len(gw.drifted), hi=n)] if gw is not None else []))
-    lines = [f"ASPIRECTL {assessment.status.name} - {summary} | {perf}"]
+    lines = [f"ASPIRECTL {assessment.status.name} - {nagios_safe(summary)} | {perf}"]
     if gw is not None:
-        lines.extend(f"gateway: {reason}" for reason in gw.reasons)
+        lines.extend(nagios_safe(f"gateway: {reason}") for reason in gw.reasons)
     for d in assessment.decisions:
         if d.status is not Health.OK:
             why = "; ".join(d.reasons)
-            lines.append(f"{d.alias}: {d.status.name} - {served_text(d)}" + (f" ({why})" if why else ""))
+            lines.append(nagios_safe(f"{d.alias}: {d.status.name} - {served_text(d)}"
+                                     + (f" ({why})" if why else "")))
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from aspirectl.render.table import Style, Table, paint, render_table
 from aspirectl.secrets.redact import redact
 from aspirectl.status import Health
+from aspirectl.textsafe import one_line
 
 if TYPE_CHECKING:
     from aspirectl.routing import Decision, HopState, SensitivityHop
@@ -17,8 +18,7 @@ DETAIL_CHARS = 90
 
 
 def shorten(text: str, limit: int = DETAIL_CHARS) -> str:
-    text = " ".join(redact(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return one_line(redact(text), limit)
 
 
 def served_text(d: Decision) -> str:

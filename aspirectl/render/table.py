@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import NamedTuple
 
+from aspirectl.textsafe import one_line
+
 
 class Table(NamedTuple):
     columns: Sequence[str]
@@ -22,9 +24,14 @@ class Style(NamedTuple):
     width: int | None = None
 
 
+def _cell(value: object) -> str:
+    """Every cell is one printable line: data may be foreign (upstream text, chain notes)."""
+    return one_line(value, None)
+
+
 def plain(table: Table) -> str:
     """Aligned columns separated by two spaces; no box drawing, safe for grep and cut."""
-    cells = [list(table.columns), *[[str(c) for c in row] for row in table.rows]]
+    cells = [list(table.columns), *[[_cell(c) for c in row] for row in table.rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(table.columns))]
     out = []
     if table.title:
@@ -39,13 +46,16 @@ def render_table(table: Table, style: Style) -> str:
     if not style.rich:
         return plain(table)
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table as RichTable
 
-    rt = RichTable(title=table.title or None, title_justify="left", header_style="bold")
+    # Data is never markup: '[paid]' stays text, '[link=...]' or '[/bogus]' from an upstream
+    # is shown as written, not interpreted.
+    rt = RichTable(title=escape(_cell(table.title)) or None, title_justify="left", header_style="bold")
     for col in table.columns:
-        rt.add_column(col, overflow="fold")
+        rt.add_column(escape(col), overflow="fold")
     for i, row in enumerate(table.rows):
-        rt.add_row(*[str(c) for c in row], style=table.styles.get(i) if style.color else None)
+        rt.add_row(*[escape(_cell(c)) for c in row], style=table.styles.get(i) if style.color else None)
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=True, no_color=not style.color,
                       color_system="standard" if style.color else None, width=style.width,

@@ -8,6 +8,7 @@ line go through ``redact``.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from typing import Any
@@ -20,14 +21,25 @@ _known_re: re.Pattern[str] | None = None
 _dirty = False
 
 
-def register(value: str | None) -> None:
-    """Remember a secret value so it is masked wherever it appears later."""
+# An upstream that refuses a key often echoes it cut short ("sk-proj-abc...wxyz", "the key
+# ABCD... is invalid"): a long secret's leading part alone is masked too.
+ECHOED_PREFIX_MIN = 16
+
+
+def register(value: str | None, *, short_ok: bool = False) -> None:
+    """Remember a secret value so it is masked wherever it appears later (values of 4 or 5
+    characters only with ``short_ok``: a DB password the operator typed, say; anything
+    shorter would mask ordinary words)."""
     global _dirty
-    if not value or len(value) < 6:
+    if not value or len(value) < (4 if short_ok else 6):
         return
+    forms = {value}
+    if len(value) >= ECHOED_PREFIX_MIN:
+        forms.add(value[:-4])
+        forms.add(value[: len(value) // 2])
     with _known_lock:
-        if value not in _known:
-            _known.add(value)
+        if not forms <= _known:
+            _known.update(forms)
             _dirty = True
 
 
@@ -54,7 +66,8 @@ def _auth_header(match: re.Match[str]) -> str:
 # (pattern, replacement) applied in order; the most specific shapes first. Compiled on first
 # use, so that importing this module (every renderer does) costs nothing.
 _SHAPE_SOURCES: list[tuple[str, Any]] = [
-    ((r"\b(postgres(?:ql)?(?:\+\w+)?://[^:/@\s]*):[^@\s]*@"), r"\1:" + MASK + "@"),
+    # a password in any URL's user info, whatever the scheme's case, up to the last '@'
+    ((r"(?i)\b([a-z][a-z0-9+.\-]*://[^:/@\s]*):\S*@"), r"\1:" + MASK + "@"),
     ((r"sk-ant-[a-z]{3}\d{2}-[A-Za-z0-9_\-]{6,}"), "sk-ant-" + MASK),
     ((r"\bsk-[A-Za-z0-9_\-]{8,}"), _tail4),
     ((r"\bAIza[0-9A-Za-z_\-]{20,}"), "AIza" + MASK),
@@ -82,7 +95,22 @@ def _shapes() -> list[tuple[re.Pattern[str], Any]]:
 
 # Every shape above contains one of these; text without any of them needs no regex at all.
 _TRIGGERS = ("sk-", "aiza", "ya29.", "eyj", "authorization", "api-key", "cookie", "account-id", "key",
-             "token", "sig", "password", "secret", "postgres")
+             "token", "sig", "password", "secret", "://")
+
+
+_USERINFO = re.compile(r"^(?:(?P<scheme>[A-Za-z][\w+.\-]*)://)?(?P<user>[^:@/\s]*):(?P<pw>(?!//).*)@"
+                       r"(?P<rest>[^@]*)$", re.S)
+
+
+def mask_url(url: str) -> str:
+    """A connection URL for a message: any password (with '@' in it, with or without a
+    scheme) masked, and remembered so that an error echoing it is masked as well."""
+    found = _USERINFO.match(url.strip())
+    if not found:
+        return redact(url)
+    register(found.group("pw"), short_ok=True)
+    scheme = f"{found.group('scheme')}://" if found.group("scheme") else ""
+    return f"{scheme}{found.group('user')}:{MASK}@{found.group('rest')}"
 
 
 def redact(text: str) -> str:
@@ -100,9 +128,12 @@ def redact(text: str) -> str:
 
 
 def redact_obj(value: Any) -> Any:
-    """Redact every string inside a JSON-like document."""
+    """Redact every string inside a JSON-like document (a non-finite number becomes null:
+    JSON has no NaN or Infinity)."""
     if isinstance(value, str):
         return redact(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, dict):
         return {k: redact_obj(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

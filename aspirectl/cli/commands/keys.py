@@ -67,7 +67,7 @@ def _delivery(app_ctx: AppContext, save: str | None, var: str, fmt: str, extra: 
 
     def show(key: NewKey) -> None:
         if fmt == "json":
-            app_ctx.emit(to_json(new_key_document(key, "", include_plaintext=True, extra=extra)))
+            app_ctx.emit(to_json(new_key_document(key, "", include_plaintext=True, extra=extra), secret=True))
         else:
             app_ctx.say(f"new key for {key.consumer} ({key.record.key_name}), shown once — store it now:")
             app_ctx.emit(key.plaintext + "\n")

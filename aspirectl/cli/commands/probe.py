@@ -55,6 +55,7 @@ def probe(
     catalog = app_ctx.catalog()
     options = RunOptions(timeout=timeout, deadline=deadline)
     request = ProbeRequest(select_aliases(catalog, names), options, deep)
+    app_ctx.announce_credentials(catalog, request.aliases)
     progress = ProgressLine(app_ctx.stderr) if app_ctx.settings.tty and not quiet and fmt == "table" else None
     try:
         run = monitored_probe(catalog, request, app_ctx.resolver(), gateway_url=gateway_url,

@@ -72,6 +72,7 @@ def route(
         from aspirectl.probe.options import RunOptions
 
         request = ProbeRequest(aliases, RunOptions(timeout=timeout, deadline=deadline), deep)
+        app_ctx.announce_credentials(catalog, aliases)
         report = probe_aliases(catalog, request, app_ctx.resolver()).report
     decisions = [resolve(catalog, report, a) for a in aliases]
     status = worst([d.status for d in decisions])

@@ -7,7 +7,7 @@ import re
 from aspirectl.probe.outcomes import Facts
 from aspirectl.probe.wire import as_text, dig, parse_duration, parse_time
 
-_RETRY_IN_MESSAGE = re.compile(r"retry in ([\d.]+)\s*s", re.I)
+_RETRY_IN_MESSAGE = re.compile(r"retry in (\d+(?:\.\d+)?)\s*s\b", re.I)
 
 
 def describe(facts: Facts) -> None:
@@ -20,7 +20,8 @@ def describe(facts: Facts) -> None:
     facts.error_type = as_text(error.get("status"))
     facts.message = str(error.get("message") or "")
     reasons: list[str] = []
-    for detail in error.get("details") or []:
+    details = error.get("details")
+    for detail in details if isinstance(details, list) else []:
         if not isinstance(detail, dict):
             continue
         kind = str(detail.get("@type", ""))
@@ -29,28 +30,31 @@ def describe(facts: Facts) -> None:
             if reason:
                 reasons.append(reason)
                 facts.error_code = facts.error_code or reason
-            meta = detail.get("metadata") or {}
+            meta = detail.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
             if meta.get("quotaResetTimeStamp"):
                 facts.reset_at = parse_time(meta["quotaResetTimeStamp"])
             if meta.get("quotaResetDelay") and facts.retry_after_s is None:
-                facts.retry_after_s = parse_duration(meta["quotaResetDelay"])
+                facts.retry_after_s = parse_duration(str(meta["quotaResetDelay"]))
         elif kind.endswith("RetryInfo"):
             delay = parse_duration(str(detail.get("retryDelay", "")))
             if delay is not None:
                 facts.retry_after_s = delay
         elif kind.endswith("QuotaFailure"):
-            for violation in detail.get("violations") or []:
+            violations = detail.get("violations")
+            for violation in violations if isinstance(violations, list) else []:
                 quota_id = as_text(dig(violation, "quotaId"))
                 if quota_id:
                     reasons.append(f"quota:{quota_id}")
-    for legacy in error.get("errors") or []:
+    legacy_errors = error.get("errors")
+    for legacy in legacy_errors if isinstance(legacy_errors, list) else []:
         if isinstance(legacy, dict) and legacy.get("reason"):
             reasons.append(str(legacy["reason"]))
     facts.reasons = tuple(reasons)
     if facts.retry_after_s is None:
         found = _RETRY_IN_MESSAGE.search(facts.message)
         if found:
-            facts.retry_after_s = float(found.group(1))
+            facts.retry_after_s = parse_duration(found.group(1))
     facts.request_id = facts.header("x-cloudaicompanion-trace-id") or facts.request_id
 
 

@@ -43,7 +43,7 @@ def describe(facts: Facts) -> None:
         facts.message = str(error.get("message") or "")
         resets = error.get("resets_at")
         if resets is None and error.get("resets_in_seconds") is not None:
-            facts.retry_after_s = float(error["resets_in_seconds"])
+            facts.retry_after_s = parse_duration(str(error["resets_in_seconds"]))
         facts.reset_at = parse_time(resets) if resets is not None else None
     elif isinstance(error, str):
         facts.message = error
