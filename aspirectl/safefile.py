@@ -82,10 +82,12 @@ class NotRegular(OSError):
     """The path is not a regular file (FIFO, device, socket, directory, symlink)."""
 
 
-def read_regular(path: Path, cap: int) -> tuple[bytes, bool]:
+def read_regular(path: Path, cap: int, *, follow: bool = False) -> tuple[bytes, bool]:
     """(at most ``cap`` bytes, whether there was more). Raises OSError (NotRegular for
-    anything but a regular file reached without a symlink)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    anything but a regular file; a symlink is refused unless ``follow``, and even then only
+    a link to a regular file is read)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    fd = os.open(path, flags)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

@@ -28,7 +28,10 @@ def fingerprint(directory: Path) -> str:
         return ""
     for entry in entries:
         if entry.name.endswith((".yaml", ".yml")):
-            st = entry.stat()
+            try:
+                st = entry.stat()
+            except OSError:  # a dangling link or a link loop: no cache, the loader says why
+                return ""
             parts.append(f"{entry.name}:{st.st_mtime_ns}:{st.st_size}")
     return "|".join(parts)
 

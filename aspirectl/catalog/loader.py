@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from dataclasses import dataclass
@@ -195,9 +196,23 @@ class _Loader:
         if not self.directory.is_dir():
             raise ConfigError(f"chains directory not found: {self.directory}",
                               hint="pass --chains DIR or set ASPIRECTL_CHAINS")
-        files = sorted(p for p in self.directory.iterdir()
-                       if p.suffix in (".yaml", ".yml") and p.is_file())
-        if not files:
+        files = []
+        for path in sorted(p for p in self.directory.iterdir() if p.suffix in (".yaml", ".yml")):
+            try:
+                path.stat()  # follows a link: a loop or a dangling link fails here
+            except OSError as exc:
+                why = "a symbolic link loop" if exc.errno == errno.ELOOP else \
+                    f"a link to nothing ({exc.strerror})" if path.is_symlink() else exc.strerror
+                self.problems.append(Problem(self.ctx(path).name, 1, f"cannot read: {why}",
+                                             "remove it or point it at a chain file"))
+                continue
+            if path.is_file():
+                files.append(path)
+            elif not path.is_dir():
+                self.problems.append(Problem(self.ctx(path).name, 1, "cannot read file: not a regular "
+                                             "file (FIFO, device or socket): not read",
+                                             "remove it or replace it with a chain file"))
+        if not files and not self.problems:
             raise CatalogInvalid(str(self.directory), [Problem(
                 str(self.directory), 0, "no chain files (*.yaml) in this directory",
                 "add upstreams.yaml and one file per family")])

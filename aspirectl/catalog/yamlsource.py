@@ -43,13 +43,41 @@ def key_line(mapping: Any, key: str, default: int = 1) -> int:
     return line_of(mapping, default)
 
 
+# Limits that no chain or fleet file comes near, and every YAML bomb does.
+MAX_FILE_BYTES = 1 << 20  # 1 MiB
+MAX_NODES = 100_000  # values after anchors and aliases are expanded ("billion laughs")
+MAX_DEPTH = 64  # nesting (a recursive alias nests forever)
+
+
+class _TooLarge(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
 class _Builder:
     def __init__(self) -> None:
         self.problems: list[YamlProblem] = []
         self._scalar_loader = yaml.SafeLoader("")
+        self._nodes = 0
+        self._depth = 0
 
     def build(self, node: yaml.Node) -> Any:
         line = node.start_mark.line + 1
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _TooLarge(line, f"more than {MAX_NODES} values once anchors and aliases are "
+                            "expanded (a YAML bomb?)")
+        if self._depth >= MAX_DEPTH:
+            raise _TooLarge(line, f"nested more than {MAX_DEPTH} levels deep (a recursive alias?)")
+        self._depth += 1
+        try:
+            return self._build(node, line)
+        finally:
+            self._depth -= 1
+
+    def _build(self, node: yaml.Node, line: int) -> Any:
         if isinstance(node, yaml.MappingNode):
             self._scalar_loader.flatten_mapping(node)
             out = LocatedDict()
@@ -67,6 +95,7 @@ class _Builder:
                             "keep one of them",
                         )
                     )
+                    out[key_text] = self.build(value_node)  # the last wins, as in PyYAML
                     continue
                 out[key_text] = self.build(value_node)
                 out.lines[key_text] = key_at
@@ -83,13 +112,21 @@ class _Builder:
 
 
 def load_yaml(path: Path) -> tuple[Any, list[YamlProblem]]:
-    """Parse one file. Returns (value or None, problems)."""
+    """Parse one file. Returns (value or None, problems). Bounded: at most MAX_FILE_BYTES of
+    a regular file (never a FIFO or a device), MAX_NODES values, MAX_DEPTH levels."""
+    from aspirectl.safefile import describe_unreadable, read_regular
+
     try:
-        text = path.read_text(encoding="utf-8")
+        data, larger = read_regular(path, MAX_FILE_BYTES, follow=True)
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None, [YamlProblem(1, "file is not UTF-8 text", "save it as UTF-8")]
     except OSError as exc:
-        return None, [YamlProblem(1, f"cannot read file: {exc.strerror or exc}", None)]
+        return None, [YamlProblem(1, f"cannot read file: {describe_unreadable(exc)}", None)]
+    if larger:
+        return None, [YamlProblem(1, f"file larger than {MAX_FILE_BYTES // 1024} KiB: not read",
+                                  "a chain or fleet file is a few KiB; split it or remove what "
+                                  "does not belong")]
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -99,11 +136,15 @@ def load_yaml(path: Path) -> tuple[Any, list[YamlProblem]]:
         return None, [YamlProblem(line, f"unreadable YAML: {what}", "fix the YAML syntax")]
     except yaml.YAMLError as exc:
         return None, [YamlProblem(1, f"unreadable YAML: {exc}", "fix the YAML syntax")]
+    except RecursionError:
+        return None, [YamlProblem(1, "unreadable YAML: nested too deep", "flatten the file")]
     if node is None:
         return None, [YamlProblem(1, "file is empty", "remove it or add a definition")]
     builder = _Builder()
     try:
         value = builder.build(node)
+    except _TooLarge as exc:
+        return None, [YamlProblem(exc.line, exc.message, "write the values out; no anchors needed")]
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else 1

@@ -110,8 +110,9 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
                  deadline: float) -> GatewayCheck:
     import httpx
 
-    from aspirectl.probe.transport import classify_transport
+    from aspirectl.probe.transport import DaemonExecutor, classify_transport
 
+    asyncio.get_running_loop().set_default_executor(DaemonExecutor())
     base = url.rstrip("/")
     async with httpx.AsyncClient(timeout=timeout, trust_env=False, follow_redirects=False) as client:
         try:

@@ -58,6 +58,9 @@ def parse_db_url(url: str | None) -> DbTarget:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme in ("postgresql", "postgres") or scheme.startswith("postgresql+"):
+        if parts.netloc.count("@") > 1:
+            raise ConfigError(f"the password in {shown} holds a raw '@'",
+                              hint="percent-encode it: '@' is %40 in a URL")
         if not parts.path.strip("/"):
             raise ConfigError(f"no database name in {shown}",
                               hint="use postgresql://USER@HOST:PORT/DBNAME")

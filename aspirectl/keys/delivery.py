@@ -15,6 +15,7 @@ from pathlib import Path
 
 from aspirectl.errors import ConfigError, OperationFailed, UsageError
 from aspirectl.keys.model import NewKey
+from aspirectl.safefile import is_special, read_regular
 
 ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_VAR = "LITELLM_API_KEY"
@@ -25,10 +26,16 @@ def keyring_name(consumer: str) -> str:
     return KEYRING_PREFIX + consumer
 
 
+ENV_FILE_CAP = 64 * 1024  # an env file aspirectl would overwrite is small
+
+
 def _looks_like_env_file(path: Path) -> bool:
     try:
-        text = path.read_text(encoding="utf-8")
+        data, larger = read_regular(path, ENV_FILE_CAP)
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError):
+        return False
+    if larger:
         return False
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
     return all(re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", ln) for ln in lines)
@@ -55,6 +62,9 @@ class FileDelivery:
     def check(self, path: Path) -> None:
         if path.is_dir():
             raise UsageError(f"{path} is a directory", hint="name a file for the key")
+        if is_special(path):
+            raise UsageError(f"{path} is not a regular file (a symlink, FIFO or device); refusing "
+                             "to write a key through it", hint="name a plain file")
         if path.exists() and not _looks_like_env_file(path):
             raise UsageError(f"{path} exists and is not a KEY=value env file; refusing to overwrite it")
         if not path.parent.exists():

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from aspirectl.keys.model import KeyRecord
 from aspirectl.keys.tokens import KEY_PATTERN, MINTED_LENGTH, hash_token, key_name
+from aspirectl.safefile import describe_unreadable, read_regular
+from aspirectl.textsafe import one_line
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox"}
@@ -47,8 +49,10 @@ def match(sighting: Sighting, records: dict[str, KeyRecord]) -> Finding:
 
 
 def _files(paths: list[Path]) -> Iterator[Path]:
+    """Every file below the roots; symlinked directories are not entered (os.walk's default),
+    so a link loop cannot make the walk endless."""
     for root in paths:
-        if root.is_file():
+        if not root.is_dir():
             yield root
             continue
         for folder, dirs, files in os.walk(root):
@@ -62,13 +66,15 @@ def sightings(paths: list[Path]) -> tuple[list[Sighting], list[str]]:
     found: list[Sighting] = []
     skipped: list[str] = []
     for path in _files(paths):
+        shown = one_line(path, 500)  # a file name may hold a newline or an escape sequence
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                skipped.append(f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, skipped")
-                continue
-            data = path.read_bytes()
+            # Regular files only, never through a symlink, never blocking on a FIFO, capped.
+            data, larger = read_regular(path, MAX_FILE_BYTES)
         except OSError as exc:
-            skipped.append(f"{path}: {exc.strerror or exc}")
+            skipped.append(f"{shown}: {describe_unreadable(exc)}")
+            continue
+        if larger:
+            skipped.append(f"{shown}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, skipped")
             continue
         if b"\0" in data[:8192]:
             continue  # binary
@@ -77,6 +83,6 @@ def sightings(paths: list[Path]) -> tuple[list[Sighting], list[str]]:
             for hit in KEY_PATTERN.finditer(line):
                 text = hit.group(0)
                 forms = [text] + ([text[:MINTED_LENGTH]] if len(text) > MINTED_LENGTH else [])
-                found.append(Sighting(str(path), number,
+                found.append(Sighting(shown, number,
                                       tuple((hash_token(f), key_name(f)) for f in forms)))
     return found, skipped

@@ -18,6 +18,7 @@ from aspirectl.probe.outcomes import Facts, Outcome, Verdict, verdict_from_error
 from aspirectl.probe.report import EXCERPT_CHARS, HopResult, ProbeReport
 from aspirectl.probe.transport import (
     REQUEST_HEADERS,
+    DaemonExecutor,
     ShardedTransport,
     TransportFailure,
     classify_transport,
@@ -192,6 +193,7 @@ async def run_probes(targets: list[ProbeTarget], options: RunOptions,
                      transport: httpx.AsyncBaseTransport | None = None,
                      on_progress: Progress | None = None) -> list[HopResult]:
     loop = asyncio.get_running_loop()
+    loop.set_default_executor(DaemonExecutor())
     end = loop.time() + options.deadline
     timeout = httpx.Timeout(options.timeout)
     if transport is None:

@@ -16,12 +16,14 @@ transport, as httpx keeps its own mapping of transport errors in its transports)
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import json
 import ssl
+import threading
 import urllib.request
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, NamedTuple
 
@@ -225,6 +227,32 @@ def host_port(url: str) -> str:
     parts = httpx.URL(url)
     port = parts.port or {"https": 443, "http": 80}.get(parts.scheme, 0)
     return f"{parts.host}:{port}"
+
+
+# ------------------------------------------------------------------------ resolver
+
+class DaemonExecutor(concurrent.futures.ThreadPoolExecutor):  # asyncio accepts only this type
+    """The event loop's executor for blocking calls (getaddrinfo): each call on a daemon
+    thread, never waited for. With the default executor a resolver that hangs (no DNS
+    server answering) holds the run, and the process exit, for the resolver's own timeout,
+    far past the global deadline; here the run ends on time and the thread is abandoned."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+        def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # handed to the awaiting coroutine
+                future.set_exception(exc)
+
+        threading.Thread(target=run, name="aspirectl-resolve", daemon=True).start()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        return None  # nothing to wait for: abandoned lookups end with the process (no pool)
 
 
 # ------------------------------------------------------------------------- bodies
