@@ -21,11 +21,17 @@ class Assessment:
     gateway: Any = None  # a GatewayCheck when --gateway was asked for
 
     def counts(self) -> dict[str, int]:
-        ok = sum(1 for d in self.decisions if d.status is Health.OK)
-        failing = sum(1 for d in self.decisions if d.failure is not None)
-        return {"aliases": len(self.decisions), "ok": ok, "failing": failing,
-                "warning": sum(1 for d in self.decisions if d.status is Health.WARNING),
-                "unknown": sum(1 for d in self.decisions if d.status is Health.UNKNOWN),
+        """Every number any output shows, from the decisions' own meaning (routing.Decision):
+        each alias is counted once by status, and by how it is served."""
+        decisions = self.decisions
+        return {"aliases": len(decisions),
+                "ok": sum(1 for d in decisions if d.status is Health.OK),
+                "warning": sum(1 for d in decisions if d.status is Health.WARNING),
+                "critical": sum(1 for d in decisions if d.status is Health.CRITICAL),
+                "unknown": sum(1 for d in decisions if d.status is Health.UNKNOWN),
+                "on_later_hop": sum(1 for d in decisions if d.on_later_hop),
+                "degraded": sum(1 for d in decisions if d.degraded),
+                "failing": sum(1 for d in decisions if d.failing),
                 "hops": len(self.report.results),
                 "hops_serving": sum(1 for r in self.report.results if r.serves)}
 

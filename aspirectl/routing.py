@@ -36,8 +36,24 @@ class HopState(NamedTuple):
         return bool(self.declared and self.declared.known_down)
 
     @property
+    def unjudged(self) -> bool:
+        """Probed, but not answered for by the upstream: a cause on this machine (credential
+        not set, no DNS, no route) or aspirectl's own deadline. Says nothing about the gateway."""
+        return self.result is not None and not self.serves and not self.result.judged
+
+    @property
     def label(self) -> str:
-        return self.outcome.value if self.outcome else ("assumed" if self.serves else "declared down")
+        """The outcome code (stable, greppable), or what the offline view assumes."""
+        if self.outcome is None:
+            return "assumed" if self.serves else "declared down"
+        return self.outcome.value
+
+    @property
+    def why_not(self) -> str:
+        """Why the hop does not serve, as prose: 'quota_exhausted (quota used up until the reset)'."""
+        from aspirectl.probe.taxonomy import MEANING
+
+        return f"{self.label} ({MEANING[self.outcome]})" if self.outcome else self.label
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +66,7 @@ class HopState(NamedTuple):
             "outcome": self.outcome.value if self.outcome else None,
             "reason": self.reason,
             "known_down": self.known_down,
+            "judged": not self.unjudged,
             "declared_state": self.declared.to_dict() if self.declared else None,
         }
 
@@ -99,6 +116,31 @@ class Decision(NamedTuple):
     def served_alias(self) -> str | None:
         return self.served.alias if self.served else None
 
+    # The health meaning of the decision, defined once here and read by every renderer
+    # (table, Nagios, Prometheus, JSON, HTML), so that no two outputs can disagree.
+
+    @property
+    def on_later_hop(self) -> bool:
+        """Served, but not by the first hop that is expected to serve (a later hop of its own
+        chain, or a declared fallback)."""
+        served, expected = self.served, self.expected
+        if served is None:
+            return False
+        return self.fallback is not None or (expected is not None and served.position > expected.position)
+
+    @property
+    def degraded(self) -> bool:
+        return self.served is not None and self.served.outcome is Outcome.DEGRADED
+
+    @property
+    def failing(self) -> bool:
+        """Nothing serves, and upstream answers say so: the gateway fails loudly."""
+        return self.failure is not None
+
+    @property
+    def unknown(self) -> bool:
+        return self.status is Health.UNKNOWN
+
     @property
     def walked(self) -> tuple[HopState, ...]:
         """Every hop tried, in order, across the fallback too."""
@@ -126,6 +168,8 @@ class Decision(NamedTuple):
             },
             "hops": [h.to_dict() for h in self.walked],
             "failure": self.failure.to_dict() if self.failure else None,
+            "on_later_hop": self.on_later_hop,
+            "degraded": self.degraded,
             "reasons": list(self.reasons),
         }
 
@@ -139,9 +183,9 @@ def _state_of(catalog: Catalog, report: "ProbeReport | None", alias: str, positi
               "billing": up.billing.value, "cost": up.cost, "declared": declared}
     if result is not None:
         reason = result.detail
-        if result.known_down and not result.serves:
-            since = f" since {declared.since}" if declared and declared.since else ""
-            reason = f"{reason} (declared {declared.status.value}{since}: known, not news)"  # type: ignore[union-attr]
+        if result.known_down and not result.serves and declared is not None:
+            since = f" since {declared.since}" if declared.since else ""
+            reason = f"{reason}; declared {declared.status.value}{since}, so known and not news"
         return HopState(serves=result.serves, outcome=result.outcome, reason=reason,
                         result=result, **common)
     if declared and declared.known_down:
@@ -152,6 +196,15 @@ def _state_of(catalog: Catalog, report: "ProbeReport | None", alias: str, positi
     note = "declared degraded" if declared and declared.status is DeclaredStatus.DEGRADED else \
         "not probed: assumed to serve"
     return HopState(serves=True, outcome=None, reason=note, result=None, **common)
+
+
+def _not_judged(hops: tuple[HopState, ...]) -> list[HopState]:
+    """Hops that could decide the alias but were not answered for by their upstream."""
+    return [h for h in hops if h.unjudged and not h.known_down]
+
+
+def _local_cause(hops: list[HopState]) -> str:
+    return "; ".join(f"{h.upstream}: {h.reason}" for h in hops)
 
 
 def _loud_failure(alias: str, last: HopState | None) -> LoudFailure:
@@ -172,12 +225,18 @@ def _judge(alias: str, hops: tuple[HopState, ...], served: HopState | None,
            expected: HopState | None, fallback: Fallback | None,
            failure: LoudFailure | None) -> tuple[Health, list[str]]:
     reasons: list[str] = []
+    before = [h for h in hops if served is None or h.position < served.position or h.alias != served.alias]
+    blind = _not_judged(tuple(before))
+    if blind:
+        # Whether an earlier hop would serve is unknown from here: never a gateway prediction.
+        if served is None:
+            return Health.UNKNOWN, [f"cannot tell whether anything serves {alias}: {_local_cause(blind)}"]
+        return Health.UNKNOWN, [f"served at least by {served.upstream} (hop {served.position}); whether "
+                                f"an earlier hop serves is unknown: {_local_cause(blind)}"]
     if failure is not None:
-        if hops and all(h.outcome is Outcome.NO_CREDENTIALS or h.known_down for h in hops) and \
-                any(h.outcome is Outcome.NO_CREDENTIALS for h in hops):
-            return Health.UNKNOWN, [f"no credentials for any hop of {alias}"]
         return Health.CRITICAL, [f"nothing serves {alias}: the gateway answers {failure.status}"]
-    assert served is not None
+    if served is None:
+        return Health.UNKNOWN, [f"cannot tell whether anything serves {alias}"]
     status = Health.OK
     if fallback is not None:
         status = Health.WARNING
@@ -185,20 +244,20 @@ def _judge(alias: str, hops: tuple[HopState, ...], served: HopState | None,
                        if fallback.cross_family else f"served by fallback {fallback.target}")
     elif expected is None or served.position < expected.position:
         status = Health.WARNING
-        reasons.append(f"{served.upstream} is declared "
-                       f"{served.declared.status.value if served.declared else 'down'} but serves: "
-                       "update the chain file")
+        declared = served.declared.status.value if served.declared else "down"
+        reasons.append(f"{served.upstream} serves although the chain file declares it {declared}: "
+                       "a change of state, update the chain file")
     elif served.position > expected.position:
         status = Health.WARNING
         reasons.append(f"served by hop {served.position} ({served.upstream}, {served.cost}) "
-                       f"because {expected.upstream} is {expected.label}")
+                       f"because {expected.upstream} does not serve: {expected.why_not}")
     if served.outcome is Outcome.DEGRADED:
         status = Health.WARNING
         reasons.append(f"{served.upstream} serves degraded: {served.reason}")
     for hop in hops:
         if hop.position > served.position and hop.alias == served.alias and not hop.serves \
                 and not hop.known_down and hop.outcome is not None:
-            reasons.append(f"standby hop {hop.position} ({hop.upstream}) is {hop.outcome.value}")
+            reasons.append(f"standby hop {hop.position} ({hop.upstream}) does not serve: {hop.why_not}")
     return status, reasons
 
 
@@ -211,7 +270,9 @@ def resolve(catalog: Catalog, report: "ProbeReport | None", alias: str,
     expected = next((h for h in hops if not h.known_down), None)
     served = next((h for h in hops if h.serves), None)
     fallback, via, failure = None, None, None
-    if served is None:
+    if served is None and _not_judged(hops):
+        pass  # unknown from here: neither the fallback nor a loud failure can be predicted
+    elif served is None:
         declared = catalog.fallback(alias)
         if declared and declared.target not in _visited | {alias}:
             via = resolve(catalog, report, declared.target, _visited | {alias})
@@ -219,8 +280,11 @@ def resolve(catalog: Catalog, report: "ProbeReport | None", alias: str,
             served = via.served
             failure = via.failure
         else:
-            failure = _loud_failure(alias, hops[-1] if hops else None)
+            judged = [h for h in hops if not h.unjudged]
+            failure = _loud_failure(alias, judged[-1] if judged else (hops[-1] if hops else None))
     status, reasons = _judge(alias, hops, served, expected, fallback, failure)
+    if via is not None and via.status is Health.UNKNOWN and status is not Health.CRITICAL:
+        status, reasons = Health.UNKNOWN, [f"through the fallback to {via.alias}: {r}" for r in via.reasons]
     advice = fallback.advice if fallback and served else ""
     return Decision(alias, catalog.aliases[alias].family, hops, served, expected, fallback, via,
                     failure, status, tuple(reasons), advice)

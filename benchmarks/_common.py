@@ -65,7 +65,7 @@ def _serve(chains: str, scenario_name: str, delay_s: float, conn) -> None:  # ru
 class SandboxProcess:
     """The sandbox in its own process, so the probe's timings are not the server's."""
 
-    def __init__(self, chains: Path, scenario: str = "healthy", delay_s: float = 0.0) -> None:
+    def __init__(self, chains: Path, scenario: str = "all-up", delay_s: float = 0.0) -> None:
         ctx = multiprocessing.get_context("spawn")
         self.parent, child = ctx.Pipe()
         self.proc = ctx.Process(target=_serve, args=(str(chains), scenario, delay_s, child), daemon=True)

@@ -47,7 +47,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         wide = write_wide_catalog(Path(tmp) / "wide", 200)
-        with SandboxProcess(wide, "healthy", delay_s=0.1) as (_, creds, urls):
+        with SandboxProcess(wide, "all-up", delay_s=0.1) as (_, creds, urls):
             targets = _targets(wide, urls, creds)
             options = RunOptions(timeout=5, deadline=10, trust_env=False)
             probe(targets[:10], options)  # warm up
@@ -62,7 +62,7 @@ def main() -> None:
             cli = [sys.executable, "-m", "aspirectl", "--chains", str(sandboxed), "probe", "-o", "json"]
             cli_wall = median_ms(lambda: subprocess.run(cli, env=env, capture_output=True, check=False), 3)
             rows.append(("same, whole CLI process (aspirectl probe -o json)", f"{cli_wall:.0f} ms", "-", True))
-        with SandboxProcess(wide, "healthy", delay_s=0.0) as (_, creds, urls):
+        with SandboxProcess(wide, "all-up", delay_s=0.0) as (_, creds, urls):
             targets = _targets(wide, urls, creds)
             sequential = RunOptions(timeout=5, deadline=60, concurrency=1, trust_env=False)
             probe(targets[:10], sequential)

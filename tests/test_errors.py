@@ -74,7 +74,7 @@ def test_a_bug_in_a_probe_is_an_internal_error_not_a_timeout(cli, sandbox_chains
 
     import aspirectl.probe.protocols.litellm as litellm_protocol
 
-    chains = sandbox_chains("healthy")
+    chains = sandbox_chains("all-up")
     monkeypatch.delattr(litellm_protocol, "headers")
     started = time.monotonic()
     result = cli("--chains", chains, "probe", "qwen-3.6", "--deadline", "10")

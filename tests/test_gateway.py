@@ -204,7 +204,7 @@ def test_tampered_config_is_caught_both_ways(cli, sandbox_chains, tmp_path, monk
 def test_healthy_state_first_hops_serve_without_drift(cli, sandbox_chains, tmp_path, monkeypatch):
     """Healthy: through the real proxy every alias is served by its first hop (Code Assist
     through the exported custom provider), exactly as route predicts."""
-    chains = sandbox_chains("healthy")
+    chains = sandbox_chains("all-up")
     config = export(cli, chains, tmp_path / "config.yaml")
     with litellm_proxy(config, chains, tmp_path) as url:
         monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
@@ -219,7 +219,7 @@ def test_healthy_state_first_hops_serve_without_drift(cli, sandbox_chains, tmp_p
 
 
 def test_gateway_down_is_critical(cli, sandbox_chains, monkeypatch):
-    chains = sandbox_chains("healthy")
+    chains = sandbox_chains("all-up")
     monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
     started = time.monotonic()
     code, doc = _probe_gateway(cli, chains, f"http://127.0.0.1:{_free_port()}", "claude")
@@ -244,7 +244,7 @@ def test_gateway_db_down_is_critical(cli, sandbox_chains, monkeypatch):
 
 
 def test_wrong_gateway_key_is_the_gateway_refusing_us_not_an_upstream(cli, sandbox_chains, monkeypatch):
-    chains = sandbox_chains("healthy")
+    chains = sandbox_chains("all-up")
     gateway = yaml.safe_load((chains / "upstreams.yaml").read_text())["upstreams"]["cloud-first-litellm"]["base_url"]
     wrong = "sk-" + "Wrong0Key1For2The3Gateway"
     monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", wrong)
@@ -260,7 +260,7 @@ def test_wrong_gateway_key_is_the_gateway_refusing_us_not_an_upstream(cli, sandb
 
 
 def test_a_hanging_gateway_is_bounded(cli, sandbox_chains, monkeypatch):
-    chains = sandbox_chains("healthy")
+    chains = sandbox_chains("all-up")
     hung = sandbox_chains("hung")
     gateway = yaml.safe_load((hung / "upstreams.yaml").read_text())["upstreams"]["cloud-first-litellm"]["base_url"]
     monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)

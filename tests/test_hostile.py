@@ -546,7 +546,7 @@ def test_probes_honour_the_proxy_variables_with_a_real_forward_proxy(tmp_path, m
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{holder['port']}")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    with running("healthy") as box:
+    with running("all-up") as box:
         catalog = box.sandbox_catalog()
         # A name only the proxy can resolve (here: the proxy ignores the name, uses the port).
         original = catalog.upstreams["openai-api"]

@@ -128,7 +128,7 @@ def test_rate_limit_carries_retry_after():
 def test_missing_credential_is_no_credentials_not_a_failed_run():
     from tests.sandboxing import probe_box, running
 
-    with running("healthy") as box:
+    with running("all-up") as box:
         creds = {k: v for k, v in box.credentials.items() if k != "openai-api-key"}
         assessment = probe_box(box, ["gpt-5.5"], credentials=creds)
     result = hop(assessment, "gpt-5.5", "openai-api")
@@ -149,7 +149,7 @@ def test_wrong_credential_shapes_are_rejected_like_the_provider_does():
     """OAuth sent without the beta header, or an API key in the wrong header, is a 401."""
     from tests.sandboxing import probe_box, running
 
-    with running("healthy") as box:
+    with running("all-up") as box:
         swapped = dict(box.credentials)
         swapped["anthropic-api-key"] = box.credentials["anthropic-oauth-token"]
         assessment = probe_box(box, ["claude-haiku-4-5"], credentials=swapped)

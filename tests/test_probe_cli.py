@@ -19,7 +19,7 @@ def test_demo_tells_the_seed_story(cli):
     out = result.out
     assert re.search(r"gpt-5\.5\s+OK\s+openai-api \(hop 2\)\s+paid per token", out)
     assert re.search(r"codex-shim\s+unreachable\*\s+-", out)
-    assert ("codex-shim is unreachable (connection refused" in out
+    assert ("codex-shim does not serve: unreachable (cannot connect) — connection refused" in out
             and "declared deferred since 2026-05-14: Phase 1b deferred; gpt-* return Connection error or 502"
             in out)
     assert "OpenAI API direct serves (paid per token); known and declared, so not news." in out
@@ -32,11 +32,14 @@ def test_demo_tells_the_seed_story(cli):
 
 
 def test_demo_scenarios_and_formats(cli):
-    healthy = cli("--chains", SHIPPED_CHAINS, "demo", "--scenario", "healthy")
+    healthy = cli("--chains", SHIPPED_CHAINS, "demo", "--scenario", "all-up")
     # codex-shim and qwen-3.6-omni are declared deferred/broken: if they serve, that is news.
     assert healthy.code == 1
-    assert "codex-shim is declared deferred but serves: update the chain file" in healthy.out
-    assert "cloud-first-litellm is declared broken but serves: update the chain file" in healthy.out
+    assert ("codex-shim serves although the chain file declares it deferred: a change of state, "
+            "update the chain file") in healthy.out
+    assert ("cloud-first-litellm serves although the chain file declares it broken: a change of "
+            "state, update the chain file") in healthy.out
+    assert "not news" not in healthy.out.split("What this means:")[1]  # one meaning, said once
     outage = cli("--chains", SHIPPED_CHAINS, "demo", "--scenario", "outage", "-o", "json")
     assert outage.code == 2
     doc = json.loads(outage.out)
@@ -134,7 +137,7 @@ def test_probe_json_schema(cli, sandbox_chains):
     assert set(doc) >= {"started_at", "duration_s", "deep", "hops", "aliases", "summary"}
     hop_keys = {"alias", "upstream", "position", "model", "outcome", "serves", "detail", "http_status",
                 "latency_ms", "error_code", "retry_after_s", "reset_at", "request_id", "excerpt",
-                "declared_state", "known_down", "checked_at", "step"}
+                "declared_state", "known_down", "checked_at", "step", "origin"}
     assert all(set(h) == hop_keys for h in doc["hops"])
     aliases = {a["alias"]: a for a in doc["aliases"]}
     assert set(aliases) == {"gpt-4.1", "gpt-5.2", "gpt-5.5", "qwen-3.6-omni"}
@@ -149,8 +152,9 @@ def test_probe_nagios_line(cli, sandbox_chains):
     result = cli("--chains", chains, "probe", "-o", "nagios")
     assert result.code == 1
     first, *rest = result.out.splitlines()
-    assert re.fullmatch(r"ASPIRECTL WARNING - 9 aliases: 7 ok, 2 on a later hop or fallback, 0 failing \| "
-                        r"aliases_ok=7;;;0;9 aliases_fallback=2;;;0;9 aliases_failing=0;;;0;9 "
+    assert re.fullmatch(r"ASPIRECTL WARNING - 9 aliases: 7 ok, 2 on a later hop or fallback, 0 degraded, "
+                        r"0 failing, 0 unknown \| aliases_ok=7;;;0;9 aliases_fallback=2;;;0;9 "
+                        r"aliases_degraded=0;;;0;9 aliases_failing=0;;;0;9 aliases_unknown=0;;;0;9 "
                         r"hops_serving=11;;;0;16 time=[\d.]+s;;;0;", first), first
     assert any(line.startswith("gemini-2.5-pro: WARNING - google-ai-studio (hop 2)") for line in rest)
 
@@ -197,7 +201,7 @@ def test_probe_prometheus_and_textfile(cli, sandbox_chains, tmp_path):
 
 
 def test_quiet_prints_nothing_when_ok_and_one_line_otherwise(cli, sandbox_chains):
-    healthy = sandbox_chains("healthy")
+    healthy = sandbox_chains("all-up")
     ok = cli("--chains", healthy, "probe", "-q", "claude", "gemini", "qwen-3.6")
     assert ok.code == 0 and ok.out == "" and ok.err == ""
     seed = sandbox_chains("seed")
@@ -272,7 +276,7 @@ def test_probe_with_invalid_chains_is_unknown(cli, chains_copy):
 
 
 def test_missing_credentials_for_a_whole_chain_is_unknown(cli, sandbox_chains, monkeypatch):
-    chains = sandbox_chains("healthy")
+    chains = sandbox_chains("all-up")
     monkeypatch.delenv("ASPIRECTL_SECRET_CLOUD_FIRST_LITELLM_KEY")
     result = cli("--chains", chains, "probe", "qwen-3.6", "-o", "json")
     doc = json.loads(result.out)
@@ -282,7 +286,7 @@ def test_missing_credentials_for_a_whole_chain_is_unknown(cli, sandbox_chains, m
 
 
 def test_overlapping_run_exits_3_at_once(sandbox_chains, run_process):
-    chains = sandbox_chains("healthy")
+    chains = sandbox_chains("all-up")
     from aspirectl.state import exclusive_run
 
     with exclusive_run():
@@ -337,7 +341,7 @@ def test_sandbox_serves_for_another_shell(tmp_path):
 def test_sandbox_list_and_bad_port(cli):
     listed = cli("--chains", SHIPPED_CHAINS, "sandbox", "--list")
     assert listed.code == 0
-    for name in ("healthy", "seed", "oauth-exhausted", "outage", "hung", "slow-drip"):
+    for name in ("all-up", "seed", "oauth-exhausted", "outage", "hung", "slow-drip"):
         assert name in listed.out
     bad = cli("--chains", SHIPPED_CHAINS, "sandbox", "--port", "70000")
     assert bad.code == 2

@@ -55,7 +55,7 @@ def test_tcp_accepted_but_no_answer_is_timeout_not_unreachable():
     threading.Thread(target=accept, daemon=True).start()
     port = listener.getsockname()[1]
     try:
-        with running("healthy") as box:
+        with running("all-up") as box:
             catalog = box.sandbox_catalog()
             silent = catalog.upstreams["openai-api"]._replace(base_url=f"http://127.0.0.1:{port}/v1")
             box.sandbox_catalog = lambda: catalog._replace(  # type: ignore[method-assign]

@@ -34,7 +34,7 @@ def test_standby_failure_is_noted_but_not_raised():
                                 ("claude-opus-4-7", "anthropic-api", Outcome.AUTH_INVALID, 401)),
                 "claude-opus-4-7")
     assert d.status is Health.OK
-    assert "standby hop 2 (anthropic-api) is auth_invalid" in d.reasons
+    assert "standby hop 2 (anthropic-api) does not serve: auth_invalid (credential rejected: replace it)" in d.reasons
 
 
 def test_later_hop_is_warning_with_reason():
@@ -42,7 +42,7 @@ def test_later_hop_is_warning_with_reason():
                                 ("claude-opus-4-7", "anthropic-api", Outcome.OK, 200)), "claude-opus-4-7")
     assert d.status is Health.WARNING
     assert d.reasons[0] == ("served by hop 2 (anthropic-api, paid per token) because anthropic-oauth "
-                            "is quota_exhausted")
+                            "does not serve: quota_exhausted (quota used up until the reset)")
 
 
 def test_declared_deferred_failure_is_not_news():
@@ -50,14 +50,14 @@ def test_declared_deferred_failure_is_not_news():
                                 ("gpt-5.5", "openai-api", Outcome.OK, 200)), "gpt-5.5")
     assert d.status is Health.OK
     assert d.expected.upstream == "openai-api"
-    assert "declared deferred since 2026-05-14: known, not news" in d.hops[0].reason
+    assert "declared deferred since 2026-05-14, so known and not news" in d.hops[0].reason
 
 
 def test_declared_deferred_that_serves_is_news():
     d = resolve(CATALOG, report(("gpt-5.5", "codex-shim", Outcome.OK, 200),
                                 ("gpt-5.5", "openai-api", Outcome.OK, 200)), "gpt-5.5")
     assert d.status is Health.WARNING
-    assert "codex-shim is declared deferred but serves: update the chain file" in d.reasons
+    assert "codex-shim serves although the chain file declares it deferred: a change of state, update the chain file" in d.reasons
 
 
 def test_nothing_serves_is_the_gateway_loud_failure():

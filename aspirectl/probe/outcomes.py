@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aspirectl.probe.taxonomy import MEANING, SERVING, Outcome
+from aspirectl.probe.taxonomy import MEANING, SERVING, Origin, Outcome
 
-__all__ = ["MEANING", "SERVING", "Facts", "Outcome", "Rule", "Verdict", "classify", "verdict_from_error"]
+__all__ = ["MEANING", "SERVING", "Facts", "Origin", "Outcome", "Rule", "Verdict", "classify",
+           "verdict_from_error"]
 
 
 @dataclass
@@ -120,6 +121,7 @@ class Verdict:
     outcome: Outcome
     detail: str
     facts: Facts | None = None
+    origin: Origin = Origin.UPSTREAM
 
 
 def verdict_from_error(facts: Facts, rules: tuple[Rule, ...]) -> Verdict:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aspirectl.catalog.model import DeclaredState, DeclaredStatus
-from aspirectl.probe.outcomes import Outcome
+from aspirectl.probe.outcomes import Origin, Outcome
 from aspirectl.probe.wire import parse_time
 from aspirectl.secrets.redact import redact
 from aspirectl.textsafe import one_line, optional_line
@@ -33,10 +33,16 @@ class HopResult:
     step: str = ""
     declared: DeclaredState | None = None
     checked_at: datetime | None = None
+    origin: Origin = Origin.UPSTREAM
 
     @property
     def serves(self) -> bool:
         return self.outcome.serves
+
+    @property
+    def judged(self) -> bool:
+        """The outcome is the upstream's own (not a cause on this machine, not the deadline)."""
+        return self.origin.judged
 
     @property
     def known_down(self) -> bool:
@@ -65,6 +71,7 @@ class HopResult:
             "excerpt": redact(self.excerpt),
             "declared_state": self.declared.to_dict() if self.declared else None,
             "known_down": self.known_down,
+            "origin": self.origin.value,
             "checked_at": _iso(self.checked_at),
         }
 
@@ -83,6 +90,7 @@ class HopResult:
             declared=None if not declared else DeclaredState(DeclaredStatus(declared["status"]),
                                                             None, declared.get("note", "")),
             checked_at=parse_time(doc.get("checked_at")),
+            origin=Origin(doc["origin"]) if doc.get("origin") in set(Origin) else Origin.UPSTREAM,
         )
 
 

@@ -14,7 +14,7 @@ import httpx
 from aspirectl.catalog.model import AuthScheme
 from aspirectl.probe.adapter import Adapter, Context, ProbeTarget, Step, adapter_for
 from aspirectl.probe.options import RunOptions
-from aspirectl.probe.outcomes import Facts, Outcome, Verdict, verdict_from_error
+from aspirectl.probe.outcomes import Facts, Origin, Outcome, Verdict, verdict_from_error
 from aspirectl.probe.report import EXCERPT_CHARS, HopResult, ProbeReport
 from aspirectl.probe.transport import (
     REQUEST_HEADERS,
@@ -98,7 +98,8 @@ class Runner:
             try:
                 facts = await self._step(target, step, headers, context)
             except TransportFailure as failure:
-                return Verdict(failure.outcome, failure.detail), where
+                origin = Origin.LOCAL if failure.local else Origin.UPSTREAM
+                return Verdict(failure.outcome, failure.detail, origin=origin), where
             last = facts
             verdict = read_answer(adapter, step, facts, target, context, self.options.body_cap)
             if verdict is not None:
@@ -159,7 +160,7 @@ def _result(target: ProbeTarget, verdict: Verdict, step: str, latency_ms: float 
         reset_at=facts.reset_at if facts else None,
         request_id=optional_line(redact(facts.request_id), 120) if facts and facts.request_id else None,
         excerpt=redact(excerpt), step=step, declared=target.declared,
-        checked_at=datetime.now(UTC),
+        checked_at=datetime.now(UTC), origin=verdict.origin,
     )
 
 
@@ -168,8 +169,8 @@ def missing_credential(target: ProbeTarget) -> HopResult | None:
     if auth.scheme is AuthScheme.NONE or target.credential:
         return None
     env = "ASPIRECTL_SECRET_" + (auth.credential or "").upper().replace("-", "_")
-    verdict = Verdict(Outcome.NO_CREDENTIALS, f"credential '{auth.credential}' is not set "
-                      f"(set {env} or run 'aspirectl secrets set {auth.credential}')")
+    verdict = Verdict(Outcome.NO_CREDENTIALS, f"credential '{auth.credential}' is not set here "
+                      f"(set {env} or run 'aspirectl secrets set {auth.credential}')", origin=Origin.LOCAL)
     return _result(target, verdict, "", None)
 
 
@@ -218,7 +219,8 @@ async def run_probes(targets: list[ProbeTarget], options: RunOptions,
                 hit_deadline = budget < options.timeout
                 why = (f"{DEADLINE_PREFIX} of {options.deadline:g}s reached" if hit_deadline
                        else f"no complete answer within {options.timeout:g}s")
-                verdict, step = Verdict(Outcome.TIMEOUT, why), ""
+                origin = Origin.DEADLINE if hit_deadline else Origin.UPSTREAM
+                verdict, step = Verdict(Outcome.TIMEOUT, why, origin=origin), ""
             return _result(target, verdict, step, (loop.time() - started) * 1000)
 
         tasks = [asyncio.ensure_future(one(i, t)) for i, t in enumerate(targets)]
@@ -241,7 +243,8 @@ async def run_probes(targets: list[ProbeTarget], options: RunOptions,
         if task in done and not task.cancelled():
             results.append(task.result())
         else:
-            verdict = Verdict(Outcome.TIMEOUT, f"{DEADLINE_PREFIX} of {options.deadline:g}s reached")
+            verdict = Verdict(Outcome.TIMEOUT, f"{DEADLINE_PREFIX} of {options.deadline:g}s reached",
+                              origin=Origin.DEADLINE)
             results.append(_result(target, verdict, "", options.deadline * 1000))
     return results
 
@@ -254,5 +257,5 @@ def probe(targets: list[ProbeTarget], options: RunOptions | None = None, *, deep
     started_at = datetime.now(UTC)
     t0 = time.perf_counter()
     results = asyncio.run(run_probes(targets, options, transport, on_progress)) if targets else []
-    cut = any(r.detail.startswith(DEADLINE_PREFIX) for r in results)
+    cut = any(r.origin is Origin.DEADLINE for r in results)
     return ProbeReport(tuple(results), started_at, time.perf_counter() - t0, deep, deadline_hit=cut)

@@ -29,6 +29,19 @@ class Outcome(StrEnum):
 
 SERVING = frozenset({Outcome.OK, Outcome.DEGRADED})
 
+
+class Origin(StrEnum):
+    """Who the outcome is about. Only an upstream's own answer (or its silence) says what the
+    gateway would do; the others say only that aspirectl could not find out from here."""
+
+    UPSTREAM = "upstream"  # the upstream answered, refused, reset or stayed silent
+    LOCAL = "local"  # this machine: credential not set, no DNS, no route, the proxy
+    DEADLINE = "deadline"  # aspirectl's own global deadline cut the probe short
+
+    @property
+    def judged(self) -> bool:
+        return self is Origin.UPSTREAM
+
 # What each outcome means for the operator, in a few words.
 MEANING: dict[Outcome, str] = {
     Outcome.OK: "serves",

@@ -150,10 +150,11 @@ def proxy_for(url: str) -> str | None:
 # ----------------------------------------------------------------- transport failures
 
 class TransportFailure(Exception):
-    def __init__(self, outcome: Outcome, detail: str) -> None:
+    def __init__(self, outcome: Outcome, detail: str, local: bool = False) -> None:
         super().__init__(detail)
         self.outcome = outcome
         self.detail = detail
+        self.local = local  # the cause is on this machine (no DNS, no route, the proxy)
 
 
 def _chain(exc: BaseException) -> Iterable[BaseException]:
@@ -202,13 +203,12 @@ TRANSPORT_TABLE: tuple[TransportRule, ...] = (
 
 # Root causes whose text only repeats the label (the address is given instead).
 _SELF_EXPLAINING = (ConnectionRefusedError, TimeoutError, httpx.TimeoutException, asyncio.CancelledError)
-LOCAL_PREFIX = "local: "
 
 
 def classify_transport(exc: BaseException, where: str = "") -> TransportFailure:
     """The first matching row of TRANSPORT_TABLE. A cause on the operator's own machine (no
-    DNS, no route, the proxy) is marked with LOCAL_PREFIX so that routing never predicts a
-    gateway failure from it."""
+    DNS, no route, the proxy) is marked ``local`` so that routing never predicts a gateway
+    failure from it."""
     chain = list(_chain(exc))
     words = " ".join(str(e).lower() for e in chain)
     at = f" ({where})" if where else ""
@@ -216,10 +216,10 @@ def classify_transport(exc: BaseException, where: str = "") -> TransportFailure:
         if any(isinstance(e, rule.kind) for e in chain) and (
                 not rule.words or any(n in words for n in rule.words)):
             root = chain[-1]
-            prefix = LOCAL_PREFIX if rule.local else ""
             if isinstance(root, _SELF_EXPLAINING) or not str(root):
-                return TransportFailure(rule.outcome, f"{prefix}{rule.label}{at}")
-            return TransportFailure(rule.outcome, one_line(redact(f"{prefix}{rule.label}{at}: {root}"), 300))
+                return TransportFailure(rule.outcome, f"{rule.label}{at}", rule.local)
+            return TransportFailure(rule.outcome, one_line(redact(f"{rule.label}{at}: {root}"), 300),
+                                    rule.local)
     return TransportFailure(Outcome.UNREACHABLE, one_line(redact(f"{type(exc).__name__}{at}: {exc}"), 300))
 
 

@@ -55,24 +55,26 @@ def aliases_table(assessment: Assessment, style: Style) -> str:
     rows, styles = [], {}
     for i, d in enumerate(assessment.decisions):
         cost = d.served.cost if d.served else "-"
-        rows.append((d.alias, d.status.name, served_text(d), cost, shorten("; ".join(d.reasons), 80)))
+        rows.append((d.alias, d.status.name, served_text(d), cost, shorten("; ".join(d.reasons))))
         if d.status is not Health.OK:
             styles[i] = STATUS_COLOUR[d.status]
     table = Table(("ALIAS", "STATUS", "SERVED BY", "COST", "WHY"), rows, "Aliases", styles)
     return render_table(table, style)
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 'es' if word.endswith('s') else many or word + 's')}"
+
+
 def summary_line(assessment: Assessment) -> str:
     c = assessment.counts()
-    parts = [f"{c['aliases']} aliases: {c['ok']} ok"]
-    if c["warning"]:
-        on = [d.alias for d in assessment.decisions if d.status is Health.WARNING]
-        parts.append(f"{c['warning']} warning ({', '.join(on)})")
-    if c["failing"]:
-        down = [d.alias for d in assessment.decisions if d.failure is not None]
-        parts.append(f"{c['failing']} failing loudly ({', '.join(down)})")
-    if c["unknown"]:
-        parts.append(f"{c['unknown']} unknown")
+    parts = [f"{plural(c['aliases'], 'alias')}: {c['ok']} ok"]
+    for status, key, word in ((Health.WARNING, "warning", "warning"),
+                              (Health.CRITICAL, "critical", "failing loudly"),
+                              (Health.UNKNOWN, "unknown", "unknown")):
+        if c[key]:
+            names = [d.alias for d in assessment.decisions if d.status is status]
+            parts.append(f"{c[key]} {word} ({', '.join(names)})")
     tail = f"; {c['hops_serving']}/{c['hops']} hops serve ({assessment.report.duration_s:.2f}s)"
     gw = assessment.gateway
     if gw is not None:
@@ -110,28 +112,42 @@ def probe_text(assessment: Assessment, style: Style) -> str:
 
 
 def _down_text(h: HopState) -> str:
-    what = f"{h.upstream} is {h.label}"
-    detail = shorten(h.result.detail, 90) if h.result else ""
+    what = f"{h.upstream} does not serve: {h.why_not}"
+    detail = shorten(h.result.detail) if h.result else ""
     if h.known_down and h.declared:
         since = f" since {h.declared.since}" if h.declared.since else ""
         note = f": {h.declared.note.rstrip('.')}" if h.declared.note else ""
-        return f"{what} ({detail}) — declared {h.declared.status.value}{since}{note}"
-    return f"{what} ({detail})" if detail else what
+        return f"{what} — {detail}; declared {h.declared.status.value}{since}{note}"
+    return f"{what} — {detail}" if detail else what
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
 
 
 def _explain(d: Decision) -> str:
     down = "; ".join(_down_text(h) for h in d.hops if not h.serves)
+    if d.served is None and d.failure is None:
+        return _sentence("; ".join(d.reasons)) + " Not a gateway failure: fix this machine's side and re-run."
     if d.failure is not None:
         return (f"nothing serves ({down}). The gateway fails loudly with {d.failure.status} "
                 f"{d.failure.error_type}: callers see the error, no silent switch to another vendor.")
     assert d.served is not None
+    if d.status is Health.UNKNOWN:
+        return _sentence("; ".join(d.reasons))
     if d.fallback is not None:
-        return (f"{down}. The gateway serves it with {d.fallback.target} ({d.served.title}) through the "
-                f"one DECLARED cross-family fallback: callers asking for {d.alias} get another "
-                f"vendor's model. {d.advice}").rstrip()
+        return (f"{_sentence(down)} The gateway serves it with {d.fallback.target} ({d.served.title}) "
+                f"through the one DECLARED cross-family fallback: callers asking for {d.alias} get "
+                f"another vendor's model. {d.advice}").rstrip()
+    if d.served.known_down:
+        return _sentence("; ".join(d.reasons))  # a declared-down hop serves: the one thing to say
+    served = f"{d.served.title} serves ({d.served.cost})"
+    if not down:
+        return _sentence(f"{served}; " + "; ".join(d.reasons)) if d.reasons else _sentence(served)
     known = all(h.known_down for h in d.hops if not h.serves)
-    tail = "known and declared, so not news" if known else f"that is news: {d.status.name}"
-    return f"{down}. {d.served.title} serves ({d.served.cost}); {tail}."
+    tail = "known and declared, so not news" if known else f"that is news ({d.status.name})"
+    return f"{_sentence(down)} {served}; {tail}."
 
 
 def explanation(assessment: Assessment) -> str:
@@ -146,6 +162,7 @@ def explanation(assessment: Assessment) -> str:
     if len(lines) == 1:
         lines.append("- every alias is served by its first hop.")
     lines.append(f"Exit code {int(assessment.status)} ({assessment.status.name}): 0 OK, 1 WARNING "
-                 "(served by a later hop or a declared fallback), 2 CRITICAL (an alias nothing serves), "
-                 "3 UNKNOWN.")
+                 "(served by a later hop or a declared fallback, degraded, or a hop declared down now "
+                 "serves), 2 CRITICAL (an alias nothing serves), 3 UNKNOWN (this machine could not "
+                 "tell: a credential not set, no DNS, the deadline).")
     return "\n".join(lines) + "\n"

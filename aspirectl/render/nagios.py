@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aspirectl.health import Assessment
+from aspirectl.render.health import plural
 from aspirectl.render.route import served_text
 from aspirectl.status import Health
 from aspirectl.textsafe import nagios_text as nagios_safe
@@ -18,8 +19,8 @@ def _perf(label: str, value: float | int, uom: str = "", lo: int | None = 0,
 def nagios_text(assessment: Assessment) -> str:
     c = assessment.counts()
     n = c["aliases"]
-    fallback = sum(1 for d in assessment.decisions if d.status is Health.WARNING)
-    summary = f"{n} aliases: {c['ok']} ok, {fallback} on a later hop or fallback, {c['failing']} failing"
+    summary = (f"{plural(n, 'alias')}: {c['ok']} ok, {c['on_later_hop']} on a later hop or fallback, "
+               f"{c['degraded']} degraded, {c['failing']} failing, {c['unknown']} unknown")
     if assessment.report.deadline_hit:
         summary += ", deadline overrun"
     gw = assessment.gateway
@@ -27,8 +28,9 @@ def nagios_text(assessment: Assessment) -> str:
         summary += (f", gateway {'DOWN' if not gw.alive else ('DB down' if not gw.ready else 'up')}"
                     f", {len(gw.drifted)} drift")
     perf = " ".join([
-        _perf("aliases_ok", c["ok"], hi=n), _perf("aliases_fallback", fallback, hi=n),
-        _perf("aliases_failing", c["failing"], hi=n),
+        _perf("aliases_ok", c["ok"], hi=n), _perf("aliases_fallback", c["on_later_hop"], hi=n),
+        _perf("aliases_degraded", c["degraded"], hi=n), _perf("aliases_failing", c["failing"], hi=n),
+        _perf("aliases_unknown", c["unknown"], hi=n),
         _perf("hops_serving", c["hops_serving"], hi=c["hops"]),
         _perf("time", round(assessment.report.duration_s, 3), "s", hi=None),
     ] + ([_perf("gateway_drift", len(gw.drifted), hi=n)] if gw is not None else []))

@@ -64,11 +64,11 @@ def prometheus_text(assessment: Assessment, last_success: float | None = None,
                 else ("fallback" if d.fallback else "chain")}, 1)
               for d in decisions if d.served])
     m.family("aspirectl_alias_fallback_active", "The alias is served by a later hop or a fallback.",
-             [({"alias": d.alias}, 1 if d.served and (d.fallback or (d.expected and
-                                                                     d.served.position > d.expected.position))
-               else 0) for d in decisions])
+             [({"alias": d.alias}, 1 if d.on_later_hop else 0) for d in decisions])
+    m.family("aspirectl_alias_degraded", "The hop serving the alias serves, but not cleanly.",
+             [({"alias": d.alias}, 1 if d.degraded else 0) for d in decisions])
     m.family("aspirectl_alias_failing", "Nothing serves the alias: the gateway fails loudly.",
-             [({"alias": d.alias}, 1 if d.failure else 0) for d in decisions])
+             [({"alias": d.alias}, 1 if d.failing else 0) for d in decisions])
     m.family("aspirectl_alias_status", "Nagios state of the alias: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
              [({"alias": d.alias}, int(d.status)) for d in decisions])
     gw = assessment.gateway

@@ -14,17 +14,32 @@ if TYPE_CHECKING:
 
 STATUS_COLOUR = {Health.OK: "green", Health.WARNING: "yellow", Health.CRITICAL: "red",
                  Health.UNKNOWN: "cyan"}
-DETAIL_CHARS = 90
 
 
-def shorten(text: str, limit: int = DETAIL_CHARS) -> str:
+def shorten(text: str, limit: int | None = None) -> str:
+    """Foreign or long text as one safe line. Never cut for display: piped output is read by
+    programs and people who need the whole hint; on a terminal, Rich tables and ``wrap`` fold
+    it at word boundaries instead. (The cap on foreign text is applied where it is read.)"""
     return one_line(redact(text), limit)
+
+
+def wrap(text: str, style: Style, indent: str = "") -> str:
+    """A long line folded at word boundaries on a terminal; untouched when piped."""
+    if not style.rich:
+        return indent + text
+    import shutil
+    import textwrap
+
+    width = style.width or shutil.get_terminal_size((100, 24)).columns
+    return textwrap.fill(text, width=max(40, width), initial_indent=indent,
+                         subsequent_indent=indent + "    ", break_on_hyphens=False,
+                         break_long_words=False)
 
 
 def served_text(d: Decision) -> str:
     if d.served is None:
         f = d.failure
-        return f"FAILS LOUDLY: {f.status} {f.error_type}" if f else "nothing"
+        return f"FAILS LOUDLY: {f.status} {f.error_type}" if f else "unknown from here"
     served = d.served
     via = f"{served.upstream} (hop {served.position})"
     if d.fallback is not None:
@@ -33,15 +48,17 @@ def served_text(d: Decision) -> str:
     return via
 
 
-def _hop_line(h: HopState, indent: str) -> str:
-    mark = "✓" if h.serves else "✗"
+def _hop_line(h: HopState, indent: str, style: Style) -> str:
+    mark = "✓" if h.serves else ("?" if h.unjudged else "✗")
     alias = "" if indent == "  " else f" [{h.alias}]"
-    return f"{indent}{mark} {h.position}. {h.upstream}{alias}  {h.label}  — {shorten(h.reason, 110)}"
+    return wrap(f"{mark} {h.position}. {h.upstream}{alias}  {h.label}  — {shorten(h.reason)}", style, indent)
 
 
 def route_text(d: Decision, style: Style, age_note: str = "") -> str:
     head = paint(d.alias, "bold", style)
-    if d.served is None:
+    if d.served is None and d.failure is None:
+        lines = [f"{head} → unknown from here: {'; '.join(d.reasons) or 'not judged'}"]
+    elif d.served is None:
         lines = [f"{head} → nothing serves: the gateway fails loudly"]
     elif d.fallback is not None:
         kind = "CROSS-FAMILY FALLBACK (declared)" if d.fallback.cross_family else "fallback"
@@ -50,21 +67,23 @@ def route_text(d: Decision, style: Style, age_note: str = "") -> str:
     else:
         lines = [f"{head} → served by {d.served.upstream} (hop {d.served.position} of {len(d.hops)}), "
                  f"{d.served.cost}"]
-    lines.extend(_hop_line(h, "  ") for h in d.hops)
+    lines.extend(_hop_line(h, "  ", style) for h in d.hops)
     if d.via is not None and d.fallback is not None:
-        lines.append(f"  ↳ declared {'cross-family ' if d.fallback.cross_family else ''}fallback to "
-                     f"{d.fallback.target}: {shorten(d.fallback.reason, 140)}")
-        lines.extend(_hop_line(h, "    ") for h in d.via.walked)
+        lines.append(wrap(f"↳ declared {'cross-family ' if d.fallback.cross_family else ''}fallback to "
+                          f"{d.fallback.target}: {shorten(d.fallback.reason)}", style, "  "))
+        lines.extend(_hop_line(h, "    ", style) for h in d.via.walked)
     if d.failure is not None:
         f = d.failure
         lines.append(f"  then no further fallback — the gateway answers {f.status} {f.error_type}:")
-        lines.append(f"    {shorten(f.message, 200)}")
+        lines.append(wrap(shorten(f.message), style, "    "))
+    elif d.served is None:
+        lines.append("  then no further fallback; whether the gateway fails cannot be told from here")
     else:
         lines.append("  then no further fallback — fail loudly")
     if d.advice:
-        lines.append(f"  advice: {shorten(d.advice, 220)}")
+        lines.append(wrap(f"advice: {shorten(d.advice)}", style, "  "))
     for reason in d.reasons:
-        lines.append(f"  note: {reason}")
+        lines.append(wrap(f"note: {shorten(reason)}", style, "  "))
     status = paint(d.status.name, STATUS_COLOUR[d.status], style)
     lines.append(f"status: {status}{age_note}")
     return "\n".join(lines) + "\n"
@@ -75,7 +94,7 @@ def routes_table(decisions: list[Decision], style: Style) -> str:
     for i, d in enumerate(decisions):
         skipped = ", ".join(f"{h.upstream}: {h.label}" for h in d.skipped)
         rows.append((d.alias, d.status.name, served_text(d), d.served.cost if d.served else "-",
-                     shorten(skipped, 70) or "-"))
+                     shorten(skipped) or "-"))
         if d.status is not Health.OK:
             styles[i] = STATUS_COLOUR[d.status]
     return render_table(Table(("ALIAS", "STATUS", "SERVED BY", "COST", "SKIPPED"), rows,

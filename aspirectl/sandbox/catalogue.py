@@ -32,7 +32,8 @@ class Scenario:
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
-        Scenario("healthy", "every upstream answers as it should"),
+        Scenario("all-up", "every upstream answers, the ones the chain files declare deferred or "
+                 "broken too: exits 1, because those declarations are now stale"),
         Scenario(
             "seed",
             "the state of 2026-05-21: codex-shim refuses connections, qwen-3.6-omni's vision path "

@@ -1,5 +1,6 @@
 """aspirectl demo: the sandbox in-process, a probe of every hop, and what it means."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -44,8 +45,8 @@ def demo(
     if fmt == "table":
         style = app_ctx.style()
         head = (f"aspirectl demo — scenario '{chosen.name}': {chosen.summary}.\n"
-                f"Every upstream is simulated on 127.0.0.1 with dummy credentials; the chains are "
-                f"{catalog.directory}.\n\n")
+                f"Every upstream is simulated on 127.0.0.1 with dummy credentials; the catalog is "
+                f"{Path(catalog.directory).resolve()}.\n\n")
         app_ctx.emit(head + view.aliases_table(assessment, style) + "\n"
                      + view.hops_table(assessment, style) + "\n" + view.explanation(assessment)
                      + view.summary_line(assessment) + "\n")
