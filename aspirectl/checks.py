@@ -23,6 +23,24 @@ def select_aliases(catalog: Catalog, names: list[str] | None) -> list[str]:
     return catalog.expand(names) if names else list(catalog.aliases)
 
 
+def check_url(url: str, what: str, option: str) -> str:
+    """An http(s) URL with a host, or a usage error (never 'gateway down' for a typo)."""
+    from urllib.parse import urlsplit
+
+    from aspirectl.textsafe import one_line
+
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{option} '{one_line(url, 200)}' is not a URL of the {what}",
+                         hint="use http(s)://HOST[:PORT], e.g. http://gateway:4000")
+    del port
+    return url.strip().rstrip("/")
+
+
 def check_limits(timeout: float, deadline: float) -> None:
     if timeout <= 0:
         raise UsageError(f"--timeout must be more than 0 seconds, got {timeout:g}")

@@ -132,11 +132,13 @@ class Transition:
                 "detail": self.detail}
 
 
-def _served(entry: dict[str, Any] | None) -> str:
+def _served(entry: dict[str, Any] | None, alias: str = "") -> str:
     if not entry:
         return "unknown"
     served = entry.get("served_by")
     if served:
+        if served.get("alias") and served["alias"] != alias:  # a fallback: say which model serves
+            return f"{entry['status']} via {served['alias']} on {served['upstream']} (fallback)"
         return f"{entry['status']} via {served['upstream']}"
     failure = entry.get("failure") or {}
     return f"{entry['status']} (fails loudly {failure.get('status', '')})".replace(" )", ")")
@@ -147,9 +149,9 @@ def transitions(previous: SavedState | None, assessment_doc: dict[str, Any]) -> 
         return []
     out: list[Transition] = []
     for alias in assessment_doc["aliases"]:
-        before = _served(previous.aliases.get(alias["alias"]))
+        before = _served(previous.aliases.get(alias["alias"]), alias["alias"])
         after = _served({"status": alias["status"], "served_by": alias["served_by"],
-                         "failure": alias["failure"]})
+                         "failure": alias["failure"]}, alias["alias"])
         if before != after:
             out.append(Transition(f"alias {alias['alias']}", before, after,
                                   "; ".join(alias["reasons"])))

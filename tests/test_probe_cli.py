@@ -216,7 +216,10 @@ def test_changes_reports_only_transitions_and_state_is_private(cli, sandbox_chai
     first = cli("--chains", seed, "probe", "--changes")
     assert first.out.startswith("first run, nothing to compare")
     again = cli("--chains", seed, "probe", "--changes")
-    assert again.code == 1 and again.out == ""
+    assert again.code == 1 and again.out.startswith("no change since the last run (")
+    assert "ASPIRECTL WARNING - 9 aliases" in again.out
+    silent = cli("--chains", seed, "probe", "--changes", "-q")
+    assert silent.code == 1 and silent.out == ""
     outage = sandbox_chains("outage")
     changed = cli("--chains", outage, "probe", "--changes")
     assert changed.code == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from aspirectl.catalog.loader import END_OF_CHAIN
 from aspirectl.catalog.model import Catalog, DeclaredState, Fallback, Hop
@@ -103,15 +104,11 @@ def chain_listing(catalog: Catalog, names: list[str] | None = None) -> list[Alia
     return [alias_chain(catalog, a) for a in aliases]
 
 
-def listing_document(chains: list[AliasChain], directory: str) -> dict[str, object]:
-    return {"schema": SCHEMA_CHAINS, "chains_dir": directory,
-            "aliases": [c.to_dict() for c in chains]}
-
-
 def family_document(catalog: Catalog, family: str) -> dict[str, object]:
     fam = catalog.families[family]
     return {
         "schema": SCHEMA_CHAINS,
+        "chains_dir": str(Path(catalog.directory).resolve()),
         "family": fam.name,
         "title": fam.title,
         "note": fam.note,

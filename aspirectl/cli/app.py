@@ -15,12 +15,8 @@ Exit codes of probe/route/demo (Nagios): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 Other commands: 0 success, 1 failed, 2 usage error, 3 config error.
 """
 
-# Options that take a value, so main() can find the command name in argv.
-GLOBAL_VALUE_OPTIONS = frozenset({"--chains", "--db", "--gateway", "--output", "-o"})
-
-
-def _version(value: bool) -> None:
-    if value:
+def _version(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
         typer.echo(f"aspirectl {__version__}")
         raise typer.Exit(0)
 
@@ -35,8 +31,8 @@ def root(
         "--db", help="Key database URL: postgresql://... or sqlite:///PATH "
         "[env: ASPIRECTL_DB_URL; default: embedded SQLite].", show_default=False)] = None,
     gateway: Annotated[str | None, typer.Option(
-        "--gateway-url", "--gateway", help="Gateway base URL [env: ASPIRECTL_GATEWAY_URL].",
-        show_default=False)] = None,
+        "--gateway-url", help="Gateway base URL, http(s)://HOST[:PORT] [env: ASPIRECTL_GATEWAY_URL]; "
+        "'probe --gateway' asks it.", show_default=False)] = None,
     output: Annotated[str | None, typer.Option(
         "--output", "-o", help="Default output format for every command.",
         show_default=False)] = None,

@@ -16,21 +16,47 @@ NO_ARGS_IS_HELP: type[Exception] = getattr(click.exceptions, "NoArgsIsHelpError"
                                            type("_Never", (Exception,), {}))
 
 
-def _command_of(argv: list[str]) -> str | None:
-    from aspirectl.cli.app import GLOBAL_VALUE_OPTIONS
+def _command_of(cli: click.Command, argv: list[str]) -> str | None:
+    """The command name as the parser sees it (global options and their values skipped),
+    so that its exit family never depends on a hand-kept list of options."""
+    from aspirectl.cli.lazy import COMMANDS
 
-    skip = False
-    for token in argv:
-        if skip:
-            skip = False
-            continue
-        if token in GLOBAL_VALUE_OPTIONS:
-            skip = True
-            continue
-        if token.startswith("-"):
-            continue
-        return token
-    return None
+    try:
+        with cli.make_context("aspirectl", list(argv), resilient_parsing=True) as ctx:
+            rest = [*getattr(ctx, "_protected_args", ()), *ctx.args]
+        if rest and not rest[0].startswith("-"):
+            return rest[0]
+    except (click.exceptions.ClickException, click.exceptions.Exit):
+        pass
+    # Unparseable global options (a misspelt or misplaced one): the first command name given.
+    return next((token for token in argv if token in COMMANDS), None)
+
+
+# Options given at the wrong level: (option, where it was given) -> the one right spelling.
+MISPLACED = {
+    ("--gateway", None): "'--gateway' is probe's switch; the gateway's URL is the global option "
+                         "--gateway-url: aspirectl --gateway-url URL probe --gateway",
+    ("--gateway-url", "probe"): "--gateway-url is a global option: put it before the command: "
+                                "aspirectl --gateway-url URL probe --gateway",
+}
+
+
+def _usage_hint(exc: click.UsageError, command: str | None) -> str:
+    """Click's message plus what to do: did-you-mean for commands, the right place for options."""
+    from aspirectl.cli.lazy import COMMANDS
+    from aspirectl.errors import did_you_mean
+
+    message = exc.format_message()
+    if isinstance(exc, click.exceptions.NoSuchOption):
+        level = exc.ctx.info_name if exc.ctx is not None and exc.ctx.parent is not None else None
+        fix = MISPLACED.get((exc.option_name, level))
+        if fix:
+            return f"no such option {exc.option_name} here ({fix})"
+    if command and command not in COMMANDS:
+        hint = did_you_mean(command, COMMANDS) or f"the commands are {', '.join(COMMANDS)}"
+        return f"No such command '{command}' ({hint}; see 'aspirectl --help')"
+    where = f"aspirectl {command}" if command else "aspirectl"
+    return f"{message} (see '{where} --help')"
 
 
 def _error_line(message: str) -> None:
@@ -52,13 +78,13 @@ def run(argv: list[str]) -> int:
 
     from aspirectl.cli.app import build_app
 
-    command = _command_of(argv)
     if COMPLETE_VAR in os.environ:
         # TAB: Typer's completion classes speak the instruction style of the shipped scripts.
         from typer.completion import completion_init
 
         completion_init()
     cli = typer.main.get_command(build_app())
+    command = _command_of(cli, argv)
     try:
         result = cli.main(args=argv, prog_name="aspirectl", standalone_mode=False)
         return result if isinstance(result, int) else 0
@@ -68,8 +94,7 @@ def run(argv: list[str]) -> int:
         sys.stdout.write(exc.format_message() + "\n")
         return 0
     except click.UsageError as exc:
-        where = f"aspirectl {command}" if command else "aspirectl"
-        _error_line(f"{exc.format_message()} (see '{where} --help')")
+        _error_line(_usage_hint(exc, command))
         return exit_code_for(ErrorKind.USAGE, command)
     except click.ClickException as exc:
         _error_line(exc.format_message())
@@ -101,7 +126,11 @@ def run(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(list(sys.argv[1:] if argv is None else argv))
+    try:
+        return run(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:  # between run()'s own handlers, e.g. while Python imports
+        _error_line("interrupted")
+        return int(ExitStatus.INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -32,16 +32,28 @@ class AliasThroughGateway:
     error_type: str | None = None
     message: str = ""
     latency_ms: float | None = None
+    predicted: bool = True  # route could tell what should serve (not UNKNOWN from here)
+
+    @property
+    def refused_key(self) -> bool:
+        """The gateway itself refused aspirectl's key: its answer says nothing about routing."""
+        return self.status in (400, 401) and self.error_type in GATEWAY_KEY_ERRORS
+
+    @property
+    def answered(self) -> bool:
+        return self.status is not None and not self.refused_key
 
     @property
     def drift(self) -> bool:
-        return self.served != self.expected
+        """The gateway served (or failed) otherwise than route predicts. Only an answer about
+        routing can drift: no answer, or a refused key, is not drift."""
+        return self.predicted and self.answered and self.served != self.expected
 
     def to_dict(self) -> dict[str, Any]:
         return {"alias": self.alias, "http_status": self.status, "served_by": self.served,
                 "model_group": self.model_group, "attempted_fallbacks": self.attempted_fallbacks,
                 "expected": self.expected, "drift": self.drift, "error_type": self.error_type,
-                "message": redact(self.message),
+                "message": redact(self.message), "predicted": self.predicted,
                 "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1)}
 
 
@@ -121,7 +133,11 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
                 ready = await _fetch(client, "GET", base + "/health/readiness")
         except (httpx.HTTPError, TimeoutError, OSError) as exc:
             hung = isinstance(exc, (TimeoutError, httpx.TimeoutException))
-            why = f"no answer within {min(timeout, deadline):g}s" if hung else classify_transport(exc).detail
+            failure = None if hung else classify_transport(exc)
+            why = f"no answer within {min(timeout, deadline):g}s" if failure is None else failure.detail
+            if failure is not None and failure.local:  # no DNS, no route: this machine's side
+                return GatewayCheck(url, False, False, "unknown", why, status=Health.UNKNOWN,
+                                    reasons=(f"cannot reach the gateway from here: {why}",))
             return GatewayCheck(url, False, False, "unknown", why, status=Health.CRITICAL,
                                 reasons=(f"gateway down: {why}",))
         if live.status != 200:
@@ -151,7 +167,8 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
                     "messages": [{"role": "user", "content": "ping"}]})
             except (httpx.HTTPError, OSError) as exc:
                 return AliasThroughGateway(decision.alias, None, None, None, None, expected_hop(decision),
-                                           "transport", classify_transport(exc).detail)
+                                           "transport", classify_transport(exc).detail,
+                                           predicted=decision.status is not Health.UNKNOWN)
             headers = answer.headers
             fallbacks = headers.get("x-litellm-attempted-fallbacks", "")
             error_type, message = (None, "") if answer.status < 400 else _error(answer.body)
@@ -160,7 +177,8 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
                 optional_line(headers.get("x-litellm-model-id"), 200) if answer.status < 400 else None,
                 optional_line(headers.get("x-litellm-model-group"), 200),
                 int(fallbacks) if fallbacks.isdigit() and len(fallbacks) < 4 else None,
-                expected_hop(decision), error_type, message, (time.monotonic() - started) * 1000)
+                expected_hop(decision), error_type, message, (time.monotonic() - started) * 1000,
+                predicted=decision.status is not Health.UNKNOWN)
 
         try:
             async with asyncio.timeout(deadline):
@@ -174,7 +192,7 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
 
 
 def _judge(url: str, db: str, answers: list[AliasThroughGateway]) -> GatewayCheck:
-    key_refused = [a for a in answers if a.status in (400, 401) and a.error_type in GATEWAY_KEY_ERRORS]
+    key_refused = [a for a in answers if a.refused_key]
     if key_refused and len(key_refused) == len(answers):
         first = key_refused[0]
         return GatewayCheck(url, True, True, db, first.message, tuple(answers), Health.UNKNOWN,
@@ -185,6 +203,9 @@ def _judge(url: str, db: str, answers: list[AliasThroughGateway]) -> GatewayChec
         if a.served is None and a.status is not None and a.status >= 500 and "database" in a.message.lower():
             states.append(Health.CRITICAL)
             reasons.append(f"{a.alias}: gateway DB down ({a.status})")
+        elif a.status is None:
+            states.append(Health.CRITICAL)
+            reasons.append(f"{a.alias}: no answer from the gateway ({a.message})")
         elif a.drift:
             states.append(Health.CRITICAL if a.served is None and a.expected else Health.WARNING)
             got = a.served or f"error {a.status} {a.error_type or ''}".strip()

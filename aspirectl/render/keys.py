@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from aspirectl.keys.model import KeyRecord, NewKey
+from aspirectl.keys.model import KeyRecord
 from aspirectl.keys.scan import Finding
 from aspirectl.keys.store import Provisioned
 
@@ -43,12 +43,15 @@ def stream_table(pages: Iterable[list[KeyRecord]]) -> Iterator[str]:
 
 
 def stream_json(pages: Iterable[list[KeyRecord]], database: str) -> Iterator[str]:
-    head = {"schema": SCHEMA_KEYS, "database": database}
+    from aspirectl.documents import keys_head
+    from aspirectl.secrets.redact import redact_obj
+
+    head = keys_head(database)
     yield json.dumps(head)[:-1] + ', "keys": ['  # stream the array: no waiting for the last page
     first = True
     for page in pages:
         for record in page:
-            yield ("\n  " if first else ",\n  ") + json.dumps(record.to_dict())
+            yield ("\n  " if first else ",\n  ") + json.dumps(redact_obj(record.to_dict()))
             first = False
     yield "\n]}\n"
 
@@ -74,34 +77,10 @@ def detail(records: list[KeyRecord]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def new_key_document(key: NewKey, database: str, *, include_plaintext: bool,
-                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    doc: dict[str, Any] = {"schema": "aspirectl.key/v1", "database": database, **key.record.to_dict()}
-    if include_plaintext:
-        doc["key"] = key.plaintext
-    doc.update(extra or {})
-    return doc
-
-
-def provision_document(fleet: str, result: Provisioned, where: dict[str, str]) -> dict[str, Any]:
-    return {"schema": "aspirectl.provision/v1", "fleet": fleet,
-            "created": [{"consumer": k.consumer, "key_name": k.record.key_name, "saved_to": where[k.consumer]}
-                        for k in result.created],
-            "existing": result.existing}
-
-
 def provision_text(result: Provisioned, where: dict[str, str]) -> str:
     lines = [f"created  {k.consumer}  {k.record.key_name}  -> {where[k.consumer]}" for k in result.created]
     lines += [f"exists   {c}  (has an active key; unchanged)" for c in result.existing]
     return "".join(f"{line}\n" for line in lines)
-
-
-def scan_document(findings: list[Finding]) -> dict[str, Any]:
-    return {"schema": "aspirectl.scan/v1", "candidates": len(findings), "findings": [
-        {"path": f.sighting.path, "line": f.sighting.line, "key_name": f.key_name,
-         "consumer": f.record.consumer if f.record else None,
-         "status": f.record.status.value if f.record else "unknown", "live": f.live}
-        for f in findings]}
 
 
 def scan_text(findings: list[Finding]) -> str:

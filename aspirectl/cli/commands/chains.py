@@ -17,7 +17,8 @@ FORMATS = ("table", "json", "yaml")
 @app.command("list")
 def list_(ctx: typer.Context, output: Output = None) -> None:
     """Every alias with its family and its hops in order (billing class, declared state)."""
-    from aspirectl.catalog.views import chain_listing, listing_document
+    from aspirectl.catalog.views import chain_listing
+    from aspirectl.documents import chains_listing as listing_document
     from aspirectl.render import chains as view
     from aspirectl.render.structured import to_json, to_yaml
 
@@ -36,7 +37,8 @@ def list_(ctx: typer.Context, output: Output = None) -> None:
 @app.command("show")
 def show(ctx: typer.Context, name: AliasOrFamily, output: Output = None) -> None:
     """One alias or family as a tree: hops, credentials (names only), states, fallbacks."""
-    from aspirectl.catalog.views import alias_chain, family_document, listing_document
+    from aspirectl.catalog.views import alias_chain, family_document
+    from aspirectl.documents import chains_listing as listing_document
     from aspirectl.errors import UnknownName
     from aspirectl.render import chains as view
     from aspirectl.render.structured import to_json, to_yaml
@@ -84,14 +86,9 @@ def validate(
     if not target.exists():
         raise ConfigError(f"no such chains directory: {target}")
     catalog, problems = validate_catalog(target)
-    document = {
-        "schema": "aspirectl.validate/v1",
-        "chains_dir": str(target),
-        "valid": not problems,
-        "problems": [p.to_dict() for p in problems],
-        "aliases": len(catalog.aliases) if catalog else 0,
-        "upstreams": len(catalog.upstreams) if catalog else 0,
-    }
+    from aspirectl.documents import validation
+
+    document = validation(target, catalog, problems)
     if fmt == "table":
         if problems:
             app_ctx.emit(problems_text(problems))

@@ -23,6 +23,7 @@ def demo(
 
     Exits with the health code of what it found (the seed scenario: 1, WARNING).
     """
+    from aspirectl import documents
     from aspirectl.checks import ProbeRequest, check_limits, probe_aliases
     from aspirectl.probe.options import RunOptions
     from aspirectl.render import health as view
@@ -51,7 +52,7 @@ def demo(
                      + view.hops_table(assessment, style) + "\n" + view.explanation(assessment)
                      + view.summary_line(assessment) + "\n")
     else:
-        renderers = {"json": lambda: to_json({**assessment.to_dict(), "scenario": chosen.name}),
+        renderers = {"json": lambda: to_json(documents.probe(assessment, catalog, scenario=chosen.name)),
                      "prometheus": lambda: prometheus_text(assessment),
                      "nagios": lambda: nagios_text(assessment)}
         app_ctx.emit(renderers[fmt]())

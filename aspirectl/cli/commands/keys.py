@@ -38,7 +38,7 @@ def _store(app_ctx: AppContext, *, remember: bool = False) -> Iterator[KeyStore]
     from aspirectl.keys.store import KeyStore
 
     url = service.db_url(app_ctx.settings.db_url, app_ctx.resolver())
-    app_ctx.say(f"database: {service.describe_db(url)}")
+    app_ctx.say(f"database: {_database(app_ctx)}")
     db = service.connect(url)
     try:
         store = KeyStore(db)
@@ -51,9 +51,16 @@ def _store(app_ctx: AppContext, *, remember: bool = False) -> Iterator[KeyStore]
         db.close()
 
 
+def _database(app_ctx: AppContext) -> str:
+    """The key database as shown to people and in every keys JSON document (no password)."""
+    from aspirectl.keys import service
+
+    return service.describe_db(service.db_url(app_ctx.settings.db_url, app_ctx.resolver()))
+
+
 def _delivery(app_ctx: AppContext, save: str | None, var: str, fmt: str, extra: dict | None = None):  # noqa: ANN202
+    from aspirectl.documents import new_key
     from aspirectl.keys import delivery, service
-    from aspirectl.render.keys import new_key_document
     from aspirectl.render.structured import to_json
 
     kind, path = service.save_target(save)
@@ -67,7 +74,8 @@ def _delivery(app_ctx: AppContext, save: str | None, var: str, fmt: str, extra: 
 
     def show(key: NewKey) -> None:
         if fmt == "json":
-            app_ctx.emit(to_json(new_key_document(key, "", include_plaintext=True, extra=extra), secret=True))
+            app_ctx.emit(to_json(new_key(key, _database(app_ctx), include_plaintext=True, extra=extra),
+                                 secret=True))
         else:
             app_ctx.say(f"new key for {key.consumer} ({key.record.key_name}), shown once — store it now:")
             app_ctx.emit(key.plaintext + "\n")
@@ -135,12 +143,11 @@ def list_(
     output: Output = None,
 ) -> None:
     """Every key (paged internally, never just the first 10), UI session keys hidden."""
-    from aspirectl.keys import service
     from aspirectl.render.keys import stream_json, stream_table
 
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, FORMATS)
-    database = service.describe_db(service.db_url(app_ctx.settings.db_url, app_ctx.resolver()))
+    database = _database(app_ctx)
     with _store(app_ctx, remember=True) as store:
         pages = store.iter_keys(include_all=all_)  # streamed: the first page prints at once
         for chunk in stream_json(pages, database) if fmt == "json" else stream_table(pages):
@@ -150,6 +157,7 @@ def list_(
 @app.command("show")
 def show(ctx: typer.Context, consumer: Consumer, output: Output = None) -> None:
     """One consumer's keys: active, in grace, blocked, expired; limits, spend, rotations."""
+    from aspirectl import documents
     from aspirectl.render.keys import detail
     from aspirectl.render.structured import to_json
 
@@ -158,7 +166,7 @@ def show(ctx: typer.Context, consumer: Consumer, output: Output = None) -> None:
     with _store(app_ctx) as store:
         records = store.show(consumer)
     if fmt == "json":
-        app_ctx.emit(to_json({"schema": "aspirectl.keys/v1", "keys": [r.to_dict() for r in records]}))
+        app_ctx.emit(to_json(documents.keys(_database(app_ctx), records)))
     else:
         app_ctx.emit(detail(records))
 
@@ -203,6 +211,7 @@ def rotate(
 @app.command("revoke")
 def revoke(ctx: typer.Context, consumer: Consumer, output: Output = None) -> None:
     """Block the consumer's keys (reversible in the DB) and end any grace period."""
+    from aspirectl import documents
     from aspirectl.keys.model import CACHE_TTL_NOTE
     from aspirectl.render.structured import to_json
 
@@ -211,7 +220,7 @@ def revoke(ctx: typer.Context, consumer: Consumer, output: Output = None) -> Non
     with _store(app_ctx) as store:
         records = store.revoke(consumer)
     if fmt == "json":
-        app_ctx.emit(to_json({"schema": "aspirectl.keys/v1", "revoked": [r.to_dict() for r in records]}))
+        app_ctx.emit(to_json(documents.keys(_database(app_ctx), records)))
     else:
         app_ctx.emit("".join(f"revoked {r.key_name} of {consumer}\n" for r in records))
     app_ctx.say(f"note: {CACHE_TTL_NOTE}")
@@ -254,10 +263,11 @@ def provision(
 ) -> None:
     """A key per fleet member that has none; idempotent; keys go to files or the keyring, never
     to the terminal."""
+    from aspirectl.documents import provision as provision_document
     from aspirectl.errors import ConfigError, UsageError
     from aspirectl.keys.delivery import FileDelivery, KeyringDelivery
     from aspirectl.keys.fleet import load_fleet
-    from aspirectl.render.keys import provision_document, provision_text
+    from aspirectl.render.keys import provision_text
     from aspirectl.render.structured import to_json
 
     app_ctx = app_context(ctx)
@@ -279,7 +289,7 @@ def provision(
     where = {k.consumer: (str(directory / f"{k.consumer}.env") if isinstance(chosen, FileDelivery)
                           else f"keyring:key-{k.consumer}") for k in result.created}
     if fmt == "json":
-        app_ctx.emit(to_json(provision_document(fleet.name, result, where)))
+        app_ctx.emit(to_json(provision_document(_database(app_ctx), fleet.name, result, where)))
         return
     app_ctx.emit(provision_text(result, where))
     app_ctx.say(f"fleet {fleet.name}: {len(result.created)} created, {len(result.existing)} already "
@@ -294,9 +304,10 @@ def scan(
 ) -> None:
     """Find sk-... keys in files; report those that open the gateway (exit 1 if any), never
     printing more than sk-...abcd."""
+    from aspirectl.documents import scan as scan_document
     from aspirectl.errors import UsageError
     from aspirectl.keys.scan import match, sightings
-    from aspirectl.render.keys import scan_document, scan_summary, scan_text
+    from aspirectl.render.keys import scan_summary, scan_text
     from aspirectl.render.structured import to_json
 
     app_ctx = app_context(ctx)
@@ -311,7 +322,7 @@ def scan(
         records = store.lookup([t for s in found for t in s.tokens]) if found else {}
     findings = [match(s, records) for s in found]
     if fmt == "json":
-        app_ctx.emit(to_json(scan_document(findings)))
+        app_ctx.emit(to_json(scan_document(_database(app_ctx), findings)))
     else:
         app_ctx.emit(scan_text(findings))
         app_ctx.say(scan_summary(findings))

@@ -28,14 +28,16 @@ def probe(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Nothing when OK; one line "
                                         "otherwise.")] = False,
     changes: Annotated[bool, typer.Option("--changes", help="Only report what changed since the "
-                                          "last run.")] = False,
+                                          "last run (with -q: nothing at all when nothing changed).")]
+    = False,
 ) -> None:
     """Probe every hop (known-broken ones too) and say precisely why each does or does not serve.
 
     Exit: 0 OK, 1 WARNING (a later hop or a declared fallback serves), 2 CRITICAL (an alias
     nothing serves, or the gateway down), 3 UNKNOWN (bad config or arguments, deadline overrun).
     """
-    from aspirectl.checks import ProbeRequest, check_limits, monitored_probe, select_aliases
+    from aspirectl import documents
+    from aspirectl.checks import ProbeRequest, check_limits, check_url, monitored_probe, select_aliases
     from aspirectl.cli.progress import ProgressLine
     from aspirectl.errors import UsageError
     from aspirectl.probe.options import RunOptions
@@ -52,6 +54,8 @@ def probe(
     if gateway and not gateway_url:
         raise UsageError("--gateway needs the gateway's URL",
                          hint="pass --gateway-url URL before the command or set ASPIRECTL_GATEWAY_URL")
+    if gateway_url:
+        gateway_url = check_url(gateway_url, "gateway", "--gateway-url")
     catalog = app_ctx.catalog()
     options = RunOptions(timeout=timeout, deadline=deadline)
     request = ProbeRequest(select_aliases(catalog, names), options, deep)
@@ -64,27 +68,32 @@ def probe(
         if progress:
             progress.clear()
     assessment, previous, changed, last_ok = run.assessment, run.previous, run.changes, run.last_ok
-    document = assessment.to_dict()
     if textfile:
         write_textfile(textfile, prometheus_text(assessment, last_ok))
     status = assessment.status
+    if changes and quiet:  # cron: silent unless something changed
+        if changed:
+            app_ctx.emit("".join(f"{t}\n" for t in changed) + view.summary_line(assessment) + "\n")
+        raise typer.Exit(int(status))
     if quiet and status == 0:
         raise typer.Exit(0)
     if quiet:
         app_ctx.emit(view.summary_line(assessment) + "\n")
         raise typer.Exit(int(status))
     if changes:
-        if previous is None:
+        if fmt == "json":
+            app_ctx.emit(to_json(documents.changes(assessment, catalog, previous, changed)))
+        elif previous is None:
             app_ctx.emit(f"first run, nothing to compare: {view.summary_line(assessment)}\n")
-        elif fmt == "json":
-            app_ctx.emit(to_json({"schema": "aspirectl.changes/v1", "status": status.name,
-                                  "changes": [t.to_dict() for t in changed]}))
         elif changed:
             app_ctx.emit("".join(f"{t}\n" for t in changed) + view.summary_line(assessment) + "\n")
+        else:
+            app_ctx.emit(f"no change since the last run ({previous.saved_at:%Y-%m-%d %H:%M}Z): "
+                         f"{view.summary_line(assessment)}\n")
         raise typer.Exit(int(status))
     renderers = {
         "table": lambda: view.probe_text(assessment, app_ctx.style()),
-        "json": lambda: to_json(document),
+        "json": lambda: to_json(documents.probe(assessment, catalog)),
         "prometheus": lambda: prometheus_text(assessment, last_ok),
         "nagios": lambda: nagios_text(assessment),
     }

@@ -30,6 +30,7 @@ def route(
 
     Exit: 0 OK, 1 WARNING, 2 CRITICAL (nothing serves), 3 UNKNOWN; 2 also for an unknown alias.
     """
+    from aspirectl import documents
     from aspirectl.checks import check_limits
     from aspirectl.errors import ConfigError, UnknownName, UsageError
     from aspirectl.render import route as view
@@ -77,14 +78,12 @@ def route(
     decisions = [resolve(catalog, report, a) for a in aliases]
     status = worst([d.status for d in decisions])
     if fmt == "json":
-        doc = {"schema": "aspirectl.route/v1", "source": report.source if report else "offline",
-               "status": status.name, "exit_code": int(status),
-               "aliases": [d.to_dict() for d in decisions]}
+        view_of = None
         if sensitivity and alias:
-            doc["sensitivity"] = {"class": sensitivity, "enforced": catalog.sensitivity.enforced,
-                                  "hops": [h._asdict() for h in
-                                           sensitivity_view(catalog, alias, sensitivity)]}
-        app_ctx.emit(to_json(doc))
+            view_of = {"class": sensitivity, "enforced": catalog.sensitivity.enforced,
+                       "hops": [h._asdict() for h in sensitivity_view(catalog, alias, sensitivity)]}
+        app_ctx.emit(to_json(documents.route(decisions, status, catalog,
+                                             report.source if report else "offline", view_of)))
     elif alias:
         text = view.route_text(decisions[0], app_ctx.style(), age_note)
         if sensitivity:

@@ -78,8 +78,9 @@ def list_(ctx: typer.Context, output: Output = None) -> None:
         rows.append({"name": name, "set": found is not None, "source": found.origin if found else None,
                      "env": env_name(name), "used_by": used_by[name]})
     if fmt == "json":
-        app_ctx.emit(to_json({"schema": "aspirectl.secrets/v1", "keyring": keyring.describe(),
-                              "credentials": rows}))
+        from aspirectl import documents
+
+        app_ctx.emit(to_json(documents.secrets(keyring.describe(), rows)))
         return
     table = Table(("NAME", "SOURCE", "ENV VARIABLE", "USED BY"),
                   [(r["name"], r["source"] or "not set", r["env"], ", ".join(r["used_by"])) for r in rows])

@@ -1,0 +1,147 @@
+"""Every JSON document aspirectl prints, built here and nowhere else.
+
+``FIELDS`` is the contract: each schema's top-level members in order. ``docs/output.md``
+documents each of them and ``tests/test_documents.py`` runs every command with ``-o json``
+and holds its document to this table and to the documentation, so the three cannot drift.
+Serialisation (and the redaction of every string in a document) is ``render/structured.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aspirectl.catalog.model import Catalog
+    from aspirectl.catalog.problems import Problem
+    from aspirectl.catalog.views import AliasChain
+    from aspirectl.health import Assessment
+    from aspirectl.keys.model import KeyRecord, NewKey
+    from aspirectl.keys.scan import Finding
+    from aspirectl.keys.store import Provisioned
+    from aspirectl.routing import Decision
+    from aspirectl.state import SavedState, Transition
+
+CHAINS = "aspirectl.chains/v1"
+VALIDATE = "aspirectl.validate/v1"
+PROBE = "aspirectl.probe/v1"
+ROUTE = "aspirectl.route/v1"
+CHANGES = "aspirectl.changes/v1"
+KEYS = "aspirectl.keys/v1"
+KEY = "aspirectl.key/v1"
+PROVISION = "aspirectl.provision/v1"
+SCAN = "aspirectl.scan/v1"
+SECRETS = "aspirectl.secrets/v1"
+GRAPH = "aspirectl.graph/v1"
+USAGE = "aspirectl.usage/v1"
+
+# schema -> its top-level members, in order (optional members are listed in OPTIONAL).
+FIELDS: dict[str, tuple[str, ...]] = {
+    CHAINS: ("schema", "chains_dir", "aliases"),
+    VALIDATE: ("schema", "chains_dir", "valid", "problems", "aliases", "upstreams"),
+    PROBE: ("schema", "status", "exit_code", "catalog", "started_at", "duration_s", "deep", "source",
+            "deadline_hit", "hops", "aliases", "summary"),
+    ROUTE: ("schema", "status", "exit_code", "catalog", "source", "aliases"),
+    CHANGES: ("schema", "status", "exit_code", "catalog", "previous_run_at", "changes", "summary"),
+    KEYS: ("schema", "database", "keys"),
+    KEY: ("schema", "database", "consumer"),  # + every key field and "key" (the plaintext)
+    PROVISION: ("schema", "database", "fleet", "created", "existing"),
+    SCAN: ("schema", "database", "candidates", "findings"),
+    SECRETS: ("schema", "keyring", "credentials"),
+}
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    PROBE: ("gateway", "scenario"),
+    ROUTE: ("sensitivity",),
+    CHAINS: ("family", "title", "note", "source", "upstreams"),
+}
+
+
+def _catalog_path(catalog: Catalog) -> str:
+    return str(Path(catalog.directory).resolve())
+
+
+# ------------------------------------------------------------------------- chains
+
+def chains_listing(chains: list[AliasChain], directory: str | Path) -> dict[str, Any]:
+    return {"schema": CHAINS, "chains_dir": str(Path(directory).resolve()),
+            "aliases": [c.to_dict() for c in chains]}
+
+
+def validation(directory: Path, catalog: Catalog | None, problems: list[Problem]) -> dict[str, Any]:
+    return {"schema": VALIDATE, "chains_dir": str(directory.resolve()), "valid": not problems,
+            "problems": [p.to_dict() for p in problems],
+            "aliases": len(catalog.aliases) if catalog else 0,
+            "upstreams": len(catalog.upstreams) if catalog else 0}
+
+
+# --------------------------------------------------------------------- health
+
+def probe(assessment: Assessment, catalog: Catalog, *, scenario: str | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {"schema": PROBE, "status": assessment.status.name,
+                           "exit_code": int(assessment.status), "catalog": _catalog_path(catalog)}
+    doc.update(assessment.report.to_dict())
+    doc["aliases"] = [d.to_dict() for d in assessment.decisions]
+    doc["summary"] = assessment.counts()
+    if assessment.gateway is not None:
+        doc["gateway"] = assessment.gateway.to_dict()
+    if scenario is not None:
+        doc["scenario"] = scenario
+    return doc
+
+
+def route(decisions: Iterable[Decision], status: Any, catalog: Catalog, source: str,
+          sensitivity: dict[str, Any] | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {"schema": ROUTE, "status": status.name, "exit_code": int(status),
+                           "catalog": _catalog_path(catalog), "source": source,
+                           "aliases": [d.to_dict() for d in decisions]}
+    if sensitivity is not None:
+        doc["sensitivity"] = sensitivity
+    return doc
+
+
+def changes(assessment: Assessment, catalog: Catalog, previous: SavedState | None,
+            transitions: list[Transition]) -> dict[str, Any]:
+    return {"schema": CHANGES, "status": assessment.status.name, "exit_code": int(assessment.status),
+            "catalog": _catalog_path(catalog),
+            "previous_run_at": previous.saved_at.isoformat().replace("+00:00", "Z") if previous else None,
+            "changes": [t.to_dict() for t in transitions], "summary": assessment.counts()}
+
+
+# ----------------------------------------------------------------------- keys
+
+def keys(database: str, records: Iterable[KeyRecord], member: str = "keys") -> dict[str, Any]:
+    return {"schema": KEYS, "database": database, member: [r.to_dict() for r in records]}
+
+
+def keys_head(database: str) -> dict[str, Any]:
+    """The members before the streamed "keys" array of ``keys list -o json``."""
+    return {"schema": KEYS, "database": database}
+
+
+def new_key(key: NewKey, database: str, *, include_plaintext: bool,
+            extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {"schema": KEY, "database": database, **key.record.to_dict()}
+    if include_plaintext:
+        doc["key"] = key.plaintext
+    doc.update(extra or {})
+    return doc
+
+
+def provision(database: str, fleet: str, result: Provisioned, where: dict[str, str]) -> dict[str, Any]:
+    return {"schema": PROVISION, "database": database, "fleet": fleet,
+            "created": [{"consumer": k.consumer, "key_name": k.record.key_name, "saved_to": where[k.consumer]}
+                        for k in result.created],
+            "existing": result.existing}
+
+
+def scan(database: str, findings: list[Finding]) -> dict[str, Any]:
+    return {"schema": SCAN, "database": database, "candidates": len(findings), "findings": [
+        {"path": f.sighting.path, "line": f.sighting.line, "key_name": f.key_name,
+         "consumer": f.record.consumer if f.record else None,
+         "status": f.record.status.value if f.record else "unknown", "live": f.live}
+        for f in findings]}
+
+
+def secrets(keyring: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"schema": SECRETS, "keyring": keyring, "credentials": rows}
