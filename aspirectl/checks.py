@@ -11,8 +11,10 @@ if TYPE_CHECKING:
     from aspirectl.health import Assessment
     from aspirectl.probe.options import RunOptions
     from aspirectl.probe.runner import Progress
+    from aspirectl.routing import Decision
     from aspirectl.secrets.store import Resolver
     from aspirectl.state import SavedState, Transition
+    from aspirectl.status import Health
 
 
 def select_aliases(catalog: Catalog, names: list[str] | None) -> list[str]:
@@ -103,6 +105,49 @@ def probe_aliases(catalog: Catalog, request: ProbeRequest, resolver: Resolver,
     return assess(catalog, report, request.aliases)
 
 
+class Routed(NamedTuple):
+    decisions: list[Decision]
+    status: Health
+    source: str  # live | cached | offline
+    note: str  # where the answer came from, for people ("cached probe of ... from 3 min ago")
+
+
+def route_aliases(catalog: Catalog, aliases: list[str], how: str, request: ProbeRequest | None,
+                  resolver: Resolver | None, on_progress: Progress | None = None) -> Routed:
+    """Who serves each alias: ``how`` is "live" (probe now), "cached" (the last probe of this
+    very catalog) or "offline" (declared states only, no network)."""
+    from pathlib import Path
+
+    from aspirectl.errors import ConfigError
+    from aspirectl.probe.report import ProbeReport
+    from aspirectl.routing import resolve, worst
+
+    note = ""
+    report: ProbeReport | None
+    if how == "offline":
+        report, note = None, " (offline: declared states only, nothing probed)"
+    elif how == "cached":
+        from aspirectl.probe.plan import with_fallbacks
+        from aspirectl.state import load_state
+
+        saved = load_state(catalog.directory)
+        if saved is None:
+            raise ConfigError(f"no saved probe of the catalog {Path(catalog.directory).resolve()}",
+                              hint="run 'aspirectl probe' with the same --chains first")
+        report = saved.report()
+        note = f" (cached probe of {saved.chains_dir} from {saved.age_s() / 60:.0f} min ago)"
+        missing = [a for a in with_fallbacks(catalog, aliases)
+                   if all(report.result(a, h.upstream) is None for h in catalog.hops(a))]
+        if missing:
+            note += f"; not in the cache, judged on declared states: {', '.join(missing)}"
+    else:
+        assert request is not None and resolver is not None
+        report = probe_aliases(catalog, request, resolver, on_progress).report
+    decisions = [resolve(catalog, report, a) for a in aliases]
+    return Routed(decisions, worst([d.status for d in decisions]),
+                  report.source if report else "offline", note)
+
+
 class MonitoredRun(NamedTuple):
     assessment: Assessment
     previous: SavedState | None
@@ -121,7 +166,7 @@ def monitored_probe(catalog: Catalog, request: ProbeRequest, resolver: Resolver,
     from aspirectl.state import exclusive_run, load_state, save_state, transitions
 
     with exclusive_run():
-        previous = load_state()
+        previous = load_state(catalog.directory)
         assessment = probe_aliases(catalog, request, resolver, on_progress)
         if gateway_url:
             from aspirectl.gateway.check import GATEWAY_KEY, gateway_for

@@ -23,8 +23,32 @@ from aspirectl.textsafe import one_line
 STATE_SCHEMA = "aspirectl.state/v1"
 
 
-def state_file() -> Path:
-    return paths.state_dir() / "last-probe.json"
+def catalog_key(chains_dir: Path | str) -> str:
+    """Which catalog a saved probe belongs to: its absolute path and the content of its chain
+    files. A probe of the sandbox's catalog is never read back for the real one, and an edited
+    catalog starts a fresh history."""
+    import hashlib
+
+    directory = Path(chains_dir).resolve()
+    digest = hashlib.sha256(str(directory).encode())
+    try:
+        names = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+    except OSError:
+        names = []
+    for path in names:
+        digest.update(path.name.encode())
+        try:
+            digest.update(path.read_bytes()[: 1 << 20])
+        except OSError:
+            continue
+    return digest.hexdigest()[:16]
+
+
+def state_file(chains_dir: Path | str | None = None) -> Path:
+    """$XDG_STATE_HOME/aspirectl/last-probe-KEY.json, one per catalog."""
+    if chains_dir is None:
+        return paths.state_dir() / "last-probe.json"
+    return paths.state_dir() / f"last-probe-{catalog_key(chains_dir)}.json"
 
 
 def lock_file() -> Path:
@@ -78,8 +102,8 @@ class SavedState:
         return (datetime.now(UTC) - self.saved_at).total_seconds()
 
 
-def load_state(path: Path | None = None) -> SavedState | None:
-    path = path or state_file()
+def load_state(chains_dir: Path | str | None = None, path: Path | None = None) -> SavedState | None:
+    path = path or state_file(chains_dir)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -99,6 +123,7 @@ def load_state(path: Path | None = None) -> SavedState | None:
 
 def save_state(assessment_doc: dict[str, Any], previous: SavedState | None, chains_dir: str,
                path: Path | None = None) -> None:
+    chains_dir = str(Path(chains_dir).resolve())
     """Merge this run's hops and aliases into the saved state (a partial probe keeps the rest)."""
     hops = {(h.alias, h.upstream): h.to_dict() for h in previous.hops.values()} if previous else {}
     for hop in assessment_doc["hops"]:
@@ -113,7 +138,7 @@ def save_state(assessment_doc: dict[str, Any], previous: SavedState | None, chai
     doc = {"schema": STATE_SCHEMA, "saved_at": now, "chains_dir": chains_dir,
            "status": assessment_doc["status"], "last_ok_at": last_ok,
            "hops": list(hops.values()), "aliases": aliases}
-    write_private(path or state_file(), json.dumps(redact_obj(doc), indent=1))
+    write_private(path or state_file(chains_dir), json.dumps(redact_obj(doc), indent=1))
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,7 @@ def sandbox_chains(tmp_path, monkeypatch):
         directory = tmp_path / f"sandbox-{len(running)}"
         box.write_chains(directory)
         export_credentials(directory, monkeypatch)
+        start.box = box  # the last one started: tests switch its scenario live
         return directory
 
     yield start

@@ -73,7 +73,9 @@ def test_textfile_is_0644_under_a_strict_umask_and_state_0600(cli, tmp_path, cre
     finally:
         os.umask(old)
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
-    state = Path(os.environ["XDG_STATE_HOME"]) / "aspirectl" / "last-probe.json"
+    from aspirectl.state import state_file
+
+    state = state_file(SHIPPED_CHAINS)
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
 
 
@@ -82,12 +84,15 @@ def test_state_file_never_written_through_a_planted_symlink(cli, tmp_path, creds
     state_dir.mkdir(parents=True, mode=0o700)
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
-    (state_dir / "last-probe.json").symlink_to(victim)
+    from aspirectl.state import state_file
+
+    name = state_file(SHIPPED_CHAINS).name
+    (state_dir / name).symlink_to(victim)
     for pid in (os.getpid(),):
-        (state_dir / f".last-probe.json.{pid}.tmp").symlink_to(victim)
+        (state_dir / f".{name}.{pid}.tmp").symlink_to(victim)
     cli("--chains", SHIPPED_CHAINS, "probe", "--timeout", "0.3", "--deadline", "1", "-q")
     assert victim.read_text() == "precious\n"
-    assert not (state_dir / "last-probe.json").is_symlink()
+    assert not (state_dir / name).is_symlink()
 
 
 def test_a_symlink_at_the_lock_file_is_refused_with_one_line(cli, tmp_path, creds):
@@ -260,7 +265,9 @@ def test_a_credential_echoed_in_request_id_or_error_code_never_reaches_json(cli,
             result = _probe_cli(cli, chains, "gpt-5.5", "-o", fmt)
             assert SECRET not in result.text, fmt
             assert SECRET[:-4] not in result.text, fmt
-    state = (Path(os.environ["XDG_STATE_HOME"]) / "aspirectl" / "last-probe.json").read_text()
+    from aspirectl.state import state_file
+
+    state = state_file(chains).read_text()
     assert SECRET[:-4] not in state
 
 
@@ -369,11 +376,15 @@ def test_upstream_text_never_reaches_the_terminal_as_markup_or_control(run_proce
 
 def test_a_newline_in_an_error_code_cannot_forge_a_changes_line(run_process, tmp_path):
     env = {**credential_env(SECRET), "XDG_STATE_HOME": str(tmp_path / "state")}
-    with http_server(lambda req: Response(200, {"id": "gpt-5.5"})) as url:
+    hostile = {"on": False}
+
+    def answer(req):
+        return _hostile_error(req) if hostile["on"] else Response(200, {"id": "gpt-5.5"})
+
+    with http_server(answer) as url:
         chains = chains_pointing(tmp_path / "chains", {"openai-api": url, "codex-shim": url})
         run_process("--chains", chains, "probe", "gpt", "--timeout", "2", env=env)
-    with http_server(_hostile_error) as url:
-        chains_pointing(tmp_path / "chains", {"openai-api": url, "codex-shim": url})
+        hostile["on"] = True
         result = run_process("--chains", chains, "probe", "gpt", "--changes", "--timeout", "2", env=env)
     lines = result.out.splitlines()
     assert lines and lines[-1].startswith("ASPIRECTL CRITICAL")

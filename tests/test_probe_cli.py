@@ -77,8 +77,9 @@ def test_route_unknown_alias_suggests(cli):
 
 
 def test_route_usage_errors(cli):
-    for args, text in ((("route",), "name one alias or use --all"),
-                       (("route", "gpt-5.5", "--all"), "name one alias or use --all"),
+    for args, text in ((("route",), "name an alias, or use --all for every alias"),
+                       (("route", "gpt-5.5", "--all"), "name one alias or use --all, not both"),
+                       (("route", "--all", "gpt-5.5"), "name one alias or use --all, not both"),
                        (("route", "gpt-5.5", "--offline", "--cached"), "exclude each other"),
                        (("route", "--all", "--sensitivity", "pii"), "--sensitivity needs one alias"),
                        (("route", "gpt-5.5", "--timeout", "0"), "--timeout must be more than 0")):
@@ -220,18 +221,31 @@ def test_changes_reports_only_transitions_and_state_is_private(cli, sandbox_chai
     assert "ASPIRECTL WARNING - 9 aliases" in again.out
     silent = cli("--chains", seed, "probe", "--changes", "-q")
     assert silent.code == 1 and silent.out == ""
-    outage = sandbox_chains("outage")
+    # The same catalog, its state changed: the OpenAI API now answers 502.
+    from aspirectl.sandbox.catalogue import SCENARIOS, Behaviour, Scenario
+
+    seed_scenario, seed_box = SCENARIOS["seed"], sandbox_chains.box
+    seed_box.switch(Scenario("seed+502", "", {**seed_scenario.upstreams,
+                                                         "openai-api": Behaviour(fault="bad_gateway")}))
+    outage = seed
     changed = cli("--chains", outage, "probe", "--changes")
     assert changed.code == 2
     assert "alias gpt-5.5: OK via openai-api -> CRITICAL (fails loudly 502)" in changed.out
     assert "hop gpt-5.5 @ openai-api: ok -> upstream_error" in changed.out
-    state = _isolated_home / "state" / "aspirectl" / "last-probe.json"
+    # Another catalog (the outage sandbox) has its own history: never compared with this one.
+    other = sandbox_chains("outage")
+    assert cli("--chains", other, "probe", "--changes").out.startswith("first run, nothing to compare")
+    from aspirectl.state import state_file
+
+    state = state_file(outage)
+    assert state.parent == _isolated_home / "state" / "aspirectl"
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
     text = state.read_text()
     for name, value in os.environ.items():
         if name.startswith("ASPIRECTL_SECRET_"):
             assert value not in text
     export_credentials(seed, monkeypatch)
+    seed_box.switch(seed_scenario)
     as_json = json.loads(cli("--chains", seed, "probe", "--changes", "-o", "json").out)
     assert as_json["schema"] == "aspirectl.changes/v1"
     assert {"subject": "alias gpt-5.5", "before": "CRITICAL (fails loudly 502)", "after": "OK via openai-api",
@@ -240,12 +254,15 @@ def test_changes_reports_only_transitions_and_state_is_private(cli, sandbox_chai
 
 def test_route_cached_uses_the_last_probe(cli, sandbox_chains):
     none = cli("--chains", SHIPPED_CHAINS, "route", "gpt-5.5", "--cached")
-    assert none.code == 3 and "no saved probe result (run 'aspirectl probe' first)" in none.err
+    assert none.code == 3 and f"no saved probe of the catalog {SHIPPED_CHAINS}" in none.err
     chains = sandbox_chains("seed")
     cli("--chains", chains, "probe")
     cached = cli("--chains", chains, "route", "gemini-2.5-pro", "--cached")
     assert cached.code == 1
-    assert "cached probe from 0 min ago" in cached.out
+    assert f"cached probe of {chains} from 0 min ago" in cached.out
+    # The sandbox's probe is never read back for the real catalog (issue 11.8).
+    real = cli("--chains", SHIPPED_CHAINS, "route", "gpt-5.5", "--cached")
+    assert real.code == 3 and "connection refused (127.0.0.1" not in real.text
     assert "google-code-assist  overloaded" in cached.out
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from aspirectl.cli.context import AppContext
 
 
 class ProgressLine:
@@ -23,3 +28,15 @@ class ProgressLine:
         if self.width:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
+
+
+@contextlib.contextmanager
+def progress_for(app_ctx: AppContext, *, enabled: bool = True) -> Iterator[ProgressLine | None]:
+    """A live progress line for a slow command, on a terminal only (never in pipes or cron),
+    cleared when the command's output is about to be printed."""
+    line = ProgressLine(app_ctx.stderr) if enabled and app_ctx.settings.tty else None
+    try:
+        yield line
+    finally:
+        if line is not None:
+            line.clear()

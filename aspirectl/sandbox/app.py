@@ -86,6 +86,19 @@ class Sandbox:
                 credential=self.credentials.get(cred_name, ""), models=models[name],
                 fault=behaviour.fault, model_faults=behaviour.fault_map())
 
+    def switch(self, scenario: Scenario) -> None:
+        """Change the upstreams' faults while serving (the same URLs, so the same catalog):
+        how a test shows one catalog's state changing between two probe runs. A change of
+        transport (refused, tls) moves an upstream's URL and so is not allowed here."""
+        for name in self.sims:
+            before, after = self.scenario.behaviour(name), scenario.behaviour(name)
+            if before.transport in ("refused", "tls") or after.transport in ("refused", "tls"):
+                if before.transport != after.transport:
+                    raise ValueError(f"{name}: a change of transport moves its URL")
+            self.sims[name].fault = after.fault
+            self.sims[name].model_faults = after.fault_map()
+        self.scenario = scenario
+
     async def start(self) -> int:
         try:
             self.port = await self.server.start(self.host, self.requested_port)

@@ -25,6 +25,7 @@ def demo(
     """
     from aspirectl import documents
     from aspirectl.checks import ProbeRequest, check_limits, probe_aliases
+    from aspirectl.cli.progress import progress_for
     from aspirectl.probe.options import RunOptions
     from aspirectl.render import health as view
     from aspirectl.render.nagios import nagios_text
@@ -38,11 +39,12 @@ def demo(
     chosen = scenario_named(scenario)
     check_limits(timeout, timeout * 2 + 1)
     catalog = app_ctx.catalog()
-    with SandboxThread(catalog, chosen) as box:
+    with SandboxThread(catalog, chosen) as box, progress_for(app_ctx, enabled=fmt == "table") as progress:
         sandboxed = box.sandbox_catalog()
         resolver = Resolver([MappingSource(box.credentials, "sandbox")])
         options = RunOptions(timeout=timeout, deadline=timeout * 2 + 1, trust_env=False)
-        assessment = probe_aliases(sandboxed, ProbeRequest(list(sandboxed.aliases), options), resolver)
+        assessment = probe_aliases(sandboxed, ProbeRequest(list(sandboxed.aliases), options), resolver,
+                                   progress)
     if fmt == "table":
         style = app_ctx.style()
         head = (f"aspirectl demo — scenario '{chosen.name}': {chosen.summary}.\n"

@@ -38,7 +38,7 @@ def probe(
     """
     from aspirectl import documents
     from aspirectl.checks import ProbeRequest, check_limits, check_url, monitored_probe, select_aliases
-    from aspirectl.cli.progress import ProgressLine
+    from aspirectl.cli.progress import progress_for
     from aspirectl.errors import UsageError
     from aspirectl.probe.options import RunOptions
     from aspirectl.render import health as view
@@ -60,13 +60,9 @@ def probe(
     options = RunOptions(timeout=timeout, deadline=deadline)
     request = ProbeRequest(select_aliases(catalog, names), options, deep)
     app_ctx.announce_credentials(catalog, request.aliases)
-    progress = ProgressLine(app_ctx.stderr) if app_ctx.settings.tty and not quiet and fmt == "table" else None
-    try:
+    with progress_for(app_ctx, enabled=not quiet and fmt == "table") as progress:
         run = monitored_probe(catalog, request, app_ctx.resolver(), gateway_url=gateway_url,
                               on_progress=progress)
-    finally:
-        if progress:
-            progress.clear()
     assessment, previous, changed, last_ok = run.assessment, run.previous, run.changes, run.last_ok
     if textfile:
         write_textfile(textfile, prometheus_text(assessment, last_ok))

@@ -31,16 +31,20 @@ def route(
     Exit: 0 OK, 1 WARNING, 2 CRITICAL (nothing serves), 3 UNKNOWN; 2 also for an unknown alias.
     """
     from aspirectl import documents
-    from aspirectl.checks import check_limits
-    from aspirectl.errors import ConfigError, UnknownName, UsageError
+    from aspirectl.checks import ProbeRequest, check_limits, route_aliases
+    from aspirectl.cli.progress import progress_for
+    from aspirectl.errors import UnknownName, UsageError
+    from aspirectl.probe.options import RunOptions
     from aspirectl.render import route as view
     from aspirectl.render.structured import to_json
-    from aspirectl.routing import resolve, sensitivity_view, worst
+    from aspirectl.routing import sensitivity_view
 
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, FORMATS)
-    if bool(alias) == all_:
-        raise UsageError("name one alias or use --all")
+    if alias and all_:
+        raise UsageError("name one alias or use --all, not both")
+    if not alias and not all_:
+        raise UsageError("name an alias, or use --all for every alias")
     if sensitivity and not alias:
         raise UsageError("--sensitivity needs one alias")
     if offline and cached:
@@ -50,46 +54,26 @@ def route(
     if alias and alias not in catalog.aliases:
         raise UnknownName("alias", alias, catalog.aliases)
     aliases = [alias] if alias else list(catalog.aliases)
-    age_note = ""
-    if offline:
-        report = None
-        age_note = " (offline: declared states only, nothing probed)"
-    elif cached:
-        from aspirectl.probe.plan import with_fallbacks
-        from aspirectl.state import load_state
-
-        saved = load_state()
-        if saved is None:
-            raise ConfigError("no saved probe result", hint="run 'aspirectl probe' first")
-        report = saved.report()
-        minutes = saved.age_s() / 60
-        age_note = f" (cached probe from {minutes:.0f} min ago)"
-        missing = [a for a in with_fallbacks(catalog, aliases)
-                   if all(report.result(a, h.upstream) is None for h in catalog.hops(a))]
-        if missing:
-            age_note += f"; not in the cache, judged on declared states: {', '.join(missing)}"
-    else:
-        from aspirectl.checks import ProbeRequest, probe_aliases
-        from aspirectl.probe.options import RunOptions
-
-        request = ProbeRequest(aliases, RunOptions(timeout=timeout, deadline=deadline), deep)
+    how = "offline" if offline else "cached" if cached else "live"
+    request = ProbeRequest(aliases, RunOptions(timeout=timeout, deadline=deadline), deep)
+    if how == "live":
         app_ctx.announce_credentials(catalog, aliases)
-        report = probe_aliases(catalog, request, app_ctx.resolver()).report
-    decisions = [resolve(catalog, report, a) for a in aliases]
-    status = worst([d.status for d in decisions])
+    with progress_for(app_ctx, enabled=how == "live" and fmt == "table") as progress:
+        routed = route_aliases(catalog, aliases, how, request,
+                               app_ctx.resolver() if how == "live" else None, progress)
+    decisions, status = routed.decisions, routed.status
     if fmt == "json":
         view_of = None
         if sensitivity and alias:
             view_of = {"class": sensitivity, "enforced": catalog.sensitivity.enforced,
                        "hops": [h._asdict() for h in sensitivity_view(catalog, alias, sensitivity)]}
-        app_ctx.emit(to_json(documents.route(decisions, status, catalog,
-                                             report.source if report else "offline", view_of)))
+        app_ctx.emit(to_json(documents.route(decisions, status, catalog, routed.source, view_of)))
     elif alias:
-        text = view.route_text(decisions[0], app_ctx.style(), age_note)
+        text = view.route_text(decisions[0], app_ctx.style(), routed.note)
         if sensitivity:
             text += view.sensitivity_text(alias, sensitivity, sensitivity_view(catalog, alias, sensitivity))
         app_ctx.emit(text)
     else:
-        app_ctx.emit(view.routes_table(decisions, app_ctx.style()) + f"status: {status.name}{age_note}\n")
+        app_ctx.emit(view.routes_table(decisions, app_ctx.style()) + f"status: {status.name}{routed.note}\n")
     raise typer.Exit(int(status))
 
