@@ -24,7 +24,9 @@ class CatalogInvalid(ConfigError):
     """The chain files have problems; every one of them is in ``problems``."""
 
     def __init__(self, directory: str, problems: list[Problem], what: str = "chain files",
-                 see: str = "run 'aspirectl chains validate'") -> None:
+                 see: str | None = None) -> None:
+        # The hint names the directory: 'chains validate' alone would validate the default one.
+        see = see or f"run 'aspirectl --chains {directory} chains validate'"
         self.directory = directory
         self.problems = sorted(problems)
         n = len(self.problems)

@@ -50,7 +50,14 @@ def root(
 
 
 def build_app() -> typer.Typer:
+    import typer.core
+
     from aspirectl.cli.lazy import LazyGroup
+
+    # Help is plain Click text (rich_markup_mode=None everywhere). Typer still escapes the
+    # '[required]' and '[default: ...]' notes for Rich whenever Rich is importable, which
+    # prints a literal '\[required]'; with no Rich for Typer, the notes stay as written.
+    typer.core.rich = None  # type: ignore[assignment]
 
     app = typer.Typer(
         name="aspirectl",

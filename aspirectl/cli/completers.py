@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-OUTPUTS = ("table", "json", "yaml", "prometheus", "nagios")
-
 
 def _chains_dir(ctx: click.Context) -> Path | None:
     value = ctx.find_root().params.get("chains")
@@ -24,7 +22,10 @@ def _catalog_names(ctx: click.Context, kind: str) -> list[str]:
 
 
 def output_formats(ctx: click.Context, args: list[str], incomplete: str) -> list[str]:
-    return [o for o in OUTPUTS if o.startswith(incomplete)]
+    """Only the formats this very command accepts (the root's -o: every format)."""
+    from aspirectl.cli.formats import formats_of
+
+    return [o for o in formats_of(ctx.command_path) if o.startswith(incomplete)]
 
 
 def aliases(ctx: click.Context, args: list[str], incomplete: str) -> list[str]:

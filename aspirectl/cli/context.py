@@ -59,7 +59,13 @@ class AppContext:
 
         return Style(rich=self.settings.tty, color=self.settings.color)
 
-    def output(self, requested: str | None, allowed: tuple[str, ...]) -> str:
+    def output(self, requested: str | None, allowed: tuple[str, ...] | str) -> str:
+        """The format asked for (the command's -o, else the global -o), checked against the
+        command's own formats (``allowed``, or its name in cli/formats.py)."""
+        if isinstance(allowed, str):
+            from aspirectl.cli.formats import FORMATS
+
+            allowed = FORMATS[allowed]
         fmt = (requested or self.settings.output or allowed[0]).lower()
         if fmt not in allowed:
             raise UsageError(f"output format '{fmt}' is not available here",

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
-import click
 
-from aspirectl.errors import AspirectlError
-from aspirectl.status import ErrorKind, ExitStatus, exit_code_for
+def _interrupted_early(signum: int, frame: object) -> None:
+    """Ctrl-C before run() is listening (while Python imports): one line, 130, no traceback."""
+    os.write(2, b"aspirectl: error: interrupted\n")
+    os._exit(130)
+
+
+if os.path.basename(sys.argv[0]) in ("aspirectl", "__main__.py"):  # the program, not a library user
+    signal.signal(signal.SIGINT, _interrupted_early)
+    # A Ctrl-C between creating a coroutine and awaiting it makes Python warn "coroutine ...
+    # was never awaited" while asyncio unwinds: expected after an interrupt, not news.
+    import warnings
+
+    warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
+
+import click  # noqa: E402 - after the early Ctrl-C handler, on purpose
+
+from aspirectl.errors import AspirectlError  # noqa: E402
+from aspirectl.status import ErrorKind, ExitStatus, exit_code_for  # noqa: E402
 
 COMPLETE_VAR = "_ASPIRECTL_COMPLETE"
 # Click >= 8.2 raises this (a UsageError) for a group called without a subcommand.
@@ -85,11 +101,13 @@ def run(argv: list[str]) -> int:
         completion_init()
     cli = typer.main.get_command(build_app())
     command = _command_of(cli, argv)
+    if signal.getsignal(signal.SIGINT) is _interrupted_early:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on, the handlers below
     try:
         result = cli.main(args=argv, prog_name="aspirectl", standalone_mode=False)
-        return result if isinstance(result, int) else 0
+        code = result if isinstance(result, int) else 0
     except click.exceptions.Exit as exc:
-        return exc.exit_code
+        code = exc.exit_code
     except NO_ARGS_IS_HELP as exc:  # `aspirectl` or `aspirectl keys` alone: the help, on stdout
         sys.stdout.write(exc.format_message() + "\n")
         return 0
@@ -100,6 +118,7 @@ def run(argv: list[str]) -> int:
         _error_line(exc.format_message())
         return exit_code_for(ErrorKind.USAGE, command)
     except (click.exceptions.Abort, KeyboardInterrupt):
+        _quiet_interrupted_coroutines()
         _error_line("interrupted")
         return int(ExitStatus.INTERRUPTED)
     except AspirectlError as exc:
@@ -123,12 +142,25 @@ def run(argv: list[str]) -> int:
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             _error_line(f"raised at {frame.filename}:{frame.lineno} in {frame.name}")
         return exit_code_for(ErrorKind.INTERNAL, command)
+    if code == ExitStatus.INTERRUPTED:  # Ctrl-C, which Typer turns into Exit(130) on its own
+        _quiet_interrupted_coroutines()
+        _error_line("interrupted")
+    return code
+
+
+def _quiet_interrupted_coroutines() -> None:
+    """A Ctrl-C that lands between creating a coroutine and awaiting it leaves Python to warn
+    'coroutine ... was never awaited' at exit: expected after an interrupt, not news."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
         return run(list(sys.argv[1:] if argv is None else argv))
     except KeyboardInterrupt:  # between run()'s own handlers, e.g. while Python imports
+        _quiet_interrupted_coroutines()
         _error_line("interrupted")
         return int(ExitStatus.INTERRUPTED)
 

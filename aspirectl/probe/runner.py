@@ -226,7 +226,14 @@ async def run_probes(targets: list[ProbeTarget], options: RunOptions,
         tasks = [asyncio.ensure_future(one(i, t)) for i, t in enumerate(targets)]
         reporter = (asyncio.ensure_future(_report_progress(tasks, targets, started_at, on_progress))
                     if on_progress else None)
-        done, pending = await asyncio.wait(tasks, timeout=max(0.0, end - loop.time()) + 0.05)
+        try:
+            done, pending = await asyncio.wait(tasks, timeout=max(0.0, end - loop.time()) + 0.05)
+        except BaseException:  # interrupted (Ctrl-C cancels us): leave no task pending behind
+            for task in [*tasks, *runner.shared.values(), *([reporter] if reporter else [])]:
+                task.cancel()
+            await asyncio.gather(*tasks, *runner.shared.values(), *([reporter] if reporter else []),
+                                 return_exceptions=True)
+            raise
         for task in pending:
             task.cancel()
         if reporter:

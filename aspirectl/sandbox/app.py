@@ -92,9 +92,9 @@ class Sandbox:
         transport (refused, tls) moves an upstream's URL and so is not allowed here."""
         for name in self.sims:
             before, after = self.scenario.behaviour(name), scenario.behaviour(name)
-            if before.transport in ("refused", "tls") or after.transport in ("refused", "tls"):
-                if before.transport != after.transport:
-                    raise ValueError(f"{name}: a change of transport moves its URL")
+            moves = {before.transport, after.transport} & {"refused", "tls"}
+            if moves and before.transport != after.transport:
+                raise ValueError(f"{name}: a change of transport moves its URL")
             self.sims[name].fault = after.fault
             self.sims[name].model_faults = after.fault_map()
         self.scenario = scenario

@@ -6,12 +6,13 @@ from typing import Annotated
 import typer
 
 from aspirectl.cli.context import app_context
+from aspirectl.cli.formats import DATA
 from aspirectl.cli.options import AliasOrFamily, Output
 
 app = typer.Typer(rich_markup_mode=None, no_args_is_help=True,
                   help="Inspect the fallback chains: which upstreams serve each alias, in order.")
 
-FORMATS = ("table", "json", "yaml")
+FORMATS = DATA
 
 
 @app.command("list")
@@ -82,6 +83,8 @@ def validate(
     fmt = app_ctx.output(output, FORMATS)
     target = path or app_ctx.settings.chains_dir
     if target.is_file():
+        app_ctx.say(f"note: {target} is one file of the catalog in {target.parent}: a file is "
+                    "checked with the rest of its catalog, so the whole directory is validated")
         target = target.parent
     if not target.exists():
         raise ConfigError(f"no such chains directory: {target}")
@@ -107,6 +110,7 @@ def graph(ctx: typer.Context) -> None:
     from aspirectl.catalog.views import mermaid_graph
 
     app_ctx = app_context(ctx)
+    app_ctx.output(None, "chains graph")  # a global -o other than mermaid is refused, not ignored
     app_ctx.emit(mermaid_graph(app_ctx.catalog()))
 
 
@@ -150,7 +154,7 @@ def export(
         raise ConfigError(f"no such config file: {check}")
     differences = compare_config(catalog, check)
     if not differences:
-        app_ctx.emit(f"{check}: matches the chains in {catalog.directory}\n")
+        app_ctx.emit(f"{check} matches the catalog {Path(catalog.directory).resolve()}: no drift\n")
         return
     app_ctx.emit("".join(f"{d}\n" for d in differences) + f"{len(differences)} difference"
                  f"{'s' if len(differences) != 1 else ''} between {check} and the chains\n")

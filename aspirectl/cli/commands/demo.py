@@ -9,8 +9,6 @@ from aspirectl.cli.commands.sandbox import Scenario
 from aspirectl.cli.context import app_context
 from aspirectl.cli.options import Output
 
-FORMATS = ("table", "json", "prometheus", "nagios")
-
 
 def demo(
     ctx: typer.Context,
@@ -35,7 +33,7 @@ def demo(
     from aspirectl.secrets.store import MappingSource, Resolver
 
     app_ctx = app_context(ctx)
-    fmt = app_ctx.output(output, FORMATS)
+    fmt = app_ctx.output(output, "demo")
     chosen = scenario_named(scenario)
     check_limits(timeout, timeout * 2 + 1)
     catalog = app_ctx.catalog()

@@ -10,6 +10,7 @@ import typer
 
 from aspirectl.cli import completers
 from aspirectl.cli.context import AppContext, app_context
+from aspirectl.cli.formats import PLAIN
 from aspirectl.cli.options import Output
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ Save = Annotated[str | None, typer.Option(
     "--save", help="'keyring', or a FILE to write KEY=value into (0600), instead of the terminal.",
     metavar="keyring|FILE", show_default=False)]
 Var = Annotated[str, typer.Option("--var", help="Variable name in the --save file.")]
-FORMATS = ("table", "json")
+FORMATS = PLAIN
 
 
 @contextlib.contextmanager

@@ -8,9 +8,6 @@ import typer
 from aspirectl.cli.context import app_context
 from aspirectl.cli.options import AliasesOrFamilies, Deadline, Output, Timeout
 
-FORMATS = ("table", "json", "prometheus", "nagios")
-
-
 
 def probe(
     ctx: typer.Context,
@@ -48,7 +45,7 @@ def probe(
     from aspirectl.state import write_textfile
 
     app_ctx = app_context(ctx)
-    fmt = app_ctx.output(output, FORMATS)
+    fmt = app_ctx.output(output, "probe")
     check_limits(timeout, deadline)
     gateway_url = app_ctx.settings.gateway_url if gateway else None
     if gateway and not gateway_url:

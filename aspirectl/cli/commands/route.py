@@ -7,8 +7,6 @@ import typer
 from aspirectl.cli.context import app_context
 from aspirectl.cli.options import AliasArg, Deadline, Output, Timeout
 
-FORMATS = ("table", "json")
-
 
 def route(
     ctx: typer.Context,
@@ -40,7 +38,7 @@ def route(
     from aspirectl.routing import sensitivity_view
 
     app_ctx = app_context(ctx)
-    fmt = app_ctx.output(output, FORMATS)
+    fmt = app_ctx.output(output, "route")
     if alias and all_:
         raise UsageError("name one alias or use --all, not both")
     if not alias and not all_:

@@ -45,7 +45,7 @@ def sandbox(
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, lambda sig=sig: (received.append(sig), stop.set()))
         app_ctx.say(f"aspirectl sandbox: scenario '{chosen.name}' on http://127.0.0.1:{box.port} "
                     f"({chosen.summary})")
         for name, upstream in box.sandbox_catalog().upstreams.items():
@@ -58,5 +58,8 @@ def sandbox(
         await stop.wait()
         await box.stop()
 
+    received: list[int] = []
     asyncio.run(serve())
+    # Stopped by a signal, as documented: 130 for Ctrl-C (128 + SIGINT), 143 for SIGTERM.
+    raise typer.Exit(128 + int(received[0]) if received else 0)
 

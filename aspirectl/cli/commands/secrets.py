@@ -59,7 +59,7 @@ def list_(ctx: typer.Context, output: Output = None) -> None:
     from aspirectl.secrets.store import EnvSource, KeyringSource, Resolver, env_name
 
     app_ctx = app_context(ctx)
-    fmt = app_ctx.output(output, ("table", "json"))
+    fmt = app_ctx.output(output, "secrets list")
     used_by: dict[str, list[str]] = {}
     try:
         catalog = app_ctx.catalog()
