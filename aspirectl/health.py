@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aspirectl.catalog.model import Catalog
 from aspirectl.probe.report import ProbeReport
 from aspirectl.routing import Decision, resolve, worst
 from aspirectl.status import Health
+
+if TYPE_CHECKING:
+    from aspirectl.gateway.check import GatewayCheck
 
 SCHEMA_PROBE = "aspirectl.probe/v1"
 
@@ -18,7 +21,7 @@ class Assessment:
     report: ProbeReport
     decisions: tuple[Decision, ...]
     status: Health
-    gateway: Any = None  # a GatewayCheck when --gateway was asked for
+    gateway: GatewayCheck | None = None  # when --gateway was asked for
 
     def counts(self) -> dict[str, int]:
         """Every number any output shows, from the decisions' own meaning (routing.Decision):

@@ -179,8 +179,9 @@ def _state_of(catalog: Catalog, report: "ProbeReport | None", alias: str, positi
     up = catalog.upstreams[hop.upstream]
     declared = catalog.declared_state(alias, hop)
     result = report.result(alias, hop.upstream) if report else None
-    common = {"alias": alias, "position": position, "upstream": up.name, "title": up.title,
-              "billing": up.billing.value, "cost": up.cost, "declared": declared}
+    common: dict[str, Any] = {"alias": alias, "position": position, "upstream": up.name,
+                              "title": up.title, "billing": up.billing.value, "cost": up.cost,
+                              "declared": declared}
     if result is not None:
         reason = result.detail
         if result.known_down and not result.serves and declared is not None:

@@ -156,6 +156,7 @@ def db_url(request, tmp_path):
 def file_keyring(tmp_path, monkeypatch):
     """A real keyring backend (keyrings.alt's plaintext file), isolated per test."""
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("ASPIRECTL_ALLOW_FILE_KEYRING", "1")  # a file backend only when accepted
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "keyring-data"))
     import keyring
     import keyring.core

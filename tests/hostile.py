@@ -14,15 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from aspirectl.catalog.loader import load_catalog
+from aspirectl.envnames import secret_env as env_name
 from aspirectl.sandbox.httpserver import HttpServer, Request, Response
 from tests.conftest import SHIPPED_CHAINS
 
 CREDENTIALS = ("anthropic-oauth-token", "anthropic-api-key", "codex-shim-token", "openai-api-key",
                "cloud-first-litellm-key", "google-code-assist-token", "google-ai-studio-key")
-
-
-def env_name(credential: str) -> str:
-    return "ASPIRECTL_SECRET_" + credential.upper().replace("-", "_")
 
 
 def credential_env(value: str = "sk-hostile-test-credential-0001") -> dict[str, str]:

@@ -70,7 +70,11 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
                 "chains/upstreams.yaml:4: bad URL 'ftp//x' in upstream 'a-up'"),
     "secret in url": ({"upstreams.yaml": MINI_UPSTREAMS.replace(
         "https://api.anthropic.com", "https://g.example/v1beta?key=abc")},
-        "chains/upstreams.yaml:4: URL 'https://g.example/v1beta?key=abc' in upstream 'a-up' carries"),
+        "chains/upstreams.yaml:4: URL 'https://g.example/v1beta?...' in upstream 'a-up' carries a query"),
+    "password in url": ({"upstreams.yaml": MINI_UPSTREAMS.replace(
+        "https://api.anthropic.com", "https://bob:hunter2secret@g.example/v1")},
+        "chains/upstreams.yaml:4: URL 'https://bob:[redacted]@g.example/v1' in upstream 'a-up' carries "
+        "credentials"),
     "bad port": ({"upstreams.yaml": MINI_UPSTREAMS.replace("https://api.anthropic.com",
                                                            "http://h:99999")},
                  "chains/upstreams.yaml:4: bad port in URL"),
@@ -165,6 +169,7 @@ def test_malformed_catalog_reports_file_and_line(case, cli, chains_copy):
     assert listed.code == 3
     assert "invalid chain files: chains/" in listed.err
     assert "Traceback" not in listed.text
+    assert "hunter2secret" not in result.text + listed.text and "key=abc" not in result.text + listed.text
 
 
 def test_every_problem_is_reported_at_once(cli, chains_copy):

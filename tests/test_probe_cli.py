@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
@@ -350,9 +351,10 @@ def test_sandbox_serves_for_another_shell(tmp_path):
         assert outcomes[("gpt-5.5", "codex-shim")] == "unreachable"
         assert outcomes[("gpt-5.5", "openai-api")] == "ok"
     finally:
-        proc.terminate()
+        proc.send_signal(signal.SIGINT)  # Ctrl-C
         out, err = proc.communicate(timeout=10)
-    assert proc.returncode == 0, err
+    assert proc.returncode == 130, err  # as documented for Ctrl-C
+    assert err.rstrip().endswith("aspirectl: error: interrupted")
     assert "scenario 'seed' on http://127.0.0.1:" in err
     for line in creds.read_text().splitlines()[2:]:
         assert line.split("=", 1)[1] not in err + out

@@ -86,7 +86,8 @@ def load_cached_catalog(directory: Path) -> Catalog:
         with contextlib.suppress(Exception):
             stored_key, plain = marshal.loads(path.read_bytes())
             if stored_key == key:
-                return _decode(plain, _model_types())
+                cached: Catalog = _decode(plain, _model_types())
+                return cached
     from aspirectl.catalog.loader import load_catalog
 
     catalog = load_catalog(directory)

@@ -91,18 +91,27 @@ def _parse_state(ctx: FileContext, raw: Any, where: str) -> DeclaredState | None
 
 
 def _check_url(ctx: FileContext, url: str, line: int, where: str) -> bool:
+    from aspirectl.secrets.redact import mask_url
+    from aspirectl.textsafe import one_line
+
     parts = urlsplit(url)
+    shown = one_line(mask_url(url), 200)  # a password written into the URL is never echoed
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        ctx.add(line, f"bad URL '{url}' in {where}", "use http(s)://host[:port][/path]")
+        ctx.add(line, f"bad URL '{shown}' in {where}", "use http(s)://host[:port][/path]")
         return False
     try:
         _ = parts.port
     except ValueError:
-        ctx.add(line, f"bad port in URL '{url}' in {where}", "use a number from 1 to 65535")
+        ctx.add(line, f"bad port in URL '{shown}' in {where}", "use a number from 1 to 65535")
         return False
-    if parts.query or parts.fragment or parts.username or parts.password:
-        ctx.add(line, f"URL '{url}' in {where} carries a query, fragment or credentials",
+    if parts.username or parts.password:
+        ctx.add(line, f"URL '{shown}' in {where} carries credentials",
                 "credentials belong in auth.credential, never in the URL")
+        return False
+    if parts.query or parts.fragment:
+        ctx.add(line, f"URL '{one_line(parts._replace(query='', fragment='').geturl(), 200)}?...' in "
+                f"{where} carries a query or fragment", "a base URL has neither (a key in a query "
+                "string would be sent to every request)")
         return False
     return True
 
@@ -276,7 +285,8 @@ class _Loader:
         raw_aliases = value.get("aliases")
         aliases: list[tuple[str, int, str]] = []
         if isinstance(raw_aliases, list):
-            for item, line in zip(raw_aliases, raw_aliases.lines, strict=True):
+            alias_lines = getattr(raw_aliases, "lines", [1] * len(raw_aliases))
+            for item, line in zip(raw_aliases, alias_lines, strict=True):
                 if not isinstance(item, str):
                     ctx.add(line, "an alias must be a name", "write '- claude-haiku-4-5'")
                     continue
@@ -347,7 +357,7 @@ class _Loader:
                 ctx.add(key_line(raw, "hops"), f"family '{fam.name}' has an empty chain",
                         "add at least one hop: '- upstream: NAME'")
             seen: dict[str, int] = {}
-            for item, line in zip(raw_hops, raw_hops.lines, strict=True):
+            for item, line in zip(raw_hops, getattr(raw_hops, "lines", [1] * len(raw_hops)), strict=True):
                 hop = self._build_hop(ctx, fam.name, item, line, own)
                 if hop is None:
                     continue

@@ -39,7 +39,7 @@ def line_of(value: Any, default: int = 1) -> int:
 def key_line(mapping: Any, key: str, default: int = 1) -> int:
     lines = getattr(mapping, "lines", None)
     if isinstance(lines, dict) and key in lines:
-        return lines[key]
+        return int(lines[key])
     return line_of(mapping, default)
 
 

@@ -57,7 +57,7 @@ def build_app() -> typer.Typer:
     # Help is plain Click text (rich_markup_mode=None everywhere). Typer still escapes the
     # '[required]' and '[default: ...]' notes for Rich whenever Rich is importable, which
     # prints a literal '\[required]'; with no Rich for Typer, the notes stay as written.
-    typer.core.rich = None  # type: ignore[assignment]
+    setattr(typer.core, "rich", None)  # noqa: B010 - typer.core does not export it
 
     app = typer.Typer(
         name="aspirectl",

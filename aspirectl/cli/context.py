@@ -87,4 +87,5 @@ def app_context(ctx: typer.Context) -> AppContext:
     if not isinstance(obj, AppContext):
         obj = AppContext(Settings.resolve())
         ctx.find_root().obj = obj
+    assert isinstance(obj, AppContext)
     return obj

@@ -28,8 +28,8 @@ from aspirectl.status import ErrorKind, ExitStatus, exit_code_for  # noqa: E402
 
 COMPLETE_VAR = "_ASPIRECTL_COMPLETE"
 # Click >= 8.2 raises this (a UsageError) for a group called without a subcommand.
-NO_ARGS_IS_HELP: type[Exception] = getattr(click.exceptions, "NoArgsIsHelpError",
-                                           type("_Never", (Exception,), {}))
+NO_ARGS_IS_HELP: type[click.UsageError] = getattr(click.exceptions, "NoArgsIsHelpError",
+                                                  type("_Never", (click.UsageError,), {}))
 
 
 def _command_of(cli: click.Command, argv: list[str]) -> str | None:
@@ -40,8 +40,8 @@ def _command_of(cli: click.Command, argv: list[str]) -> str | None:
     try:
         with cli.make_context("aspirectl", list(argv), resilient_parsing=True) as ctx:
             rest = [*getattr(ctx, "_protected_args", ()), *ctx.args]
-        if rest and not rest[0].startswith("-"):
-            return rest[0]
+        if rest and not str(rest[0]).startswith("-"):
+            return str(rest[0])
     except (click.exceptions.ClickException, click.exceptions.Exit):
         pass
     # Unparseable global options (a misspelt or misplaced one): the first command name given.
@@ -63,6 +63,10 @@ def _usage_hint(exc: click.UsageError, command: str | None) -> str:
     from aspirectl.errors import did_you_mean
 
     message = exc.format_message()
+    if command == "secrets" and not isinstance(exc, click.exceptions.NoSuchOption):
+        # Never quote the words given: a value typed after the name would be echoed here.
+        return ("secrets takes a credential NAME only; the value comes from a hidden prompt or "
+                "stdin, never from the command line (see 'aspirectl secrets --help')")
     if isinstance(exc, click.exceptions.NoSuchOption):
         level = exc.ctx.info_name if exc.ctx is not None and exc.ctx.parent is not None else None
         fix = MISPLACED.get((exc.option_name, level))
@@ -96,7 +100,7 @@ def run(argv: list[str]) -> int:
 
     if COMPLETE_VAR in os.environ:
         # TAB: Typer's completion classes speak the instruction style of the shipped scripts.
-        from typer.completion import completion_init
+        from typer.completion import completion_init  # type: ignore[attr-defined]
 
         completion_init()
     cli = typer.main.get_command(build_app())

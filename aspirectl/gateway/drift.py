@@ -52,8 +52,9 @@ def _deployments(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for entry in document.get("model_list") or []:
         if not isinstance(entry, dict):
             continue
-        params = entry.get("litellm_params") if isinstance(entry.get("litellm_params"), dict) else {}
-        info = entry.get("model_info") if isinstance(entry.get("model_info"), dict) else {}
+        raw_params, raw_info = entry.get("litellm_params"), entry.get("model_info")
+        params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
+        info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
         ident = str(info.get("id") or f"{entry.get('model_name')} [{params.get('model')}]")
         out[ident] = params
     return out
@@ -130,7 +131,8 @@ def compare_config(catalog: Catalog, path: Path) -> list[str]:
             for target in (t for t in expect if t not in got):
                 diffs.append(f"fallback {group} -> {target} is missing from the config")
     diffs.extend(_compare_params(_deployments(running), _deployments(wanted)))
-    settings = running.get("router_settings") if isinstance(running.get("router_settings"), dict) else {}
+    found = running.get("router_settings")
+    settings: dict[str, Any] = found if isinstance(found, dict) else {}
     retries = settings.get("num_retries", 2)
     if not isinstance(retries, int) or retries > 0:
         diffs.append(f"router_settings.num_retries is {settings.get('num_retries', 2)} (LiteLLM's default "

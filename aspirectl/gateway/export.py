@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from aspirectl.catalog.model import AuthScheme, Catalog, Protocol, Upstream
+from aspirectl.envnames import gateway_env
 from aspirectl.textsafe import one_line
 
 OAUTH_BETA = "oauth-2025-04-20"
@@ -24,7 +25,7 @@ HANDLER_FILE = f"{HANDLER_MODULE}.py"  # LiteLLM imports it from the config's di
 
 def env_var(credential: str) -> str:
     """The gateway's environment variable for a credential name: openai-api-key -> OPENAI_API_KEY."""
-    return credential.upper().replace("-", "_").replace(".", "_")
+    return gateway_env(credential)
 
 
 def deployment_id(alias: str, upstream: str) -> str:

@@ -75,8 +75,8 @@ def parse_db_url(url: str | None) -> DbTarget:
         if not url.startswith("sqlite:///") or len(url) <= len("sqlite:///"):
             raise ConfigError(f"bad SQLite URL '{shown}'",
                               hint="use sqlite:///relative/path.db or sqlite:////absolute/path.db")
-        path = url[len("sqlite:///"):]
-        return DbTarget("sqlite", path, f"sqlite {path}")
+        named = url[len("sqlite:///"):]
+        return DbTarget("sqlite", named, f"sqlite {named}")
     raise ConfigError(f"unsupported database URL scheme '{one_line(scheme, 20) or '(none)'}' in '{shown}'",
                       hint="use postgresql://... (the gateway DB) or sqlite:///PATH")
 
@@ -203,10 +203,12 @@ class PostgresDatabase(Database):
             raise OperationFailed(f"{self.target.display} refused the change: {_first_line(exc)}") from None
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return self._run(sql, params)
+        rows: list[dict[str, Any]] = self._run(sql, params)
+        return rows
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return self._run(sql, params)
+        count: int = self._run(sql, params)
+        return count
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self._run(sql, list(rows), many=True)
@@ -304,10 +306,12 @@ class SqliteDatabase(Database):
             raise OperationFailed(f"{self.target.display} refused the change: {exc}") from None
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return self._run(sql, params)
+        rows: list[dict[str, Any]] = self._run(sql, params)
+        return rows
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return self._run(sql, params)
+        count: int = self._run(sql, params)
+        return count
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self._run(sql, [[_sqlite_value(p) for p in row] for row in rows], many=True)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import httpx
 
 from aspirectl.catalog.model import AuthScheme
+from aspirectl.envnames import secret_env
 from aspirectl.probe.adapter import Adapter, Context, ProbeTarget, Step, adapter_for
 from aspirectl.probe.options import RunOptions
 from aspirectl.probe.outcomes import Facts, Origin, Outcome, Verdict, verdict_from_error
@@ -168,13 +169,13 @@ def missing_credential(target: ProbeTarget) -> HopResult | None:
     auth = target.upstream.auth
     if auth.scheme is AuthScheme.NONE or target.credential:
         return None
-    env = "ASPIRECTL_SECRET_" + (auth.credential or "").upper().replace("-", "_")
+    env = secret_env(auth.credential or "")
     verdict = Verdict(Outcome.NO_CREDENTIALS, f"credential '{auth.credential}' is not set here "
                       f"(set {env} or run 'aspirectl secrets set {auth.credential}')", origin=Origin.LOCAL)
     return _result(target, verdict, "", None)
 
 
-async def _report_progress(tasks: list[asyncio.Future[HopResult]], targets: list[ProbeTarget],
+async def _report_progress(tasks: list[asyncio.Task[HopResult]], targets: list[ProbeTarget],
                            started: dict[int, float], on_progress: Progress) -> None:
     loop = asyncio.get_running_loop()
     while True:
@@ -238,13 +239,14 @@ async def run_probes(targets: list[ProbeTarget], options: RunOptions,
             task.cancel()
         if reporter:
             reporter.cancel()
-            pending = {*pending, reporter}
         for task in runner.shared.values():
             task.cancel()
-        await asyncio.gather(*pending, *runner.shared.values(), return_exceptions=True)
+        await asyncio.gather(*pending, *runner.shared.values(), *([reporter] if reporter else []),
+                             return_exceptions=True)
     for task in done:
-        if not task.cancelled() and task.exception() is not None:
-            raise task.exception()  # a bug in aspirectl, not an upstream that is slow
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            raise error  # a bug in aspirectl, not an upstream that is slow
     results = []
     for target, task in zip(targets, tasks, strict=True):
         if task in done and not task.cancelled():

@@ -86,6 +86,8 @@ def summary_line(assessment: Assessment) -> str:
 
 def gateway_table(assessment: Assessment, style: Style) -> str:
     gw = assessment.gateway
+    if gw is None:
+        return ""
     head = (f"Gateway {gw.url}: {'alive' if gw.alive else 'DOWN'}, {'ready' if gw.ready else 'NOT READY'}, "
             f"db {gw.db}")
     lines = [head] + [f"  {r}" for r in gw.reasons]
@@ -94,11 +96,12 @@ def gateway_table(assessment: Assessment, style: Style) -> str:
     rows, styles = [], {}
     for i, a in enumerate(gw.aliases):
         served = a.served or (f"ERROR {a.status} {a.error_type or ''}".strip() if a.status else "no answer")
-        rows.append((a.alias, served, a.expected or "fails loudly", "DRIFT" if a.drift else "",
-                     shorten(a.message, 70) if a.message else ""))
+        expected = a.expected or ("fails loudly" if a.predicted else "unknown from here")
+        rows.append((a.alias, served, expected, "DRIFT" if a.drift else "",
+                     shorten(a.message) if a.message else ""))
         if a.drift:
             styles[i] = "yellow"
-    columns = ("ALIAS", "SERVED BY (gateway)", "EXPECTED (route)", "", "GATEWAY ERROR")
+    columns = ("ALIAS", "SERVED BY (gateway)", "EXPECTED (route)", "DRIFT", "GATEWAY ERROR")
     table = Table(columns, rows, styles=styles)
     return "\n".join(lines) + "\n" + render_table(table, style)
 

@@ -137,7 +137,7 @@ class Sandbox:
         if behaviour.transport == "reset":
             return Response(reset=True, delay_s=delay)
         inner = Request(request.method, "/" + tail, request.query, request.headers, request.body)
-        response = SIMULATORS[sim.protocol].handle(inner, sim)
+        response: Response = SIMULATORS[sim.protocol].handle(inner, sim)
         if behaviour.transport == "huge":
             response = Response(response.status, huge_bytes=HUGE_BYTES)
         elif behaviour.transport == "invalid-json":

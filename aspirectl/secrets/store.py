@@ -12,16 +12,41 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from aspirectl.envnames import SECRET_PREFIX, secret_env
 from aspirectl.errors import ConfigError
 from aspirectl.secrets.redact import register
 
 SERVICE = "aspirectl"
 KEYRING_TIMEOUT_S = 3.0
-ENV_PREFIX = "ASPIRECTL_SECRET_"
+ENV_PREFIX = SECRET_PREFIX
+# A keyring backend that is a file on disk (keyrings.alt) is not the OS keyring: used only
+# when the operator says so.
+ALLOW_FILE_KEYRING = "ASPIRECTL_ALLOW_FILE_KEYRING"
 
 
 def env_name(name: str) -> str:
-    return ENV_PREFIX + name.upper().replace("-", "_").replace(".", "_")
+    """The environment variable that holds credential ``name`` (envnames.secret_env)."""
+    return secret_env(name)
+
+
+def _file_backend(backend: Any) -> Any:
+    """The keyrings.alt file backend behind ``backend`` (itself, or inside a chainer), if any."""
+    candidates = [backend, *getattr(backend, "backends", ())]
+    for candidate in candidates:
+        if type(candidate).__module__.startswith("keyrings.alt"):
+            return candidate
+    return None
+
+
+def describe_backend(backend: Any) -> str:
+    name = type(backend).__module__ + "." + type(backend).__name__
+    found = _file_backend(backend)
+    if found is None:
+        return name
+    path = getattr(found, "file_path", "")
+    plain = "Plaintext" in type(found).__name__
+    what = "a PLAINTEXT file" if plain else "a file"
+    return f"{what}, not the OS keyring ({type(found).__module__}.{type(found).__name__} at {path})"
 
 
 @dataclass(frozen=True)
@@ -106,6 +131,10 @@ class KeyringSource:
             name = type(backend).__module__ + "." + type(backend).__name__
             raise KeyringUnavailable(f"no usable OS keyring ({name})",
                                      hint="use ASPIRECTL_SECRET_<NAME> environment variables instead")
+        if _file_backend(backend) is not None and os.environ.get(ALLOW_FILE_KEYRING, "") != "1":
+            raise KeyringUnavailable(f"the keyring backend is {describe_backend(backend)}",
+                                     hint=f"use ASPIRECTL_SECRET_<NAME> environment variables, or set "
+                                     f"{ALLOW_FILE_KEYRING}=1 to accept that file")
         return backend
 
     def _guard(self, fn: Callable[[Any], Any]) -> Any:
@@ -124,7 +153,8 @@ class KeyringSource:
 
     def get(self, name: str) -> str | None:
         try:
-            return self._guard(lambda backend: backend.get_password(self.service, name))
+            value = self._guard(lambda backend: backend.get_password(self.service, name))
+            return None if value is None else str(value)
         except KeyringUnavailable:
             return None
 
@@ -152,7 +182,7 @@ class KeyringSource:
             backend = _call_with_timeout(self._backend, self.timeout)
         except Exception as exc:
             return f"unavailable: {exc}"
-        return type(backend).__module__ + "." + type(backend).__name__
+        return describe_backend(backend)
 
 
 class Resolver:

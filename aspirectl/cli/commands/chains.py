@@ -1,5 +1,6 @@
 """aspirectl chains list|show|validate|graph|export."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -59,8 +60,8 @@ def show(ctx: typer.Context, name: AliasOrFamily, output: Output = None) -> None
         text = lambda: view.alias_tree(chain, app_ctx.style())  # noqa: E731
     else:
         raise UnknownName("alias or family", name, catalog.names)
-    renderers = {"table": text, "json": lambda: to_json(document),
-                 "yaml": lambda: to_yaml(document)}
+    renderers: dict[str, Callable[[], str]] = {"table": text, "json": lambda: to_json(document),
+                                               "yaml": lambda: to_yaml(document)}
     app_ctx.emit(renderers[fmt]())
 
 

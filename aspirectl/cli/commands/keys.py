@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,8 +16,11 @@ from aspirectl.cli.options import Output
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from aspirectl.keys.delivery import FileDelivery, KeyringDelivery, ScreenDelivery
     from aspirectl.keys.model import NewKey
     from aspirectl.keys.store import KeyStore
+
+    Delivery = FileDelivery | KeyringDelivery | ScreenDelivery
 
 app = typer.Typer(rich_markup_mode=None, no_args_is_help=True,
                   help="Create, list, rotate, revoke and scan the gateway's virtual keys.")
@@ -59,7 +62,8 @@ def _database(app_ctx: AppContext) -> str:
     return service.describe_db(service.db_url(app_ctx.settings.db_url, app_ctx.resolver()))
 
 
-def _delivery(app_ctx: AppContext, save: str | None, var: str, fmt: str, extra: dict | None = None):  # noqa: ANN202
+def _delivery(app_ctx: AppContext, save: str | None, var: str, fmt: str,
+              extra: dict[str, Any] | None = None) -> Delivery:
     from aspirectl.documents import new_key
     from aspirectl.keys import delivery, service
     from aspirectl.render.structured import to_json
@@ -287,8 +291,9 @@ def provision(
         chosen = FileDelivery(lambda key: directory / f"{key.consumer}.env", fleet.save_var)
     with _store(app_ctx, remember=True) as store:
         result = store.provision(fleet.members, delivery=chosen)
-    where = {k.consumer: (str(directory / f"{k.consumer}.env") if isinstance(chosen, FileDelivery)
-                          else f"keyring:key-{k.consumer}") for k in result.created}
+    where = {k.consumer: (str(directory / f"{k.consumer}.env") if directory is not None
+                          and isinstance(chosen, FileDelivery) else f"keyring:key-{k.consumer}")
+             for k in result.created}
     if fmt == "json":
         app_ctx.emit(to_json(provision_document(_database(app_ctx), fleet.name, result, where)))
         return

@@ -44,8 +44,12 @@ def sandbox(
         await box.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+        def stopped_by(sig: int) -> None:
+            received.append(sig)
+            stop.set()
+
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, lambda sig=sig: (received.append(sig), stop.set()))
+            loop.add_signal_handler(sig, stopped_by, sig)
         app_ctx.say(f"aspirectl sandbox: scenario '{chosen.name}' on http://127.0.0.1:{box.port} "
                     f"({chosen.summary})")
         for name, upstream in box.sandbox_catalog().upstreams.items():

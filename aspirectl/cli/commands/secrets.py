@@ -18,16 +18,44 @@ FIXED = {"gateway-key": "the gateway virtual key used by probe --gateway",
          "db-url": "the gateway database URL (when --db / ASPIRECTL_DB_URL is not given)"}
 
 
-def _check(name: str) -> None:
-    from aspirectl.catalog.loader import CREDENTIAL_RE
-    from aspirectl.errors import UsageError
+def known_names(app_ctx: object) -> dict[str, list[str]]:
+    """Credential name -> what uses it: the catalog's upstreams, the gateway key, the DB URL."""
+    used_by: dict[str, list[str]] = {}
+    try:
+        catalog = app_ctx.catalog()  # type: ignore[attr-defined]
+        for up in catalog.upstreams.values():
+            if up.auth.credential:
+                used_by.setdefault(up.auth.credential, []).append(up.name)
+    except Exception as exc:  # an unreadable catalog must not stop 'secrets list'
+        app_ctx.say(f"note: chain files not read ({exc})")  # type: ignore[attr-defined]
+    for name, purpose in FIXED.items():
+        used_by.setdefault(name, []).append(purpose)
+    return used_by
 
+
+def _check(name: str, known: dict[str, list[str]] | None = None, force: bool = False) -> None:
+    """A well-formed name that something uses; a typo is refused with what was meant (an
+    environment-variable spelling like OPENAI_API_KEY included), unless --force."""
+    from aspirectl.catalog.loader import CREDENTIAL_RE
+    from aspirectl.errors import UsageError, did_you_mean
+    from aspirectl.textsafe import one_line
+
+    shown = one_line(name, 80)
     if not CREDENTIAL_RE.match(name):
-        raise UsageError(f"bad credential name '{name}'", hint="lowercase letters, digits and '-'")
+        guess = name.lower().removeprefix("aspirectl_secret_").replace("_", "-")
+        hint = f"did you mean {guess}?" if CREDENTIAL_RE.match(guess) and (
+            known is None or guess in known) else "lowercase letters, digits and '-'"
+        raise UsageError(f"bad credential name '{shown}'", hint=hint)
+    if known is not None and name not in known and not force:
+        hint = did_you_mean(name, known) or f"known: {', '.join(sorted(known))}"
+        raise UsageError(f"no upstream, gateway or database uses a credential named '{shown}'",
+                         hint=f"{hint} --force stores it anyway")
 
 
 @app.command("set")
-def set_(ctx: typer.Context, name: Name) -> None:
+def set_(ctx: typer.Context, name: Name,
+         force: Annotated[bool, typer.Option("--force", help="Store a name that nothing uses.")] = False,
+         ) -> None:
     """Store a credential in the OS keyring. The value comes from a hidden prompt or stdin,
     never from the command line."""
     import getpass
@@ -37,7 +65,7 @@ def set_(ctx: typer.Context, name: Name) -> None:
     from aspirectl.secrets.store import KeyringSource, env_name
 
     app_ctx = app_context(ctx)
-    _check(name)
+    _check(name, known_names(app_ctx), force)
     if sys.stdin.isatty():
         value = getpass.getpass(f"value for {name} (hidden): ")
     else:
@@ -60,16 +88,7 @@ def list_(ctx: typer.Context, output: Output = None) -> None:
 
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, "secrets list")
-    used_by: dict[str, list[str]] = {}
-    try:
-        catalog = app_ctx.catalog()
-        for up in catalog.upstreams.values():
-            if up.auth.credential:
-                used_by.setdefault(up.auth.credential, []).append(up.name)
-    except Exception as exc:
-        app_ctx.say(f"note: chain files not read ({exc})")
-    for name, purpose in FIXED.items():
-        used_by.setdefault(name, []).append(purpose)
+    used_by = known_names(app_ctx)
     keyring = KeyringSource()
     resolver = Resolver([EnvSource(), keyring])
     rows = []
@@ -83,7 +102,8 @@ def list_(ctx: typer.Context, output: Output = None) -> None:
         app_ctx.emit(to_json(documents.secrets(keyring.describe(), rows)))
         return
     table = Table(("NAME", "SOURCE", "ENV VARIABLE", "USED BY"),
-                  [(r["name"], r["source"] or "not set", r["env"], ", ".join(r["used_by"])) for r in rows])
+                  [(str(r["name"]), str(r["source"] or "not set"), str(r["env"]),
+                    ", ".join(str(u) for u in used_by[str(r["name"])])) for r in rows])
     app_ctx.emit(render_table(table, app_ctx.style()))
     app_ctx.say(f"keyring: {keyring.describe()}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from aspirectl.catalog.model import AuthScheme
 from aspirectl.sandbox.httpserver import Request, Response
@@ -15,7 +16,7 @@ MODEL_KINDS = {"model", "generate", "count"}
 def error(status: int, kind: str, message: str, headers: dict[str, str] | None = None,
           details: dict[str, str] | None = None) -> Response:
     rid = request_id()
-    body: dict = {"type": "error", "error": {"type": kind, "message": message}, "request_id": rid}
+    body: dict[str, Any] = {"type": "error", "error": {"type": kind, "message": message}, "request_id": rid}
     if details:
         body["error"]["details"] = details
     return Response(status, body, {"request-id": rid, **(headers or {})})
@@ -114,7 +115,7 @@ def _message(model: str) -> Response:
                     {"request-id": rid, "anthropic-ratelimit-requests-remaining": "49"})
 
 
-def _model(model: str) -> dict:
+def _model(model: str) -> dict[str, Any]:
     return {"type": "model", "id": model, "display_name": model.replace("-", " ").title(),
             "created_at": "2026-01-01T00:00:00Z"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from aspirectl.sandbox.httpserver import Request, Response
 from aspirectl.sandbox.simulators.base import Fault, SimUpstream, apply_fault, only
@@ -97,6 +98,6 @@ def handle(req: Request, sim: SimUpstream) -> Response:
                           "modelVersion": model})
 
 
-def _model(model: str) -> dict:
+def _model(model: str) -> dict[str, Any]:
     return {"name": f"models/{model}", "displayName": model, "inputTokenLimit": 1048576,
             "outputTokenLimit": 65536, "supportedGenerationMethods": ["generateContent", "countTokens"]}

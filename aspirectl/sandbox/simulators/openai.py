@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from aspirectl.sandbox.httpserver import Request, Response
 from aspirectl.sandbox.simulators.base import Fault, SimUpstream, apply_fault, now, only, request_id
@@ -88,7 +89,7 @@ def _endpoint(req: Request) -> tuple[str, str | None]:
     return "unknown", None
 
 
-def _model(model: str) -> dict:
+def _model(model: str) -> dict[str, Any]:
     return {"id": model, "object": "model", "created": 1_700_000_000, "owned_by": "system"}
 
 
