@@ -75,7 +75,7 @@ def _usage_hint(exc: click.UsageError, command: str | None) -> str:
     if command and command not in COMMANDS:
         hint = did_you_mean(command, COMMANDS) or f"the commands are {', '.join(COMMANDS)}"
         return f"No such command '{command}' ({hint}; see 'aspirectl --help')"
-    where = f"aspirectl {command}" if command else "aspirectl"
+    where = exc.ctx.command_path if exc.ctx is not None else f"aspirectl {command or ''}".strip()
     return f"{message} (see '{where} --help')"
 
 

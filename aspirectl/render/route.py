@@ -85,7 +85,8 @@ def route_text(d: Decision, style: Style, age_note: str = "") -> str:
     for reason in d.reasons:
         lines.append(wrap(f"note: {shorten(reason)}", style, "  "))
     status = paint(d.status.name, STATUS_COLOUR[d.status], style)
-    lines.append(f"status: {status}{age_note}")
+    lines.append(wrap(f"status: {status}{age_note}", style))
+    lines[0] = wrap(lines[0], style)
     return "\n".join(lines) + "\n"
 
 
