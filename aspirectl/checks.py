@@ -8,6 +8,7 @@ from aspirectl.errors import UnknownName, UsageError
 
 if TYPE_CHECKING:
     from aspirectl.catalog.model import Catalog
+    from aspirectl.probe.report import ProbeReport
     from aspirectl.health import Assessment
     from aspirectl.probe.options import RunOptions
     from aspirectl.probe.runner import Progress
@@ -119,7 +120,6 @@ def route_aliases(catalog: Catalog, aliases: list[str], how: str, request: Probe
     from pathlib import Path
 
     from aspirectl.errors import ConfigError
-    from aspirectl.probe.report import ProbeReport
     from aspirectl.routing import resolve, worst
 
     note = ""
