@@ -8,9 +8,9 @@ from aspirectl.errors import UnknownName, UsageError
 
 if TYPE_CHECKING:
     from aspirectl.catalog.model import Catalog
-    from aspirectl.probe.report import ProbeReport
     from aspirectl.health import Assessment
     from aspirectl.probe.options import RunOptions
+    from aspirectl.probe.report import ProbeReport
     from aspirectl.probe.runner import Progress
     from aspirectl.routing import Decision
     from aspirectl.secrets.store import Resolver
