@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from aspirectl.keys.store import Provisioned
     from aspirectl.routing import Decision
     from aspirectl.state import SavedState, Transition
+    from aspirectl.usage import Thresholds, UsageReport
 
 CHAINS = "aspirectl.chains/v1"
 VALIDATE = "aspirectl.validate/v1"
@@ -49,10 +50,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
     PROVISION: ("schema", "database", "fleet", "created", "existing"),
     SCAN: ("schema", "database", "candidates", "findings"),
     SECRETS: ("schema", "keyring", "credentials"),
+    USAGE: ("schema", "status", "exit_code", "catalog", "database", "since", "until", "by", "thresholds",
+            "aliases", "unknown_deployments", "unattributed_failures", "rows_without_original_group",
+            "reasons"),
 }
 OPTIONAL: dict[str, tuple[str, ...]] = {
     PROBE: ("gateway", "scenario"),
     ROUTE: ("sensitivity",),
+    USAGE: ("consumers",),
     CHAINS: ("family", "title", "note", "source", "upstreams"),
 }
 
@@ -145,3 +150,27 @@ def scan(database: str, findings: list[Finding]) -> dict[str, Any]:
 
 def secrets(keyring: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"schema": SECRETS, "keyring": keyring, "credentials": rows}
+
+
+# ---------------------------------------------------------------------- usage
+
+def usage(report: UsageReport, catalog_path: str, database: str, by: str,
+          thresholds: Thresholds) -> dict[str, Any]:
+    def iso(moment: Any) -> str:
+        return str(moment.isoformat(timespec="seconds")).replace("+00:00", "Z")
+
+    doc: dict[str, Any] = {
+        "schema": USAGE, "status": report.status.name, "exit_code": int(report.status),
+        "catalog": catalog_path, "database": database, "since": iso(report.window.since),
+        "until": iso(report.window.until), "by": by,
+        "thresholds": {"max_paid_share": thresholds.max_paid_share,
+                       "max_failure_share": thresholds.max_failure_share},
+        "aliases": [u.to_dict() for u in report.aliases],
+        "unknown_deployments": [h.to_dict() for h in report.unknown],
+        "unattributed_failures": dict(sorted(report.unattributed_failures.items())),
+        "rows_without_original_group": report.rows_without_original_group,
+        "reasons": list(report.reasons),
+    }
+    if report.consumers is not None:
+        doc["consumers"] = [c.to_dict() for c in report.consumers]
+    return doc

@@ -49,8 +49,8 @@ class ErrorKind(IntEnum):
 
 
 # Commands whose exit code is a health verdict (Nagios semantics).
-MONITORING_COMMANDS = frozenset({"probe"})
-HEALTH_COMMANDS = frozenset({"probe", "route", "demo"})
+MONITORING_COMMANDS = frozenset({"probe", "usage"})
+HEALTH_COMMANDS = frozenset({"probe", "route", "demo", "usage"})
 
 _EXIT_BY_KIND: dict[tuple[ErrorKind, str], int] = {
     # (kind, command class) -> exit code

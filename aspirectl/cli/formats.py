@@ -11,6 +11,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "probe": HEALTH,
     "demo": HEALTH,
     "route": PLAIN,
+    "usage": HEALTH,
     "chains list": DATA,
     "chains show": DATA,
     "chains validate": DATA,

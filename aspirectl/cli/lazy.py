@@ -27,6 +27,8 @@ COMMANDS: dict[str, CommandInfo] = {
                          "Probe every hop and say why each does or does not serve."),
     "route": CommandInfo("aspirectl.cli.commands.route", "route",
                          "Which hop serves an alias right now, and why."),
+    "usage": CommandInfo("aspirectl.cli.commands.usage", "usage",
+                         "What served each alias, and what it cost (the gateway's request log)."),
     "keys": CommandInfo("aspirectl.cli.commands.keys", "app",
                         "Create, list, rotate, revoke and scan the gateway's virtual keys."),
     "secrets": CommandInfo("aspirectl.cli.commands.secrets", "app",

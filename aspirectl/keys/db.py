@@ -30,6 +30,14 @@ DEPRECATED = "LiteLLM_DeprecatedVerificationToken"
 DELETED = "LiteLLM_DeletedVerificationToken"
 AUDIT = "LiteLLM_AuditLog"
 REQUIRED_TABLES = (TOKENS, DEPRECATED, DELETED)
+SPEND = "LiteLLM_SpendLogs"
+ERRORS = "LiteLLM_ErrorLogs"
+KNOWN_TABLES = (*REQUIRED_TABLES, AUDIT, SPEND, ERRORS)
+# Who writes a table a command needs, for the message when it is missing.
+WRITTEN_BY = {
+    SPEND: "the LiteLLM proxy writes it when it runs with a database (DATABASE_URL) and spend "
+           "logs are on (general_settings.disable_spend_logs not true)",
+}
 CONNECT_TIMEOUT_S = 5
 LOCK_NAMESPACE = "aspirectl:key_alias:"
 
@@ -145,7 +153,7 @@ class Database:
 class PostgresDatabase(Database):
     kind = "postgresql"
 
-    def __init__(self, target: DbTarget) -> None:
+    def __init__(self, target: DbTarget, require: Sequence[str] = REQUIRED_TABLES) -> None:
         super().__init__(target)
         import psycopg
         from psycopg.rows import dict_row
@@ -161,15 +169,13 @@ class PostgresDatabase(Database):
         rows = self.query(
             "SELECT table_name, column_name FROM information_schema.columns "
             "WHERE table_schema = current_schema() AND table_name = ANY(%s) ORDER BY ordinal_position",
-            [[*REQUIRED_TABLES, AUDIT]])
+            [list(KNOWN_TABLES)])
         for row in rows:
             self._columns.setdefault(row["table_name"], []).append(row["column_name"])
-        missing = [t for t in REQUIRED_TABLES if t not in self._columns]
+        missing = [t for t in require if t not in self._columns]
         if missing:
             self.close()
-            raise ConfigError(f"{target.display} has no LiteLLM key tables ({', '.join(missing)} missing)",
-                              hint="point --db at the gateway's database; LiteLLM creates the tables "
-                                   "when the proxy first starts (aspirectl never creates them here)")
+            raise missing_tables(target, missing)
 
     def json(self, value: Any) -> Any:
         from psycopg.types.json import Jsonb
@@ -238,7 +244,7 @@ class PostgresDatabase(Database):
 class SqliteDatabase(Database):
     kind = "sqlite"
 
-    def __init__(self, target: DbTarget) -> None:
+    def __init__(self, target: DbTarget, require: Sequence[str] = REQUIRED_TABLES) -> None:
         super().__init__(target)
         path = target.path
         fresh = not path.exists()
@@ -265,14 +271,13 @@ class SqliteDatabase(Database):
                 self.conn.executescript(SQLITE_SCHEMA)
             except sqlite3.OperationalError as exc:
                 raise OperationFailed(f"cannot create the key tables in {target.display}: {exc}") from None
-        for table in (*REQUIRED_TABLES, AUDIT):
+        for table in KNOWN_TABLES:
             cols = [r[1] for r in self.conn.execute(f'PRAGMA table_info("{table}")')]
             if cols:
                 self._columns[table] = cols
-        missing = [t for t in REQUIRED_TABLES if t not in self._columns]
+        missing = [t for t in require if t not in self._columns]
         if missing:
-            raise ConfigError(f"{target.display} lacks LiteLLM key tables ({', '.join(missing)})",
-                              hint="use a fresh file, or a database with all three tables")
+            raise missing_tables(target, missing)
 
     def json(self, value: Any) -> Any:
         return json.dumps(value)
@@ -359,6 +364,20 @@ def _first_line(exc: BaseException) -> str:
     return redact(text[0] if text else type(exc).__name__)
 
 
-def open_database(url: str | None) -> Database:
+def missing_tables(target: DbTarget, missing: Sequence[str]) -> ConfigError:
+    writers = [f"{t}: {WRITTEN_BY[t]}" for t in missing if t in WRITTEN_BY]
+    if writers:
+        return ConfigError(f"{target.display} has no {', '.join(missing)} table", hint="; ".join(writers))
+    if target.kind == "sqlite":
+        return ConfigError(f"{target.display} lacks LiteLLM key tables ({', '.join(missing)})",
+                           hint="use a fresh file, or a database with all three tables")
+    return ConfigError(f"{target.display} has no LiteLLM key tables ({', '.join(missing)} missing)",
+                       hint="point --db at the gateway's database; LiteLLM creates the tables "
+                            "when the proxy first starts (aspirectl never creates them here)")
+
+
+def open_database(url: str | None, require: Sequence[str] = REQUIRED_TABLES) -> Database:
     target = parse_db_url(url)
-    return PostgresDatabase(target) if target.kind == "postgresql" else SqliteDatabase(target)
+    if target.kind == "postgresql":
+        return PostgresDatabase(target, require)
+    return SqliteDatabase(target, require)

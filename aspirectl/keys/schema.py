@@ -46,6 +46,62 @@ _KEY_COLUMNS = """
     settings_updated_at TEXT,
     total_spend REAL NOT NULL DEFAULT 0.0"""
 
+# LiteLLM's request log (schema.prisma, model LiteLLM_SpendLogs) and error log, as the proxy
+# writes them: `aspirectl usage` reads them; the demo fills them with a week of the seed state.
+SPEND_SCHEMA = """
+CREATE TABLE IF NOT EXISTS "LiteLLM_SpendLogs" (
+    request_id TEXT PRIMARY KEY,
+    call_type TEXT NOT NULL,
+    api_key TEXT NOT NULL DEFAULT '',
+    spend REAL NOT NULL DEFAULT 0.0,
+    total_tokens INTEGER NOT NULL DEFAULT 0,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    "startTime" TEXT NOT NULL,
+    "endTime" TEXT NOT NULL,
+    request_duration_ms INTEGER,
+    "completionStartTime" TEXT,
+    model TEXT NOT NULL DEFAULT '',
+    model_id TEXT DEFAULT '',
+    model_group TEXT DEFAULT '',
+    custom_llm_provider TEXT DEFAULT '',
+    api_base TEXT DEFAULT '',
+    "user" TEXT DEFAULT '',
+    metadata TEXT DEFAULT '{}',
+    cache_hit TEXT DEFAULT '',
+    cache_key TEXT DEFAULT '',
+    request_tags TEXT DEFAULT '[]',
+    team_id TEXT,
+    organization_id TEXT,
+    end_user TEXT,
+    requester_ip_address TEXT,
+    messages TEXT DEFAULT '{}',
+    response TEXT DEFAULT '{}',
+    session_id TEXT,
+    status TEXT,
+    proxy_server_request TEXT DEFAULT '{}',
+    created_at TEXT DEFAULT CURRENT_TIMESTAMP,
+    updated_at TEXT DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX IF NOT EXISTS "LiteLLM_SpendLogs_startTime_idx" ON "LiteLLM_SpendLogs" ("startTime");
+CREATE INDEX IF NOT EXISTS "LiteLLM_SpendLogs_api_key_startTime_idx"
+    ON "LiteLLM_SpendLogs" (api_key, "startTime");
+
+CREATE TABLE IF NOT EXISTS "LiteLLM_ErrorLogs" (
+    request_id TEXT PRIMARY KEY,
+    "startTime" TEXT NOT NULL,
+    "endTime" TEXT NOT NULL,
+    api_base TEXT NOT NULL DEFAULT '',
+    model_group TEXT NOT NULL DEFAULT '',
+    litellm_model_name TEXT NOT NULL DEFAULT '',
+    model_id TEXT NOT NULL DEFAULT '',
+    request_kwargs TEXT NOT NULL DEFAULT '{}',
+    exception_type TEXT NOT NULL DEFAULT '',
+    exception_string TEXT NOT NULL DEFAULT '',
+    status_code TEXT NOT NULL DEFAULT ''
+);
+"""
+
 SQLITE_SCHEMA = f"""
 BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS "LiteLLM_VerificationToken" (
@@ -92,5 +148,6 @@ CREATE TABLE IF NOT EXISTS "LiteLLM_AuditLog" (
     before_value TEXT,
     updated_values TEXT
 );
+{SPEND_SCHEMA}
 COMMIT;
 """

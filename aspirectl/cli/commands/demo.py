@@ -16,11 +16,18 @@ def demo(
     output: Output = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds per hop probe.",
                                            metavar="S")] = 5.0,
+    usage: Annotated[bool, typer.Option(
+        "--usage", help="Instead: 'aspirectl usage' on an embedded SQLite file holding a week of the "
+        "gateway's request log in the seed state (what served, what it cost, who leans on a fallback).")]
+    = False,
 ) -> None:
     """One command, no credentials, no network: simulate every upstream, probe, route, explain.
 
     Exits with the health code of what it found (the seed scenario: 1, WARNING).
     """
+    if usage:
+        _usage_demo(ctx, output)
+        return
     from aspirectl import documents
     from aspirectl.checks import ProbeRequest, check_limits, probe_aliases
     from aspirectl.cli.progress import progress_for
@@ -58,3 +65,38 @@ def demo(
         app_ctx.emit(renderers[fmt]())
     raise typer.Exit(int(assessment.status))
 
+
+
+def _usage_demo(ctx: typer.Context, output: str | None) -> None:
+    """A fresh SQLite file with LiteLLM's tables, a week of seed-state rows, then `usage`."""
+    from aspirectl import paths
+    from aspirectl.keys.db import open_database
+    from aspirectl.render.usage import render_usage
+    from aspirectl.sandbox.spendlogs import fill
+    from aspirectl.usage import Thresholds, usage_report, window
+
+    app_ctx = app_context(ctx)
+    fmt = app_ctx.output(output, "usage")
+    directory = paths.ensure_private_dir(paths.cache_dir())
+    path = directory / "demo-usage.db"
+    for stale in (path, path.with_name(path.name + "-journal")):
+        stale.unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    db = open_database(url)
+    try:
+        rows = fill(db)
+    finally:
+        db.close()
+    catalog = app_ctx.catalog()
+    report = usage_report(url, catalog, window("7d", None), None, Thresholds(), by_consumer=True)
+    catalog_path = str(Path(catalog.directory).resolve())
+    database = f"sqlite {path} (demo data)"
+    if fmt != "table":
+        app_ctx.emit(render_usage(report, fmt, "consumer", catalog_path, database, app_ctx.style()))
+        raise typer.Exit(int(report.status))
+    app_ctx.emit(f"aspirectl demo --usage: {rows:,} request rows written as LiteLLM writes them, a week of "
+                 f"the seed state, in {path}\n$ aspirectl --db sqlite:///{path} usage --since 7d\n\n")
+    app_ctx.emit(render_usage(report, "table", "hop", catalog_path, database, app_ctx.style()))
+    app_ctx.emit(f"\n$ aspirectl --db sqlite:///{path} usage --since 7d --by consumer\n\n")
+    app_ctx.emit(render_usage(report, "table", "consumer", catalog_path, database, app_ctx.style()))
+    raise typer.Exit(int(report.status))
