@@ -378,7 +378,7 @@ def summarise(catalog: Catalog, groups: list[Group], span: Window, aliases: list
             continue
         if wanted is not None and requested not in wanted:
             continue
-        if not g.failed and not g.requested and g.model_id in known:
+        if not g.failed and not g.cache_hit and not g.requested and g.model_id in known:
             without_original += g.requests
         if g.model_id and g.model_id not in known and not g.failed:
             hop = unknown.setdefault(g.model_id, HopUsage(g.model_id, None, None, None, "unknown",

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import pgutil
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CHAINS = ROOT / "chains"
 
@@ -124,7 +126,6 @@ def sandbox_chains(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def litellm_template():
     """LiteLLM's migrations applied once; a template for every test's own database."""
-    from tests import pgutil
 
     try:
         name = pgutil.template_database()
@@ -134,10 +135,46 @@ def litellm_template():
     pgutil.drop_database(name)
 
 
+@pytest.fixture(scope="session")
+def schema_templates():
+    """One template database per LiteLLM schema version, made on first use."""
+
+    made: dict[str, str] = {}
+
+    def template(version: str) -> str:
+        if version not in made:
+            try:
+                made[version] = pgutil.template_database(version)
+            except FileNotFoundError as exc:
+                pytest.fail(str(exc))
+            except Exception as exc:  # a missing server must fail loudly, never skip silently
+                pytest.fail(f"PostgreSQL at {pgutil.PG_HOST}:{pgutil.PG_PORT} is needed: {exc}")
+        return made[version]
+
+    yield template
+    for name in made.values():
+        pgutil.drop_database(name)
+
+
+@pytest.fixture
+def pg_schema(schema_templates):
+    """A fresh database with the LiteLLM schema of a given proxy-extras version."""
+
+    created: list[str] = []
+
+    def make(version: str) -> str:
+        name = pgutil.create_database(template=schema_templates(version))
+        created.append(name)
+        return pgutil.admin_url(name)
+
+    yield make
+    for name in created:
+        pgutil.drop_database(name)
+
+
 @pytest.fixture
 def pg_url(litellm_template):
     """A fresh PostgreSQL database with LiteLLM's schema, dropped afterwards."""
-    from tests import pgutil
 
     name = pgutil.create_database(template=litellm_template)
     yield pgutil.admin_url(name)

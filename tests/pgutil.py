@@ -18,19 +18,43 @@ def admin_url(database: str = "postgres") -> str:
     return f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
 
 
-def migrations_dir() -> Path:
+# The litellm-proxy-extras releases pinned by the LiteLLM releases the project supports:
+# 1.80.0 -> 0.4.5, 1.85.0 -> 0.4.72, 1.108.7 -> 0.4.110 (the installed test extra).
+SCHEMA_VERSIONS = ("0.4.5", "0.4.72", "0.4.110")
+NEWEST = "0.4.110"
+
+
+# Read when the test session starts (tests get their own HOME and XDG dirs afterwards).
+CI_CACHE = Path(os.environ.get("ASPIRECTL_CI_CACHE")
+                or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aspirectl-ci")
+
+
+def extras_cache(version: str) -> Path:
+    """Where scripts/test unpacks an older proxy-extras wheel (its migrations only)."""
+    return CI_CACHE / f"litellm-proxy-extras-{version}" / "litellm_proxy_extras"
+
+
+def migrations_dir(version: str | None = None) -> Path:
     import litellm_proxy_extras
 
-    return Path(litellm_proxy_extras.__file__).parent / "migrations"
+    installed = Path(litellm_proxy_extras.__file__).parent
+    if version in (None, NEWEST):
+        return installed / "migrations"
+    unpacked = extras_cache(version) / "migrations"
+    if not unpacked.is_dir():
+        raise FileNotFoundError(f"LiteLLM's migrations of litellm-proxy-extras {version} are not at "
+                                f"{unpacked}: run scripts/test, which fetches them")
+    return unpacked
 
 
-def migration_files() -> list[Path]:
-    return sorted((d / "migration.sql" for d in migrations_dir().iterdir()
+def migration_files(version: str | None = None) -> list[Path]:
+    directory = migrations_dir(version)
+    return sorted((d / "migration.sql" for d in directory.iterdir()
                    if (d / "migration.sql").is_file()), key=lambda p: p.parent.name)
 
 
-def apply_migrations(url: str) -> int:
-    files = migration_files()
+def apply_migrations(url: str, version: str | None = None) -> int:
+    files = migration_files(version)
     with psycopg.connect(url, autocommit=True) as conn:
         for path in files:
             conn.execute(path.read_text(encoding="utf-8"))
@@ -49,10 +73,10 @@ def drop_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def template_database() -> str:
+def template_database(version: str | None = None) -> str:
     name = create_database(prefix="aspirectl_tpl_")
     try:
-        apply_migrations(admin_url(name))
+        apply_migrations(admin_url(name), version)
     except BaseException:
         drop_database(name)
         raise

@@ -107,3 +107,15 @@ def test_keys_documents(cli, tmp_path):
 
 def test_secrets_document(cli):
     _hold(_json(cli("--chains", SHIPPED_CHAINS, "secrets", "list", "-o", "json")), "aspirectl.secrets/v1")
+
+
+def test_usage_document(cli):
+    demo = _json(cli("--chains", SHIPPED_CHAINS, "demo", "--usage", "-o", "json"))
+    _hold(demo, "aspirectl.usage/v1")
+    section = _section("aspirectl.usage/v1")
+    for name in demo["aliases"][0]:
+        assert f'"{name}"' in section, name
+    for name in demo["aliases"][0]["hops"][0]:
+        assert f'"{name}"' in section, name
+    for name in demo["consumers"][0]:
+        assert f'"{name}"' in section, name

@@ -1,5 +1,6 @@
 """aspirectl usage: what the gateway actually served, and what it cost (its own request log)."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,6 +25,9 @@ def usage(
         "--max-failure-share", help="CRITICAL (exit 2) when more than PCT% of an alias's requests failed.",
         metavar="PCT", show_default=False)] = None,
     output: Output = None,
+    textfile: Annotated[Path | None, typer.Option(
+        "--textfile", help="Also write the Prometheus metrics here, atomically (node_exporter textfile "
+        "collector).", metavar="PATH", dir_okay=False)] = None,
 ) -> None:
     """Which hop served each alias, the paid share and its cost, failures, latency (from
     LiteLLM_SpendLogs in the gateway DB: --db / ASPIRECTL_DB_URL / the db-url secret).
@@ -31,8 +35,6 @@ def usage(
     Exit: 0 OK, 1 WARNING (paid share over --max-paid-share), 2 CRITICAL (failure share over
     --max-failure-share), 3 UNKNOWN (no usable database or log, bad arguments).
     """
-    from pathlib import Path
-
     from aspirectl.checks import select_aliases
     from aspirectl.errors import UsageError
     from aspirectl.keys import service
@@ -52,6 +54,11 @@ def usage(
     database = service.describe_db(url)
     app_ctx.say(f"database: {database}")
     report = usage_report(url, catalog, span, aliases, thresholds, by_consumer=by == "consumer")
+    if textfile:
+        from aspirectl.render.usage import usage_prometheus
+        from aspirectl.state import write_textfile
+
+        write_textfile(textfile, usage_prometheus(report))
     app_ctx.emit(render_usage(report, fmt, by, str(Path(catalog.directory).resolve()), database,
                               app_ctx.style()))
     raise typer.Exit(int(report.status))
