@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from aspirectl.catalog.model import Catalog
     from aspirectl.catalog.problems import Problem
     from aspirectl.catalog.views import AliasChain
+    from aspirectl.graph import LiveGraph
     from aspirectl.health import Assessment
     from aspirectl.keys.model import KeyRecord, NewKey
     from aspirectl.keys.scan import Finding
@@ -34,7 +35,7 @@ KEY = "aspirectl.key/v1"
 PROVISION = "aspirectl.provision/v1"
 SCAN = "aspirectl.scan/v1"
 SECRETS = "aspirectl.secrets/v1"
-GRAPH = "aspirectl.graph/v1"
+GRAPH = "aspirectl.graph/v1"  # chains graph --live|--cached -o json
 USAGE = "aspirectl.usage/v1"
 
 # schema -> its top-level members, in order (optional members are listed in OPTIONAL).
@@ -50,6 +51,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     PROVISION: ("schema", "database", "fleet", "created", "existing"),
     SCAN: ("schema", "database", "candidates", "findings"),
     SECRETS: ("schema", "keyring", "credentials"),
+    GRAPH: ("schema", "source", "catalog", "families"),
     USAGE: ("schema", "status", "exit_code", "catalog", "database", "since", "until", "by", "thresholds",
             "aliases", "unknown_deployments", "unattributed_failures", "rows_without_original_group",
             "reasons"),
@@ -174,3 +176,10 @@ def usage(report: UsageReport, catalog_path: str, database: str, by: str,
     if report.consumers is not None:
         doc["consumers"] = [c.to_dict() for c in report.consumers]
     return doc
+
+
+def graph(picture: LiveGraph, catalog: Catalog) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {"schema": GRAPH, "source": picture.source, "catalog": _catalog_path(catalog),
+            "families": {name: [asdict(row) for row in rows] for name, rows in picture.families.items()}}

@@ -15,7 +15,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "chains list": DATA,
     "chains show": DATA,
     "chains validate": DATA,
-    "chains graph": ("mermaid",),
+    "chains graph": ("mermaid", "json"),
     "keys list": PLAIN,
     "keys show": PLAIN,
     "keys create": PLAIN,

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -106,13 +106,72 @@ def validate(
 
 
 @app.command("graph")
-def graph(ctx: typer.Context) -> None:
-    """Mermaid 'graph LR' of families, hops and fallbacks (paste into any Markdown)."""
+def graph(
+    ctx: typer.Context,
+    live: Annotated[bool, typer.Option("--live", help="Probe every hop now and draw the live chain.")]
+    = False,
+    cached: Annotated[bool, typer.Option("--cached", help="Draw the live chain of the last probe.")]
+    = False,
+    usage_since: Annotated[str | None, typer.Option(
+        "--usage", help="Label each edge with the share of traffic it served since WHEN (24h, 7d): "
+        "the gateway's request log, as 'aspirectl usage' reads it.", metavar="WHEN",
+        show_default=False)] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per hop probe (--live).",
+                                           metavar="S")] = 10.0,
+    deadline: Annotated[float, typer.Option("--deadline", help="Hard limit for the probe (--live).",
+                                            metavar="S")] = 20.0,
+    output: Output = None,
+) -> None:
+    """Mermaid 'graph LR' of families, hops and fallbacks (paste into any Markdown); with
+    --live or --cached every hop carries its state and the path traffic takes now is thick."""
     from aspirectl.catalog.views import mermaid_graph
+    from aspirectl.errors import UsageError
 
     app_ctx = app_context(ctx)
-    app_ctx.output(None, "chains graph")  # a global -o other than mermaid is refused, not ignored
-    app_ctx.emit(mermaid_graph(app_ctx.catalog()))
+    fmt = app_ctx.output(output, "chains graph")
+    if live and cached:
+        raise UsageError("--live and --cached exclude each other")
+    catalog = app_ctx.catalog()
+    if not (live or cached):
+        if usage_since:
+            raise UsageError("--usage labels the live chain: add --live or --cached")
+        if fmt == "json":
+            raise UsageError("-o json draws the live chain: add --live or --cached",
+                             hint="the declared chain as JSON is 'chains list -o json'")
+        app_ctx.emit(mermaid_graph(catalog))
+        return
+    from aspirectl import documents
+    from aspirectl.checks import ProbeRequest, check_limits, route_aliases
+    from aspirectl.cli.progress import progress_for
+    from aspirectl.graph import build
+    from aspirectl.probe.options import RunOptions
+    from aspirectl.render.mermaid import live_mermaid
+    from aspirectl.render.structured import to_json
+
+    check_limits(timeout, deadline)
+    aliases = list(catalog.aliases)
+    request = ProbeRequest(aliases, RunOptions(timeout=timeout, deadline=deadline))
+    if live:
+        app_ctx.announce_credentials(catalog, aliases)
+    with progress_for(app_ctx, enabled=live) as progress:
+        routed = route_aliases(catalog, aliases, "live" if live else "cached", request,
+                               app_ctx.resolver() if live else None, progress)
+    shares = _usage_shares(app_ctx, catalog, usage_since) if usage_since else None
+    picture = build(catalog, routed.decisions, routed.source, shares)
+    if fmt == "json":
+        app_ctx.emit(to_json(documents.graph(picture, catalog)))
+    else:
+        app_ctx.emit(live_mermaid(picture))
+    raise typer.Exit(int(routed.status))
+
+
+def _usage_shares(app_ctx: Any, catalog: Any, since: str) -> dict[tuple[str, str], float]:
+    from aspirectl.keys import service
+    from aspirectl.usage import Thresholds, usage_report, window
+
+    url = service.db_url(app_ctx.settings.db_url, app_ctx.resolver())
+    report = usage_report(url, catalog, window(since, None), None, Thresholds(), by_consumer=False)
+    return {(u.alias, h.deployment): h.share for u in report.aliases for h in u.hops.values()}
 
 
 @app.command("export")
