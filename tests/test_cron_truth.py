@@ -250,7 +250,7 @@ def test_typos_and_hints(cli, run_process, chains_copy):
     both = cli("--chains", SHIPPED_CHAINS, "route", "--all", "gpt-5.5")
     assert both.code == 2 and "not both" in both.err and "use --all" not in both.err.split("(")[0][-10:]
     graph = cli("-o", "json", "--chains", SHIPPED_CHAINS, "chains", "graph")
-    assert graph.code == 2 and "not available here" in graph.err
+    assert graph.code == 2 and "-o json draws the live chain: add --live or --cached" in graph.err
 
 
 def test_completion_offers_only_the_formats_a_command_accepts(run_process):
@@ -258,7 +258,7 @@ def test_completion_offers_only_the_formats_a_command_accepts(run_process):
            "COMP_CWORD": "3"}
     result = run_process(env=env)
     offered = set(result.out.split())
-    assert offered == {"table", "json", "prometheus", "nagios"}, result.out
+    assert offered == {"table", "json", "prometheus", "nagios", "html"}, result.out
 
 
 # ------------------------------------------------------------------ 14. Ctrl-C

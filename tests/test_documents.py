@@ -119,3 +119,14 @@ def test_usage_document(cli):
         assert f'"{name}"' in section, name
     for name in demo["consumers"][0]:
         assert f'"{name}"' in section, name
+
+
+def test_graph_document(cli, sandbox_chains):
+    chains = sandbox_chains("seed")
+    cli("--chains", chains, "probe", "-q")
+    doc = _json(cli("--chains", chains, "chains", "graph", "--cached", "-o", "json"))
+    _hold(doc, "aspirectl.graph/v1")
+    section = _section("aspirectl.graph/v1")
+    row = doc["families"]["gpt"][0]
+    for name in [*row, *row["hops"][0]]:
+        assert f'"{name}"' in section, name

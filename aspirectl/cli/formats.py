@@ -8,8 +8,8 @@ DATA = ("table", "json", "yaml")
 PLAIN = ("table", "json")
 
 FORMATS: dict[str, tuple[str, ...]] = {
-    "probe": HEALTH,
-    "demo": HEALTH,
+    "probe": (*HEALTH, "html"),
+    "demo": (*HEALTH, "html"),
     "route": PLAIN,
     "usage": HEALTH,
     "chains list": DATA,

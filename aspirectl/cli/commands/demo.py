@@ -33,6 +33,7 @@ def demo(
     from aspirectl.cli.progress import progress_for
     from aspirectl.probe.options import RunOptions
     from aspirectl.render import health as view
+    from aspirectl.render.html import status_page
     from aspirectl.render.nagios import nagios_text
     from aspirectl.render.prometheus import prometheus_text
     from aspirectl.render.structured import to_json
@@ -61,7 +62,8 @@ def demo(
     else:
         renderers = {"json": lambda: to_json(documents.probe(assessment, catalog, scenario=chosen.name)),
                      "prometheus": lambda: prometheus_text(assessment),
-                     "nagios": lambda: nagios_text(assessment)}
+                     "nagios": lambda: nagios_text(assessment),
+                     "html": lambda: status_page(assessment, sandboxed, scenario=chosen.name)}
         app_ctx.emit(renderers[fmt]())
     raise typer.Exit(int(assessment.status))
 

@@ -20,6 +20,9 @@ def probe(
     textfile: Annotated[Path | None, typer.Option(
         "--textfile", help="Also write Prometheus metrics here, atomically (node_exporter "
         "textfile collector).", metavar="PATH", dir_okay=False)] = None,
+    html_file: Annotated[Path | None, typer.Option(
+        "--html", help="Also write a self-contained HTML status page here, atomically (0644).",
+        metavar="PATH", dir_okay=False)] = None,
     timeout: Timeout = 10.0,
     deadline: Deadline = 20.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Nothing when OK; one line "
@@ -63,6 +66,11 @@ def probe(
     assessment, previous, changed, last_ok = run.assessment, run.previous, run.changes, run.last_ok
     if textfile:
         write_textfile(textfile, prometheus_text(assessment, last_ok))
+    if html_file:
+        from aspirectl.render.html import status_page
+        from aspirectl.safefile import atomic_write
+
+        atomic_write(html_file, status_page(assessment, catalog), 0o644, what="status page")
     status = assessment.status
     if changes and quiet:  # cron: silent unless something changed
         if changed:
@@ -89,7 +97,14 @@ def probe(
         "json": lambda: to_json(documents.probe(assessment, catalog)),
         "prometheus": lambda: prometheus_text(assessment, last_ok),
         "nagios": lambda: nagios_text(assessment),
+        "html": lambda: _html(assessment, catalog),
     }
     app_ctx.emit(renderers[fmt]())
     raise typer.Exit(int(status))
 
+
+
+def _html(assessment: object, catalog: object) -> str:
+    from aspirectl.render.html import status_page
+
+    return status_page(assessment, catalog)  # type: ignore[arg-type]
