@@ -222,3 +222,10 @@ def test_probe_html_file_is_written_atomically_and_foreign_text_is_escaped(cli, 
     assert oct(target.stat().st_mode & 0o777) == "0o644"
     assert "<script" not in page and "<img" not in page and "<b>forged" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_demo_draws_the_same_live_picture(cli):
+    result = cli("--chains", SHIPPED_CHAINS, "demo", "-o", "mermaid")
+    assert result.code == 1 and result.out.startswith("graph LR")
+    assert "class hop_gpt_5_5_1_codex_shim deferred" in result.out
+    assert "class hop_gemini_2_5_pro_2_google_ai_studio fallback" in result.out

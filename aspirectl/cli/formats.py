@@ -9,7 +9,7 @@ PLAIN = ("table", "json")
 
 FORMATS: dict[str, tuple[str, ...]] = {
     "probe": (*HEALTH, "html"),
-    "demo": (*HEALTH, "html"),
+    "demo": (*HEALTH, "html", "mermaid"),
     "route": PLAIN,
     "usage": HEALTH,
     "chains list": DATA,

@@ -31,9 +31,11 @@ def demo(
     from aspirectl import documents
     from aspirectl.checks import ProbeRequest, check_limits, probe_aliases
     from aspirectl.cli.progress import progress_for
+    from aspirectl.graph import build
     from aspirectl.probe.options import RunOptions
     from aspirectl.render import health as view
     from aspirectl.render.html import status_page
+    from aspirectl.render.mermaid import live_mermaid
     from aspirectl.render.nagios import nagios_text
     from aspirectl.render.prometheus import prometheus_text
     from aspirectl.render.structured import to_json
@@ -63,7 +65,8 @@ def demo(
         renderers = {"json": lambda: to_json(documents.probe(assessment, catalog, scenario=chosen.name)),
                      "prometheus": lambda: prometheus_text(assessment),
                      "nagios": lambda: nagios_text(assessment),
-                     "html": lambda: status_page(assessment, sandboxed, scenario=chosen.name)}
+                     "html": lambda: status_page(assessment, sandboxed, scenario=chosen.name),
+                     "mermaid": lambda: live_mermaid(build(sandboxed, list(assessment.decisions), "live"))}
         app_ctx.emit(renderers[fmt]())
     raise typer.Exit(int(assessment.status))
 
