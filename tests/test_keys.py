@@ -18,6 +18,12 @@ from tests.conftest import SHIPPED_CHAINS, assert_one_line_error
 KEY_RE = re.compile(r"^sk-[A-Za-z0-9_-]{22}$")
 
 
+@pytest.fixture(autouse=True)
+def _gateway_release(monkeypatch):
+    """The key tests run on LiteLLM 1.108.7's schema: tell aspirectl that release (grace works)."""
+    monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", "1.108.7")
+
+
 def sha(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
 
@@ -226,7 +232,7 @@ def test_unknown_consumer_suggests(keys):
     (("create", "postiz", "--models", "gpt-5"), "unknown model 'gpt-5' (did you mean gpt-5.5"),
     (("create", "postiz", "--metadata", "noequals"), "bad --metadata 'noequals'"),
     (("create", "postiz", "--var", "1BAD", "--save", "x.env"), "bad variable name '1BAD'"),
-    (("rotate", "postiz", "--grace", "1h", "--now"), "--grace and --now exclude each other"),
+    (("rotate", "postiz", "--grace", "1h", "--now"), "--grace, --now and --end-grace exclude each other"),
     (("rotate", "postiz", "--grace", "forever"), "bad duration 'forever' for --grace"),
     (("list", "-o", "yaml"), "output format 'yaml' is not available here"),
 ])

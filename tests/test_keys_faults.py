@@ -16,6 +16,12 @@ from tests.conftest import SHIPPED_CHAINS, assert_one_line_error
 from tests.test_keys import execute, rows, sha
 
 
+@pytest.fixture(autouse=True)
+def _gateway_release(monkeypatch):
+    """The key tests run on LiteLLM 1.108.7's schema: tell aspirectl that release (grace works)."""
+    monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", "1.108.7")
+
+
 def _parallel(n: int, work) -> list[object]:
     barrier = threading.Barrier(n)
     results: list[object] = [None] * n
@@ -24,7 +30,7 @@ def _parallel(n: int, work) -> list[object]:
         db = open_database(work.url)
         try:
             barrier.wait()
-            results[i] = work(KeyStore(db))
+            results[i] = work(KeyStore(db, release="1.108.7"))
         except Exception as exc:
             results[i] = exc
         finally:
@@ -137,7 +143,7 @@ def test_database_without_litellm_tables(cli):
     try:
         result = cli("--db", pgutil.admin_url(name), "keys", "list")
         assert result.code == 3
-        assert "has no LiteLLM key tables" in result.err and "aspirectl never creates them" in result.err
+        assert "has no LiteLLM key table" in result.err and "aspirectl never creates tables there" in result.err
         with psycopg.connect(pgutil.admin_url(name)) as conn:
             tables = conn.execute("SELECT count(*) FROM information_schema.tables "
                                   "WHERE table_schema = 'public'").fetchone()[0]

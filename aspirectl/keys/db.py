@@ -29,10 +29,13 @@ TOKENS = "LiteLLM_VerificationToken"
 DEPRECATED = "LiteLLM_DeprecatedVerificationToken"
 DELETED = "LiteLLM_DeletedVerificationToken"
 AUDIT = "LiteLLM_AuditLog"
-REQUIRED_TABLES = (TOKENS, DEPRECATED, DELETED)
+# Only the key table itself is required: LiteLLM 1.80 (proxy-extras 0.4.5) has neither the
+# deleted- nor the deprecated-key table; the store uses them where they exist.
+REQUIRED_TABLES = (TOKENS,)
+OPTIONAL_KEY_TABLES = (DEPRECATED, DELETED)
 SPEND = "LiteLLM_SpendLogs"
 ERRORS = "LiteLLM_ErrorLogs"
-KNOWN_TABLES = (*REQUIRED_TABLES, AUDIT, SPEND, ERRORS)
+KNOWN_TABLES = (*REQUIRED_TABLES, *OPTIONAL_KEY_TABLES, AUDIT, SPEND, ERRORS)
 # Who writes a table a command needs, for the message when it is missing.
 WRITTEN_BY = {
     SPEND: "the LiteLLM proxy writes it when it runs with a database (DATABASE_URL) and spend "
@@ -371,9 +374,9 @@ def missing_tables(target: DbTarget, missing: Sequence[str]) -> ConfigError:
     if target.kind == "sqlite":
         return ConfigError(f"{target.display} lacks LiteLLM key tables ({', '.join(missing)})",
                            hint="use a fresh file, or a database with all three tables")
-    return ConfigError(f"{target.display} has no LiteLLM key tables ({', '.join(missing)} missing)",
-                       hint="point --db at the gateway's database; LiteLLM creates the tables "
-                            "when the proxy first starts (aspirectl never creates them here)")
+    return ConfigError(f"{target.display} has no LiteLLM key table ({', '.join(missing)} missing)",
+                       hint="point --db at the gateway's database: LiteLLM's migrations create it "
+                            "(the proxy applies them at start-up; aspirectl never creates tables there)")
 
 
 def open_database(url: str | None, require: Sequence[str] = REQUIRED_TABLES) -> Database:

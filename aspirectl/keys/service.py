@@ -59,3 +59,41 @@ def save_target(value: str | None) -> tuple[str, Path | None]:
     if value == "keyring":
         return "keyring", None
     return "file", Path(value).expanduser()
+
+
+RELEASE_ENV = "ASPIRECTL_LITELLM_VERSION"
+
+
+def learn_release(flag: str | None, gateway_url: str | None, timeout: float = 3.0) -> tuple[str | None, str]:
+    """The gateway's LiteLLM release, and where it was learnt: --litellm-version, then
+    ASPIRECTL_LITELLM_VERSION, then the running gateway's /health/readiness answer (which
+    reports litellm_version). (None, why) when none of them tells."""
+    import os
+
+    if flag:
+        return flag.strip(), "--litellm-version"
+    if os.environ.get(RELEASE_ENV):
+        return os.environ[RELEASE_ENV].strip(), RELEASE_ENV
+    if not gateway_url:
+        return None, "no --litellm-version, ASPIRECTL_LITELLM_VERSION or --gateway-url"
+    import httpx
+
+    from aspirectl.probe.transport import parse_json
+    from aspirectl.textsafe import one_line
+
+    url = gateway_url.rstrip("/") + "/health/readiness"
+    try:
+        with httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False) as client, \
+                client.stream("GET", url, headers={"accept-encoding": "identity"}) as response:
+            data = b""
+            for chunk in response.iter_raw():
+                data += chunk
+                if len(data) > 65536:
+                    break
+    except httpx.HTTPError as exc:
+        return None, f"the gateway at {one_line(gateway_url, 100)} did not answer ({type(exc).__name__})"
+    body, _ = parse_json(data[:65536].decode("utf-8", "replace"))
+    version = body.get("litellm_version") if isinstance(body, dict) else None
+    if isinstance(version, str) and re.fullmatch(r"\d+\.\d+(\.\d+)?\S{0,20}", version.strip()):
+        return version.strip(), f"the readiness answer of {one_line(gateway_url, 100)}"
+    return None, f"the gateway at {one_line(gateway_url, 100)} does not report its release"

@@ -76,11 +76,61 @@ def check_consumer(name: str) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What this gateway DB has (read on open) and what the gateway's release honours."""
+
+    deleted_table: bool  # LiteLLM_DeletedVerificationToken: rotate/delete archive there
+    deprecated_table: bool  # LiteLLM_DeprecatedVerificationToken: where grace periods live
+    release: str | None = None  # the gateway's LiteLLM release, if known
+    release_source: str = ""  # "the gateway's readiness answer", "ASPIRECTL_LITELLM_VERSION", ...
+
+    def describe(self) -> str:
+        have = [t for t, ok in (("deleted-key table", self.deleted_table),
+                                ("deprecated-key table", self.deprecated_table)) if ok]
+        lacks = [t for t, ok in (("deleted-key table", self.deleted_table),
+                                 ("deprecated-key table", self.deprecated_table)) if not ok]
+        parts = []
+        if have:
+            parts.append("has the " + " and the ".join(have))
+        if lacks:
+            parts.append("no " + " and no ".join(lacks) + " (LiteLLM before 1.81)")
+        release = f"LiteLLM {self.release} ({self.release_source})" if self.release else "release unknown"
+        grace = "grace periods honoured" if self.grace_refusal() is None else "no grace periods"
+        return f"{'; '.join(parts)}; {release}: {grace}"
+
+    def grace_refusal(self) -> str | None:
+        """Why a grace period would not be honoured by this gateway, or None."""
+        if not self.deprecated_table:
+            return ("this gateway's database has no LiteLLM_DeprecatedVerificationToken table "
+                    "(LiteLLM before 1.81): the old key would stop at once")
+        if self.release is None:
+            return ("the gateway's LiteLLM release is unknown, and releases before "
+                    f"{GRACE_FIXED_IN} refuse every key in its grace period")
+        if _version(self.release) < _version(GRACE_FIXED_IN):
+            return (f"LiteLLM {self.release} refuses every key in its grace period "
+                    "('LiteLLM_VerificationTokenView' object is not subscriptable; LiteLLM issues "
+                    f"#27193 and #35797, fixed in {GRACE_FIXED_IN} by PR #30327)")
+        return None
+
+
+# The first LiteLLM release whose auth honours LiteLLM_DeprecatedVerificationToken: PR #30327
+# ("return deprecated-key lookup result directly") is in 1.89.1's proxy/utils.py, not in 1.89.0's.
+GRACE_FIXED_IN = "1.89.1"
+
+
+def _version(text: str) -> tuple[int, ...]:
+    numbers = re.findall(r"\d+", text)
+    return tuple(int(n) for n in numbers[:3]) if numbers else (0,)
+
+
 class KeyStore:
-    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow, release: str | None = None,
+                 release_source: str = "") -> None:
         self.db = db
         self.clock = clock
         self._copy_columns = [c for c in db.columns(TOKENS) if c in set(db.columns(DELETED))]
+        self.caps = Capabilities(db.has_table(DELETED), db.has_table(DEPRECATED), release, release_source)
 
     # reading --------------------------------------------------------------------------------
     def _record(self, row: dict[str, Any], now: datetime, status: KeyStatus | None = None) -> KeyRecord:
@@ -107,12 +157,16 @@ class KeyStore:
         return [r for r in rows if self._record(r, now).status.authenticates]
 
     def _grace_rows(self, now: datetime, consumer: str | None = None) -> list[dict[str, Any]]:
+        """Old keys still in a grace period, with the models and limits of the row they act as."""
+        if not self.caps.deprecated_table:
+            return []
         where = "d.revoke_at > %s" + (" AND v.key_alias = %s" if consumer else "")
         params: list[Any] = [self.db.time(now)] + ([consumer] if consumer else [])
+        name = (f'(SELECT x.key_name FROM "{DELETED}" x WHERE x.token = d.token '
+                f' ORDER BY x.deleted_at DESC LIMIT 1)' if self.caps.deleted_table else "NULL")
         return self.db.query(
-            f'SELECT d.token, d.revoke_at, d.created_at, v.key_alias, '
-            f'(SELECT x.key_name FROM "{DELETED}" x WHERE x.token = d.token '
-            f' ORDER BY x.deleted_at DESC LIMIT 1) AS key_name '
+            f'SELECT d.token, d.revoke_at, d.created_at, v.key_alias, v.models, v.metadata, v.max_budget, '
+            f'v.rpm_limit, v.tpm_limit, v.spend, v.expires, {name} AS key_name '
             f'FROM "{DEPRECATED}" d LEFT JOIN "{TOKENS}" v ON v.token = d.active_token_id '
             f'WHERE {where} ORDER BY d.revoke_at', params)
 
@@ -171,6 +225,8 @@ class KeyStore:
             marks = ", ".join(["%s"] * len(batch))
             for row in self.db.query(f'SELECT * FROM "{TOKENS}" WHERE token IN ({marks})', batch):
                 found[row["token"]] = self._record(row, now)
+            if not self.caps.deprecated_table:
+                continue
             for row in self.db.query(
                     f'SELECT d.token, d.revoke_at, v.key_alias, v.key_name AS active_key_name '
                     f'FROM "{DEPRECATED}" d LEFT JOIN "{TOKENS}" v ON v.token = d.active_token_id '
@@ -285,17 +341,33 @@ class KeyStore:
         return Provisioned(created, existing)
 
     def _archive(self, token: str, now: datetime) -> None:
+        if not self.caps.deleted_table:
+            return  # LiteLLM before 1.81 keeps no deleted-key archive
         cols = ", ".join(self._copy_columns)
         self.db.execute(
             f'INSERT INTO "{DELETED}" (id, {cols}, deleted_at, deleted_by, litellm_changed_by) '
             f'SELECT %s, {cols}, %s, %s, %s FROM "{TOKENS}" WHERE token = %s',
             [str(uuid.uuid4()), self.db.time(now), ACTOR, ACTOR, token])
 
+    def _end_graces(self, token: str) -> None:
+        if self.caps.deprecated_table:
+            self.db.execute(f'DELETE FROM "{DEPRECATED}" WHERE active_token_id = %s', [token])
+
     def rotate(self, consumer: str, grace: timedelta | None, *, key: str | None = None,
                delivery: Delivery | None = None) -> Rotation:
         with self._write([consumer], delivery) as created:
             now = self.clock()
             rows = self._consumer_or_unknown(consumer)
+            if grace is not None:
+                refusal = self.caps.grace_refusal()
+                if refusal is not None:  # refused before anything is written (rolled back)
+                    way_out = (f"'aspirectl keys rotate {consumer} --now' (the old key stops at once), or "
+                               f"upgrade the gateway to LiteLLM {GRACE_FIXED_IN}+")
+                    if self.caps.deprecated_table and self.caps.release is None:
+                        way_out = ("say which release the gateway runs (--litellm-version X.Y.Z, "
+                                   "ASPIRECTL_LITELLM_VERSION, or --gateway-url URL to ask it), or "
+                                   + way_out)
+                    raise OperationFailed(f"no grace period for {consumer}: {refusal}", hint=way_out)
             active = self._active(rows, now)
             if key:
                 active = [r for r in active if r["key_name"] == key]
@@ -321,7 +393,7 @@ class KeyStore:
                 self.db.execute(f'UPDATE "{DEPRECATED}" SET active_token_id = %s WHERE active_token_id = %s',
                                 [new_token, old["token"]])
             else:
-                self.db.execute(f'DELETE FROM "{DEPRECATED}" WHERE active_token_id = %s', [old["token"]])
+                self._end_graces(old["token"])
             changed = self.db.execute(
                 f'UPDATE "{TOKENS}" SET token = %s, key_name = %s, updated_at = %s, updated_by = %s, '
                 "rotation_count = COALESCE(rotation_count, 0) + 1, last_rotation_at = %s WHERE token = %s",
@@ -337,6 +409,20 @@ class KeyStore:
             created.append(NewKey(consumer, plaintext, self._record(row, now)))
         return Rotation(created[0], old["key_name"], revoke_at)
 
+    def end_grace(self, consumer: str) -> int:
+        """End every grace period of the consumer's old keys (the active key stays)."""
+        with self._write([consumer], None):
+            now = self.clock()
+            rows = self._consumer_or_unknown(consumer)
+            if not self.caps.deprecated_table:
+                return 0
+            ended = 0
+            for row in rows:
+                ended += self.db.execute(f'DELETE FROM "{DEPRECATED}" WHERE active_token_id = %s',
+                                         [row["token"]])
+                self._audit("grace_ended", row["token"], None, {"grace_ended_at": now.isoformat()}, now)
+            return ended
+
     def revoke(self, consumer: str) -> list[KeyRecord]:
         with self._write([consumer], None):
             now = self.clock()
@@ -347,7 +433,7 @@ class KeyStore:
             for row in targets:
                 self.db.execute(f'UPDATE "{TOKENS}" SET blocked = %s, updated_at = %s, updated_by = %s '
                                 "WHERE token = %s", [True, self.db.time(now), ACTOR, row["token"]])
-                self.db.execute(f'DELETE FROM "{DEPRECATED}" WHERE active_token_id = %s', [row["token"]])
+                self._end_graces(row["token"])
                 self._audit("blocked", row["token"], {"blocked": row.get("blocked")}, {"blocked": True}, now)
             return [self._record({**r, "blocked": True}, now) for r in targets]
 
@@ -357,7 +443,7 @@ class KeyStore:
             rows = self._consumer_or_unknown(consumer)
             for row in rows:
                 self._archive(row["token"], now)
-                self.db.execute(f'DELETE FROM "{DEPRECATED}" WHERE active_token_id = %s', [row["token"]])
+                self._end_graces(row["token"])
                 self._audit("deleted", row["token"], {"key_alias": consumer, "key_name": row["key_name"]},
                             None, now)
             self.db.execute(f'DELETE FROM "{TOKENS}" WHERE key_alias = %s', [consumer])

@@ -35,9 +35,12 @@ FORMATS = PLAIN
 
 
 @contextlib.contextmanager
-def _store(app_ctx: AppContext, *, remember: bool = False) -> Iterator[KeyStore]:
-    """The key store of the configured DB (named on stderr), closed afterwards; with
-    ``remember`` the consumers are cached for TAB completion."""
+def _store(app_ctx: AppContext, *, remember: bool = False, release: tuple[str | None, str] | None = None,
+           found: bool = False) -> Iterator[KeyStore]:
+    """The key store of the configured DB (named on stderr with what it found), closed
+    afterwards; with ``remember`` the consumers are cached for TAB completion."""
+    import os
+
     from aspirectl.keys import service
     from aspirectl.keys.store import KeyStore
 
@@ -45,7 +48,12 @@ def _store(app_ctx: AppContext, *, remember: bool = False) -> Iterator[KeyStore]
     app_ctx.say(f"database: {_database(app_ctx)}")
     db = service.connect(url)
     try:
-        store = KeyStore(db)
+        if release is None:
+            env = os.environ.get(service.RELEASE_ENV)
+            release = (env, service.RELEASE_ENV) if env else (None, "")
+        store = KeyStore(db, release=release[0], release_source=release[1])
+        if found:  # keys list/show: what this gateway's schema and release allow
+            app_ctx.say(f"database: {store.caps.describe()}")
         yield store
         if remember:
             from aspirectl.cli.namecache import remember_consumers
@@ -153,7 +161,7 @@ def list_(
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, FORMATS)
     database = _database(app_ctx)
-    with _store(app_ctx, remember=True) as store:
+    with _store(app_ctx, remember=True, found=True) as store:
         pages = store.iter_keys(include_all=all_)  # streamed: the first page prints at once
         for chunk in stream_json(pages, database) if fmt == "json" else stream_table(pages):
             app_ctx.emit(chunk)
@@ -168,7 +176,7 @@ def show(ctx: typer.Context, consumer: Consumer, output: Output = None) -> None:
 
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, FORMATS)
-    with _store(app_ctx) as store:
+    with _store(app_ctx, found=True) as store:
         records = store.show(consumer)
     if fmt == "json":
         app_ctx.emit(to_json(documents.keys(_database(app_ctx), records)))
@@ -181,8 +189,14 @@ def rotate(
     ctx: typer.Context,
     consumer: Consumer,
     grace: Annotated[str | None, typer.Option("--grace", help="How long the old key keeps working "
-                                              "(default 24h).", metavar="DURATION")] = None,
+                                              "(default 24h; only where the gateway honours it).",
+                                              metavar="DURATION")] = None,
     now: Annotated[bool, typer.Option("--now", help="The old key stops at once (compromise).")] = False,
+    end_grace: Annotated[bool, typer.Option(
+        "--end-grace", help="Mint nothing: end the grace period of the consumer's old keys now.")] = False,
+    litellm_version: Annotated[str | None, typer.Option(
+        "--litellm-version", help="The gateway's LiteLLM release, when neither ASPIRECTL_LITELLM_VERSION "
+        "nor --gateway-url (its readiness answer) tells it.", metavar="X.Y.Z", show_default=False)] = None,
     key: Annotated[str | None, typer.Option("--key", help="Which key, when the consumer has two.",
                                             metavar="sk-...abcd")] = None,
     save: Save = None,
@@ -190,25 +204,35 @@ def rotate(
     output: Output = None,
 ) -> None:
     """Like LiteLLM's regenerate, in one transaction: archive, move the row to the new hash,
-    keep the old hash valid until the grace period ends (or not, with --now)."""
+    keep the old hash valid until the grace period ends (or not, with --now). A grace period is
+    only promised where the gateway honours it (the deprecated-key table and LiteLLM 1.89.1+)."""
     from aspirectl.durations import describe, parse_duration
     from aspirectl.errors import UsageError
+    from aspirectl.keys import service
     from aspirectl.keys.model import CACHE_TTL_NOTE
 
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, FORMATS)
-    if now and grace:
-        raise UsageError("--grace and --now exclude each other")
+    if sum(map(bool, (now, grace, end_grace))) > 1:
+        raise UsageError("--grace, --now and --end-grace exclude each other")
+    if end_grace:
+        with _store(app_ctx) as store:
+            ended = store.end_grace(consumer)
+        app_ctx.say(f"ended the grace period of {ended} old key(s) of {consumer}; {CACHE_TTL_NOTE}")
+        return
     period = None if now else parse_duration(grace or "24h", "--grace")
+    release = None
+    if period is not None:
+        release = service.learn_release(litellm_version, app_ctx.settings.gateway_url)
     chosen = _delivery(app_ctx, save, var, fmt)
-    with _store(app_ctx) as store:
+    with _store(app_ctx, release=release) as store:
         rotation = store.rotate(consumer, period, key=key, delivery=chosen)
     _saved_note(app_ctx, chosen, rotation.new)
     if rotation.revoke_at is not None:
         assert period is not None
         app_ctx.say(f"the old key {rotation.old_key_name} keeps working for {describe(period)}, until "
                     f"{rotation.revoke_at:%Y-%m-%d %H:%M} UTC (then up to ~60 s more from the gateway's "
-                    "cache); end it early with 'aspirectl keys revoke'")
+                    f"cache); end it early with 'aspirectl keys rotate {consumer} --end-grace'")
     else:
         app_ctx.say(f"the old key {rotation.old_key_name} is no longer accepted; {CACHE_TTL_NOTE}")
 
