@@ -97,7 +97,11 @@ def test_create_writes_exactly_what_litellm_accepts(keys):
     assert row["token"] == sha(plaintext)  # sha256 hex of the whole key, sk- included
     assert row["key_name"] == f"sk-...{plaintext[-4:]}"
     assert row["key_alias"] == "postiz"
-    assert as_list(row["models"]) == ["claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-7", "gpt-5.5"]
+    # Each alias, and its later hops' groups: LiteLLM 1.100+ checks access to every fallback group.
+    assert as_list(row["models"]) == [
+        "claude-haiku-4-5", "claude-haiku-4-5@anthropic-api", "claude-sonnet-4-6",
+        "claude-sonnet-4-6@anthropic-api", "claude-opus-4-7", "claude-opus-4-7@anthropic-api",
+        "gpt-5.5", "gpt-5.5@openai-api"]
     assert as_dict(row["metadata"]) == {"team": "social", "disable_fallbacks": True}
     for column in ("aliases", "config", "permissions", "model_spend", "model_max_budget"):
         assert as_dict(row[column]) == {}, column  # jsonb never NULL
@@ -228,7 +232,7 @@ def test_unknown_consumer_suggests(keys):
     (("create", "x y"), "bad consumer name 'x y'"),
     (("create", "postiz", "--expires", "soon"), "bad duration 'soon' for --expires"),
     (("create", "postiz", "--expires", "0d"), "--expires must be longer than 0"),
-    (("create", "postiz", "--budget", "-5"), "--budget must be more than 0"),
+    (("create", "postiz", "--budget", "-5"), "--budget must be 0 or more"),
     (("create", "postiz", "--models", "gpt-5"), "unknown model 'gpt-5' (did you mean gpt-5.5"),
     (("create", "postiz", "--metadata", "noequals"), "bad --metadata 'noequals'"),
     (("create", "postiz", "--var", "1BAD", "--save", "x.env"), "bad variable name '1BAD'"),

@@ -40,14 +40,31 @@ class Fleet:
 
 
 def resolve_models(catalog: Catalog, names: list[str]) -> tuple[str, ...]:
-    """Aliases and families -> aliases, validated against the catalog ('*' means all)."""
+    """Aliases and families -> every model group a key needs for them, validated against the
+    catalog ('*' means all): each alias, its later hops' groups (ALIAS@UPSTREAM, as chains
+    export names them) and, through its declared fallback, the target's groups too. From
+    LiteLLM 1.100 the router checks a key's access to each fallback group
+    (enforce_fallback_model_access): a key holding only 'gpt-5.5' would get the first hop's
+    error instead of its fallback."""
     if names == ["*"]:
         return ()
+    if not names:
+        raise UsageError("--models names no model",
+                         hint="name aliases or families, e.g. --models claude,gpt-5.5; leave --models "
+                              "out for every model")
     unknown = [n for n in names if n not in catalog.aliases and n not in catalog.families]
     if unknown:
         raise UsageError(f"unknown model '{unknown[0]}'",
                          hint=did_you_mean(unknown[0], catalog.names) or "name an alias or a family")
-    return tuple(catalog.expand(names))
+    from aspirectl.gateway.export import group_name, walk
+
+    groups: list[str] = []
+    for alias in catalog.expand(names):
+        for served_alias, position, upstream in walk(catalog, alias):
+            group = group_name(served_alias, position, upstream)
+            if group not in groups:
+                groups.append(group)
+    return tuple(groups)
 
 
 def _spec(ctx: FileContext, raw: dict[str, Any], base: dict[str, Any], catalog: Catalog) -> KeySpec | None:
@@ -57,7 +74,8 @@ def _spec(ctx: FileContext, raw: dict[str, Any], base: dict[str, Any], catalog: 
     ok = True
     models: tuple[str, ...] = ()
     try:
-        models = resolve_models(catalog, [str(m) for m in merged.get("models", [])])
+        if merged.get("models") is not None:  # absent: every model
+            models = resolve_models(catalog, [str(m) for m in merged["models"]])
     except UsageError as exc:
         ctx.add(key_line(raw, "models", key_line(base, "models", line_of(raw))), exc.message, exc.hint)
         ok = False
@@ -70,9 +88,11 @@ def _spec(ctx: FileContext, raw: dict[str, Any], base: dict[str, Any], catalog: 
             ok = False
     for field_name in ("budget", "rpm", "tpm"):
         value = merged.get(field_name)
-        if value is not None and (isinstance(value, bool) or value <= 0):
+        floor = 0 if field_name == "budget" else 1  # a budget of 0 is allowed, as in LiteLLM
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or value < floor):
             ctx.add(key_line(raw, field_name, key_line(base, field_name, line_of(raw))),
-                    f"'{field_name}' must be more than 0")
+                    f"'{field_name}' must be {'0 or more' if floor == 0 else 'more than 0'}")
             ok = False
     if not ok:
         return None
@@ -109,7 +129,7 @@ def load_fleet(path: Path, catalog: Catalog) -> Fleet:
             if not isinstance(item, str) and not ctx.check(item, CONSUMER, "a consumer"):
                 continue
             consumer = str(raw["name"])
-            if not CONSUMER_RE.match(consumer) or ".." in consumer:
+            if not CONSUMER_RE.fullmatch(consumer) or ".." in consumer:
                 ctx.add(line, f"bad consumer name '{consumer}'",
                         "letters, digits and _ - / . @, 2-255 characters")
                 continue

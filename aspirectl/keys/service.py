@@ -46,6 +46,13 @@ def parse_metadata(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
+def parse_budget(value: float | None) -> float | None:
+    """--budget 0 is allowed, as LiteLLM allows it (a key that may spend nothing)."""
+    if value is not None and (value < 0 or value != value):
+        raise UsageError(f"--budget must be 0 or more, got {value:g}")
+    return value
+
+
 def parse_positive(value: float | None, flag: str) -> float | None:
     if value is not None and value <= 0:
         raise UsageError(f"{flag} must be more than 0, got {value:g}")

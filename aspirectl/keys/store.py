@@ -29,8 +29,15 @@ from aspirectl.keys.tokens import hash_token, key_name, mint
 ACTOR = "aspirectl"
 UI_TEAM = "litellm-dashboard"  # LiteLLM's UI session keys: never listed
 PAGE_SIZE = 1000
-# LiteLLM's key_alias_pattern (key_management_endpoints.py), minus nothing.
-CONSUMER_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_\-/.@]{0,253}[a-zA-Z0-9]$")
+# LiteLLM's key_alias_pattern (key_management_endpoints.py); matched with fullmatch (a
+# trailing newline would satisfy "$").
+CONSUMER_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_\-/.@]{0,253}[a-zA-Z0-9]")
+# What aspirectl appends to a consumer's alias: a second key (/2) or a retired one.
+_SUFFIX = re.compile(r"/(?:\d+|retired-\d{14}(?:-\d+)?)")
+
+
+def _like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 JSON_COLUMNS = ("aliases", "config", "permissions", "model_spend", "model_max_budget", "router_settings",
                 "budget_fallbacks")
 
@@ -69,8 +76,14 @@ class Provisioned:
 
 
 def check_consumer(name: str) -> str:
-    if not CONSUMER_RE.match(name) or ".." in name:
-        raise UsageError(f"bad consumer name '{name}'",
+    from aspirectl.textsafe import one_line
+
+    if _SUFFIX.search(name):
+        raise UsageError(f"bad consumer name '{one_line(name, 80)}': it ends like the alias aspirectl "
+                         "gives a second key (NAME/2) or a retired one (NAME/retired-...)",
+                         hint="choose another name")
+    if not CONSUMER_RE.fullmatch(name) or ".." in name:
+        raise UsageError(f"bad consumer name '{one_line(name, 80)}'",
                          hint="2-255 characters: letters, digits and _ - / . @, starting and ending "
                               "with a letter or digit (LiteLLM's key_alias rule)")
     return name
@@ -150,8 +163,26 @@ class KeyStore:
         )
 
     def _rows_of(self, consumer: str) -> list[dict[str, Any]]:
-        return self.db.query(f'SELECT * FROM "{TOKENS}" WHERE key_alias = %s ORDER BY created_at, token',
-                             [consumer])
+        """The consumer's rows: its own alias, a second key's 'NAME/2', a retired 'NAME/retired-...'
+        (LiteLLM refuses two rows with one key_alias, so aspirectl never writes one)."""
+        rows = self.db.query(f'SELECT * FROM "{TOKENS}" WHERE key_alias = %s OR key_alias LIKE %s '
+                             "ESCAPE '\\' ORDER BY created_at, token", [consumer, _like(consumer) + "/%"])
+        return [r for r in rows if r["key_alias"] == consumer or _SUFFIX.fullmatch(
+            r["key_alias"][len(consumer):])]
+
+    def _free_alias(self, consumer: str, taken: set[str]) -> str:
+        n = 2
+        while f"{consumer}/{n}" in taken:
+            n += 1
+        return f"{consumer}/{n}"
+
+    def _retire(self, rows: list[dict[str, Any]], consumer: str, now: datetime) -> None:
+        """Rows that no longer authenticate give up the consumer's alias to the new key."""
+        for i, row in enumerate(r for r in rows if r["key_alias"] == consumer):
+            retired = f"{consumer}/retired-{now:%Y%m%d%H%M%S}" + (f"-{i + 1}" if i else "")
+            self.db.execute(f'UPDATE "{TOKENS}" SET key_alias = %s, updated_at = %s, updated_by = %s '
+                            "WHERE token = %s", [retired, self.db.time(now), ACTOR, row["token"]])
+            self._audit("alias_retired", row["token"], {"key_alias": consumer}, {"key_alias": retired}, now)
 
     def _active(self, rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
         return [r for r in rows if self._record(r, now).status.authenticates]
@@ -289,13 +320,19 @@ class KeyStore:
         check_consumer(consumer)
         with self._write([consumer], delivery) as created:
             now = self.clock()
-            active = self._active(self._rows_of(consumer), now)
+            rows = self._rows_of(consumer)
+            active = self._active(rows, now)
             if active and not allow_second:
                 names = ", ".join(r["key_name"] or "?" for r in active)
                 raise OperationFailed(f"{consumer} already has an active key ({names})",
                                       hint=f"rotate it with 'aspirectl keys rotate {consumer}', "
                                            "or pass --allow-second")
-            plaintext, row = self._new_row(consumer, spec, now)
+            alias = consumer
+            if active:  # a second key: its own alias, as LiteLLM allows no duplicate key_alias
+                alias = self._free_alias(consumer, {r["key_alias"] for r in rows})
+            else:
+                self._retire(rows, consumer, now)
+            plaintext, row = self._new_row(alias, spec, now)
             self.db.execute(self._insert_sql(list(row)), list(row.values()))
             self._audit("created", row["token"], None, {"key_alias": consumer, "key_name": row["key_name"]},
                         now)

@@ -136,9 +136,9 @@ def create(
     check_consumer(consumer)
     spec = KeySpec(
         models=resolve_models(app_ctx.catalog(), [m.strip() for m in models.split(",") if m.strip()])
-        if models else (),
+        if models is not None else (),
         expires_in=parse_duration(expires, "--expires") if expires else None,
-        max_budget=service.parse_positive(budget, "--budget"),
+        max_budget=service.parse_budget(budget),
         rpm_limit=int(service.parse_positive(rpm, "--rpm") or 0) or None,
         tpm_limit=int(service.parse_positive(tpm, "--tpm") or 0) or None,
         metadata=service.parse_metadata(metadata or []),
