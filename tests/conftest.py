@@ -185,7 +185,11 @@ def pg_url(litellm_template):
 def db_url(request, tmp_path):
     """Every key test runs on both backends."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/keys.db"
+        from aspirectl.keys.db import open_database
+
+        url = f"sqlite:///{tmp_path}/keys.db"
+        open_database(url, create=True).close()  # as 'keys create --create' would start it
+        return url
     return request.getfixturevalue("pg_url")
 
 

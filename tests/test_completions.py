@@ -100,7 +100,7 @@ def test_zsh_completes_aliases():
 
 def test_consumers_complete_from_the_local_cache_without_the_db(cli, tmp_path):
     url = f"sqlite:///{tmp_path}/keys.db"
-    assert cli("--chains", SHIPPED_CHAINS, "--db", url, "keys", "create", "postiz").code == 0
+    assert cli("--chains", SHIPPED_CHAINS, "--db", url, "keys", "create", "postiz", "--create").code == 0
     assert cli("--chains", SHIPPED_CHAINS, "--db", url, "keys", "create", "knowledge-os").code == 0
     (tmp_path / "keys.db").unlink()  # TAB must not need the DB
     assert bash_complete("aspirectl keys rotate po") == ["postiz"]

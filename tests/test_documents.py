@@ -86,7 +86,7 @@ def test_chains_documents(cli, chains_copy):
 
 def test_keys_documents(cli, tmp_path):
     db = f"sqlite:///{tmp_path}/keys.db"
-    created = _json(cli("--db", db, "keys", "create", "svc-a", "-o", "json"))
+    created = _json(cli("--db", db, "keys", "create", "svc-a", "-o", "json", "--create"))
     _hold(created, KEY)
     assert created["database"] == f"sqlite {tmp_path}/keys.db"
     for command in (("keys", "list"), ("keys", "show", "svc-a"), ("keys", "revoke", "svc-a")):

@@ -34,6 +34,9 @@ BAD = [
     ((*C, *DB, "keys", "scan", "/nonexistent/path"), 2, "no such file or directory: /nonexistent/path"),
     ((*C, *DB, "keys", "provision", "/nonexistent.yaml"), 3, "no such fleet file"),
     ((*C, "--db", "oracle://x/y", "keys", "list"), 3, "unsupported database URL scheme 'oracle'"),
+    ((*C, "--db", "sqlite:////nonexistent/dir/keys.db", "keys", "list"), 3,
+     "no SQLite database at sqlite /nonexistent/dir/keys.db"),
+    ((*C, "--db", "sqlite:///{tmp}/typo.db", "keys", "create", "postiz"), 3, "pass --create"),
     ((*C, "secrets", "delete", "UPPER"), 2, "bad credential name 'UPPER'"),
     ((*C, "keys"), 0, None),
 ]
@@ -42,6 +45,9 @@ BAD = [
 @pytest.mark.parametrize(("argv", "code", "text"), BAD, ids=[" ".join(b[0][2:]) or "bare" for b in BAD])
 def test_bad_input_gives_one_helpful_line(cli, tmp_path, argv, code, text):
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    from aspirectl.keys.db import open_database
+
+    open_database(f"sqlite:///{tmp_path}/k.db", create=True).close()  # an existing key store
     result = cli(*argv)
     assert result.code == code, result.text
     assert "Traceback" not in result.text

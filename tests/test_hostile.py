@@ -403,6 +403,9 @@ def test_keys_scan_skips_fifos_devices_and_links_to_them(cli, tmp_path):
     weird = folder / "bad\nname\x1b[2J.txt"
     weird.write_text("nothing\n")
     started = time.monotonic()
+    from aspirectl.keys.db import open_database
+
+    open_database(f"sqlite:///{tmp_path}/k.db", create=True).close()
     result = cli("--db", f"sqlite:///{tmp_path}/k.db", "keys", "scan", folder, folder / "zero")
     assert time.monotonic() - started < 5
     assert result.code in (0, 1), result.text
@@ -422,6 +425,9 @@ def test_save_never_writes_to_a_special_file(cli, tmp_path, target):
         path.symlink_to(victim)
     else:
         path = Path(target)
+    from aspirectl.keys.db import open_database
+
+    open_database(f"sqlite:///{tmp_path}/k.db", create=True).close()
     started = time.monotonic()
     result = cli("--db", f"sqlite:///{tmp_path}/k.db", "keys", "create", "svc-a", "--save", path)
     assert time.monotonic() - started < 5
@@ -475,7 +481,7 @@ def test_a_fleet_file_bomb_is_refused_fast(cli, tmp_path):
     fleet.write_text("fleet: f\n" + LAUGHS.split("\n", 1)[1].replace("aliases: [gpt-5.5]\nhops: [openai-api]\n", "")
                      + "consumers: [a-b]\n")
     started = time.monotonic()
-    result = cli("--db", f"sqlite:///{tmp_path}/k.db", "keys", "provision", fleet)
+    result = cli("--db", f"sqlite:///{tmp_path}/k.db", "keys", "provision", fleet, "--create")
     assert time.monotonic() - started < 5
     assert result.code in (2, 3) and "expanded" in result.text and "Traceback" not in result.text
 

@@ -157,7 +157,7 @@ def test_read_only_sqlite_database(cli, tmp_path):
     import subprocess
 
     url = f"sqlite:///{tmp_path}/ro.db"
-    assert cli("--chains", SHIPPED_CHAINS, "--db", url, "keys", "create", "postiz").code == 0
+    assert cli("--chains", SHIPPED_CHAINS, "--db", url, "keys", "create", "postiz", "--create").code == 0
     before = rows(url, 'SELECT token FROM "LiteLLM_VerificationToken"')
     # root ignores permission bits: make the file immutable instead (ext4 chattr)
     as_root = os.geteuid() == 0

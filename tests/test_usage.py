@@ -82,7 +82,7 @@ def spend_db(request, tmp_path, pg_schema):
     where, style = request.param
     url = f"sqlite:///{tmp_path}/gw.db" if where == "sqlite" else pg_schema(where)
     if where == "sqlite":
-        open_database(url).close()  # a fresh embedded file gets LiteLLM's tables
+        open_database(url, create=True).close()  # a fresh embedded file gets LiteLLM's tables
     _write(url, style)
     return url, style
 
@@ -171,7 +171,7 @@ def test_thresholds_page_like_probe(cli, spend_db):
 
 def test_an_empty_period_and_a_database_without_the_log(cli, tmp_path, pg_schema):
     url = f"sqlite:///{tmp_path}/empty.db"
-    open_database(url).close()
+    open_database(url, create=True).close()
     empty = cli("--db", url, "--chains", SHIPPED_CHAINS, "usage", "--since", "24h")
     assert empty.code == 0 and "No requests in this period" in empty.out
     import sqlite3

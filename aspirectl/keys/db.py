@@ -247,10 +247,15 @@ class PostgresDatabase(Database):
 class SqliteDatabase(Database):
     kind = "sqlite"
 
-    def __init__(self, target: DbTarget, require: Sequence[str] = REQUIRED_TABLES) -> None:
+    def __init__(self, target: DbTarget, require: Sequence[str] = REQUIRED_TABLES,
+                 create: bool = False) -> None:
         super().__init__(target)
         path = target.path
         fresh = not path.exists()
+        if fresh and not create and path != default_sqlite():
+            raise ConfigError(f"no SQLite database at {target.display}",
+                              hint="check the path (a typo would start an empty key store); to start a "
+                                   "new one there, pass --create to 'keys create' or 'keys provision'")
         if fresh:
             try:
                 if path == default_sqlite():
@@ -379,8 +384,11 @@ def missing_tables(target: DbTarget, missing: Sequence[str]) -> ConfigError:
                             "(the proxy applies them at start-up; aspirectl never creates tables there)")
 
 
-def open_database(url: str | None, require: Sequence[str] = REQUIRED_TABLES) -> Database:
+def open_database(url: str | None, require: Sequence[str] = REQUIRED_TABLES,
+                  create: bool = False) -> Database:
+    """``create``: a SQLite file that does not exist yet may be started (the embedded default
+    always may); a PostgreSQL database is never created."""
     target = parse_db_url(url)
     if target.kind == "postgresql":
         return PostgresDatabase(target, require)
-    return SqliteDatabase(target, require)
+    return SqliteDatabase(target, require, create=create)

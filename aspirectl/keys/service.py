@@ -25,8 +25,8 @@ def describe_db(url: str | None) -> str:
     return parse_db_url(url).display
 
 
-def connect(url: str | None) -> Database:
-    return open_database(url)
+def connect(url: str | None, create: bool = False) -> Database:
+    return open_database(url, create=create)
 
 
 def parse_metadata(pairs: list[str]) -> dict[str, Any]:

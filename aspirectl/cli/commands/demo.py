@@ -87,7 +87,7 @@ def _usage_demo(ctx: typer.Context, output: str | None) -> None:
     for stale in (path, path.with_name(path.name + "-journal")):
         stale.unlink(missing_ok=True)
     url = f"sqlite:///{path}"
-    db = open_database(url)
+    db = open_database(url, create=True)
     try:
         rows = fill(db)
     finally:

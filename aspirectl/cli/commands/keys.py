@@ -31,12 +31,17 @@ Save = Annotated[str | None, typer.Option(
     "--save", help="'keyring', or a FILE to write KEY=value into (0600), instead of the terminal.",
     metavar="keyring|FILE", show_default=False)]
 Var = Annotated[str, typer.Option("--var", help="Variable name in the --save file.")]
+CreateDb = Annotated[bool, typer.Option("--create", help="Start a new SQLite key store at --db "
+                                        "if the file does not exist (never implied: a typo would "
+                                        "start an empty one).")]
+Force = Annotated[bool, typer.Option("--force", help="Let --save FILE replace a file that holds "
+                                     "something else.")]
 FORMATS = PLAIN
 
 
 @contextlib.contextmanager
 def _store(app_ctx: AppContext, *, remember: bool = False, release: tuple[str | None, str] | None = None,
-           found: bool = False) -> Iterator[KeyStore]:
+           found: bool = False, create: bool = False) -> Iterator[KeyStore]:
     """The key store of the configured DB (named on stderr with what it found), closed
     afterwards; with ``remember`` the consumers are cached for TAB completion."""
     import os
@@ -46,7 +51,7 @@ def _store(app_ctx: AppContext, *, remember: bool = False, release: tuple[str | 
 
     url = service.db_url(app_ctx.settings.db_url, app_ctx.resolver())
     app_ctx.say(f"database: {_database(app_ctx)}")
-    db = service.connect(url)
+    db = service.connect(url, create=create)
     try:
         if release is None:
             env = os.environ.get(service.RELEASE_ENV)
@@ -71,7 +76,8 @@ def _database(app_ctx: AppContext) -> str:
 
 
 def _delivery(app_ctx: AppContext, save: str | None, var: str, fmt: str,
-              extra: dict[str, Any] | None = None) -> Delivery:
+              extra: dict[str, Any] | None = None, *, consumer: str | None = None,
+              force: bool = False) -> Delivery:
     from aspirectl.documents import new_key
     from aspirectl.keys import delivery, service
     from aspirectl.render.structured import to_json
@@ -79,8 +85,8 @@ def _delivery(app_ctx: AppContext, save: str | None, var: str, fmt: str,
     kind, path = service.save_target(save)
     if kind == "file":
         assert path is not None
-        chosen = delivery.FileDelivery(lambda _key: path, var)
-        chosen.check(path)
+        chosen = delivery.FileDelivery(lambda _key: path, var, force=force)
+        chosen.check(path, consumer)
         return chosen
     if kind == "keyring":
         return delivery.KeyringDelivery()
@@ -93,7 +99,7 @@ def _delivery(app_ctx: AppContext, save: str | None, var: str, fmt: str,
             app_ctx.say(f"new key for {key.consumer} ({key.record.key_name}), shown once — store it now:")
             app_ctx.emit(key.plaintext + "\n")
 
-    return delivery.ScreenDelivery(show)
+    return delivery.ScreenDelivery(show, void=lambda text: app_ctx.say(f"aspirectl: error: {text}"))
 
 
 def _saved_note(app_ctx: AppContext, chosen: object, key: NewKey) -> None:
@@ -123,6 +129,8 @@ def create(
     var: Var = "LITELLM_API_KEY",
     allow_second: Annotated[bool, typer.Option("--allow-second", help="Even if the consumer has an "
                                                "active key.")] = False,
+    force: Force = False,
+    create_db: CreateDb = False,
     output: Output = None,
 ) -> None:
     """Mint a key (sk- + token_urlsafe(16)); store only its SHA-256; show the plaintext once."""
@@ -143,8 +151,8 @@ def create(
         tpm_limit=int(service.parse_positive(tpm, "--tpm") or 0) or None,
         metadata=service.parse_metadata(metadata or []),
     )
-    chosen = _delivery(app_ctx, save, var, fmt)
-    with _store(app_ctx, remember=True) as store:
+    chosen = _delivery(app_ctx, save, var, fmt, consumer=consumer, force=force)
+    with _store(app_ctx, remember=True, create=create_db) as store:
         key = store.create(consumer, spec, allow_second=allow_second, delivery=chosen)
     _saved_note(app_ctx, chosen, key)
 
@@ -201,6 +209,7 @@ def rotate(
                                             metavar="sk-...abcd")] = None,
     save: Save = None,
     var: Var = "LITELLM_API_KEY",
+    force: Force = False,
     output: Output = None,
 ) -> None:
     """Like LiteLLM's regenerate, in one transaction: archive, move the row to the new hash,
@@ -224,7 +233,7 @@ def rotate(
     release = None
     if period is not None:
         release = service.learn_release(litellm_version, app_ctx.settings.gateway_url)
-    chosen = _delivery(app_ctx, save, var, fmt)
+    chosen = _delivery(app_ctx, save, var, fmt, consumer=consumer, force=force)
     with _store(app_ctx, release=release) as store:
         rotation = store.rotate(consumer, period, key=key, delivery=chosen)
     _saved_note(app_ctx, chosen, rotation.new)
@@ -288,6 +297,7 @@ def provision(
     save: Annotated[str | None, typer.Option(
         "--save", help="'keyring', or a DIR for one 0600 env file per consumer (overrides the file).",
         metavar="keyring|DIR", show_default=False)] = None,
+    create_db: CreateDb = False,
     output: Output = None,
 ) -> None:
     """A key per fleet member that has none; idempotent; keys go to files or the keyring, never
@@ -313,7 +323,7 @@ def provision(
                                                                "or pass --save DIR or --save keyring")
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         chosen = FileDelivery(lambda key: directory / f"{key.consumer}.env", fleet.save_var)
-    with _store(app_ctx, remember=True) as store:
+    with _store(app_ctx, remember=True, create=create_db) as store:
         result = store.provision(fleet.members, delivery=chosen)
     where = {k.consumer: (str(directory / f"{k.consumer}.env") if directory is not None
                           and isinstance(chosen, FileDelivery) else f"keyring:key-{k.consumer}")
