@@ -47,7 +47,8 @@ class Settings(NamedTuple):
             chains_dir, source = Path(env["ASPIRECTL_CHAINS"]), "ASPIRECTL_CHAINS"
         else:
             chains_dir, source = paths.default_chains()
-        tty = sys.stdout.isatty() or env.get("ASPIRECTL_FORCE_TTY", "") not in ("", "0")
+        stdout_tty = sys.stdout is not None and sys.stdout.isatty()  # None: stdout was closed
+        tty = stdout_tty or env.get("ASPIRECTL_FORCE_TTY", "") not in ("", "0")
         return cls(
             chains_dir=chains_dir,
             db_url=db or env.get("ASPIRECTL_DB_URL") or None,

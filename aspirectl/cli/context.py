@@ -22,7 +22,7 @@ class AppContext:
     def __init__(self, settings: Settings, stdout: TextIO | None = None,
                  stderr: TextIO | None = None) -> None:
         self.settings = settings
-        self.stdout = stdout or sys.stdout
+        self.stdout: TextIO | None = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
         self._catalog: Catalog | None = None
         self._resolver: Resolver | None = None
@@ -73,6 +73,10 @@ class AppContext:
         return fmt
 
     def emit(self, text: str) -> None:
+        if self.stdout is None:  # started with stdout closed (>&-)
+            import errno
+
+            raise OSError(errno.EBADF, "standard output is closed")
         self.stdout.write(text)
         self.stdout.flush()
 

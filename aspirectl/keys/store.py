@@ -483,5 +483,6 @@ class KeyStore:
                 self._end_graces(row["token"])
                 self._audit("deleted", row["token"], {"key_alias": consumer, "key_name": row["key_name"]},
                             None, now)
-            self.db.execute(f'DELETE FROM "{TOKENS}" WHERE key_alias = %s', [consumer])
+            for row in rows:  # the consumer's own alias, a second key's and retired ones
+                self.db.execute(f'DELETE FROM "{TOKENS}" WHERE token = %s', [row["token"]])
             return [self._record(r, now, KeyStatus.DELETED) for r in rows]

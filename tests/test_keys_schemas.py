@@ -1,0 +1,269 @@
+"""Issue 10: every keys command on the three LiteLLM schema versions the project supports
+(the migrations of litellm-proxy-extras 0.4.5, 0.4.72 and 0.4.110, pinned by LiteLLM 1.80.0,
+1.85.0 and 1.108.7) and on SQLite; LiteLLM's key_alias uniqueness after every command; a grace
+period only where that release honours it; and a key never committed without being delivered."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.conftest import SHIPPED_CHAINS
+
+RELEASE = {"0.4.5": "1.80.0", "0.4.72": "1.85.0", "0.4.110": "1.108.7"}
+
+
+def _rows(url: str, sql: str) -> list[dict]:
+    if url.startswith("sqlite:///"):
+        conn = sqlite3.connect(url[len("sqlite:///"):])
+        conn.row_factory = sqlite3.Row
+        try:
+            return [dict(r) for r in conn.execute(sql)]
+        except sqlite3.OperationalError:
+            return []
+        finally:
+            conn.close()
+    with psycopg.connect(url) as conn:
+        try:
+            return [dict(zip([c.name for c in cur.description], row, strict=True))
+                    for cur in [conn.execute(sql)] for row in cur.fetchall()]
+        except psycopg.errors.UndefinedTable:
+            return []
+
+
+def _snapshot(url: str) -> list:
+    out = []
+    for table in ("LiteLLM_VerificationToken", "LiteLLM_DeprecatedVerificationToken",
+                  "LiteLLM_DeletedVerificationToken"):
+        out.append(sorted(json.dumps(r, sort_keys=True, default=str)
+                          for r in _rows(url, f'SELECT * FROM "{table}"')))
+    return out
+
+
+def _aliases_unique(url: str) -> None:
+    aliases = [r["key_alias"] for r in _rows(url, 'SELECT key_alias FROM "LiteLLM_VerificationToken"')
+               if r["key_alias"] is not None]
+    assert len(aliases) == len(set(aliases)), aliases  # LiteLLM's own rule (/key/generate, /key/update)
+
+
+@pytest.fixture(params=["0.4.5", "0.4.72", "0.4.110", "sqlite"])
+def gateway_db(request, pg_schema, tmp_path, monkeypatch):
+    version = request.param
+    if version == "sqlite":
+        from aspirectl.keys.db import open_database
+
+        url = f"sqlite:///{tmp_path}/keys.db"
+        open_database(url, create=True).close()
+        monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", "1.108.7")
+        return url, "1.108.7", True
+    monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", RELEASE[version])
+    return pg_schema(version), RELEASE[version], version != "0.4.5"
+
+
+def _keys(cli, url):
+    def run(*args):
+        return cli("--chains", SHIPPED_CHAINS, "--db", url, "keys", *map(str, args))
+    return run
+
+
+def test_every_keys_command_on_every_schema(cli, gateway_db):
+    url, release, has_tables = gateway_db
+    keys = _keys(cli, url)
+    created = keys("create", "postiz", "--models", "gpt-5.5")
+    assert created.code == 0, created.text
+    _aliases_unique(url)
+    listed = keys("list")
+    assert listed.code == 0 and "postiz" in listed.out
+    expected = "has the deleted-key table and the deprecated-key table" if has_tables else \
+        "no deleted-key table and no deprecated-key table"
+    assert expected in listed.err and f"LiteLLM {release}" in listed.err
+    shown = keys("show", "postiz", "-o", "json")
+    assert json.loads(shown.out)["keys"][0]["models"] == ["gpt-5.5", "gpt-5.5@openai-api"]
+    # --now works on every schema.
+    now = keys("rotate", "postiz", "--now")
+    assert now.code == 0, now.text
+    _aliases_unique(url)
+    # A grace period only where the gateway honours it; a refusal changes nothing.
+    before = _snapshot(url)
+    grace = keys("rotate", "postiz", "--grace", "24h")
+    if release == "1.108.7":
+        assert grace.code == 0, grace.text
+        assert "end it early with 'aspirectl keys rotate postiz --end-grace'" in grace.err
+        (row,) = _rows(url, 'SELECT * FROM "LiteLLM_DeprecatedVerificationToken"')
+        assert row["active_token_id"] == _rows(url, 'SELECT token FROM "LiteLLM_VerificationToken"')[0]["token"]
+        listed = keys("list", "-o", "json")
+        in_grace = [k for k in json.loads(listed.out)["keys"] if k["status"] == "in grace"]
+        assert in_grace and in_grace[0]["models"] == ["gpt-5.5", "gpt-5.5@openai-api"]  # real models
+        # The hint is a command that does what it says.
+        ended = keys("rotate", "postiz", "--end-grace")
+        assert ended.code == 0 and "ended the grace period of 1 old key" in ended.err
+        assert _rows(url, 'SELECT * FROM "LiteLLM_DeprecatedVerificationToken"') == []
+        assert keys("show", "postiz", "-o", "json").out.count('"status": "active"') == 1
+    else:
+        assert grace.code == 1
+        lines = [ln for ln in grace.err.splitlines() if not ln.startswith("database: ")]
+        assert len(lines) == 1 and "no grace period for postiz" in lines[0]
+        assert ("LiteLLM 1.85.0 refuses every key in its grace period" in lines[0] if release == "1.85.0"
+                else "no LiteLLM_DeprecatedVerificationToken table" in lines[0])
+        assert "keys rotate postiz --now" in lines[0]
+        assert _snapshot(url) == before  # nothing changed
+    # Revoke, then a new key for the same consumer: the blocked row gives its alias up.
+    assert keys("revoke", "postiz").code == 0
+    again = keys("create", "postiz")
+    assert again.code == 0, again.text
+    _aliases_unique(url)
+    aliases = sorted(r["key_alias"] for r in _rows(url, 'SELECT key_alias FROM "LiteLLM_VerificationToken"'))
+    assert aliases[0] == "postiz" and aliases[1].startswith("postiz/retired-")
+    second = keys("create", "postiz", "--allow-second")
+    assert second.code == 0
+    _aliases_unique(url)
+    assert "postiz/2" in {r["key_alias"] for r in _rows(url, 'SELECT key_alias FROM "LiteLLM_VerificationToken"')}
+    shown = json.loads(keys("show", "postiz", "-o", "json").out)["keys"]
+    assert len(shown) == 3
+    deleted = keys("delete", "postiz", "--yes")
+    assert deleted.code == 0, deleted.text
+    assert _rows(url, 'SELECT * FROM "LiteLLM_VerificationToken"') == []
+    archived = _rows(url, 'SELECT * FROM "LiteLLM_DeletedVerificationToken"')
+    assert (len(archived) >= 3) if has_tables else archived == []
+
+
+@pytest.mark.parametrize("name", ["bob\n", "bob\r", "bob\x1b[2J", "bob/2", "bob/retired-20261128000000"])
+def test_a_name_with_a_control_character_or_our_suffix_is_refused(cli, tmp_path, name):
+    url = f"sqlite:///{tmp_path}/k.db"
+    result = cli("--db", url, "keys", "create", name, "--create")
+    assert result.code == 2 and "bad consumer name" in result.err
+    assert "\x1b" not in result.err and result.err.count("\n") <= 2
+
+
+def test_budget_zero_and_empty_models(cli, tmp_path):
+    url = f"sqlite:///{tmp_path}/k.db"
+    keys = _keys(cli, url)
+    assert keys("create", "svc-a", "--budget", "0", "--create").code == 0
+    assert _rows(url, 'SELECT max_budget FROM "LiteLLM_VerificationToken"')[0]["max_budget"] == 0
+    for models in (",", ""):
+        refused = keys("create", "svc-b", "--models", models)
+        assert refused.code == 2 and "--models names no model" in refused.err
+
+
+def test_save_refuses_to_overwrite_another_file_without_force(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", "1.108.7")
+    url = f"sqlite:///{tmp_path}/k.db"
+    keys = _keys(cli, url)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    refused = keys("create", "svc-a", "--save", notes, "--create")
+    assert refused.code == 2 and "--force" in refused.err and notes.read_text() == "my notes\n"
+    assert _rows(url, 'SELECT * FROM "LiteLLM_VerificationToken"') == []
+    forced = keys("create", "svc-a", "--save", notes, "--force", "--create")
+    assert forced.code == 0 and "LITELLM_API_KEY=sk-" in notes.read_text()
+    # The same consumer's own key file may be replaced by a rotation without --force.
+    assert keys("rotate", "svc-a", "--save", notes, "--now").code == 0
+
+
+# ----------------------------------------------------- delivered, or not committed
+
+def _fail_commits(path: Path) -> None:
+    """Make the next COMMIT fail (a deferred foreign key violated by a trigger): the point
+    between a key's delivery and its commit."""
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        CREATE TABLE t_parent (id TEXT PRIMARY KEY);
+        CREATE TABLE t_child (pid TEXT REFERENCES t_parent(id) DEFERRABLE INITIALLY DEFERRED);
+        CREATE TRIGGER t_ins AFTER INSERT ON "LiteLLM_VerificationToken" BEGIN INSERT INTO t_child VALUES ('x'); END;
+        CREATE TRIGGER t_upd AFTER UPDATE ON "LiteLLM_VerificationToken" BEGIN INSERT INTO t_child VALUES ('x'); END;
+    """)
+    conn.close()
+
+
+def _heal(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TRIGGER t_ins; DROP TRIGGER t_upd; DELETE FROM t_child;")
+    conn.close()
+
+
+def test_a_failed_commit_takes_every_delivery_back(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", "1.108.7")
+    db = tmp_path / "k.db"
+    url = f"sqlite:///{db}"
+    keys = _keys(cli, url)
+    old = keys("create", "svc-a", "--create").out.strip()
+    env_file = tmp_path / "svc-a.env"
+    assert keys("rotate", "svc-a", "--now", "--save", env_file).code == 0
+    current = env_file.read_text()
+    _fail_commits(db)
+    # rotate --save FILE: the file is back as it was, the key in it still valid.
+    failed = keys("rotate", "svc-a", "--save", env_file)
+    assert failed.code != 0 and env_file.read_text() == current
+    assert not list(tmp_path.glob(".svc-a.env.*"))  # no plaintext left in a temporary file
+    # create --save FILE: no file at all.
+    new_file = tmp_path / "svc-b.env"
+    assert keys("create", "svc-b", "--save", new_file).code != 0 and not new_file.exists()
+    # create to the screen: the printed key is declared void.
+    shown = keys("create", "svc-c")
+    assert shown.code != 0 and "shown above was NOT created" in shown.err
+    # provision: no file for any consumer; the next run (the DB healed) delivers them all.
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(f"fleet: f\nsave: {{dir: {tmp_path / 'fleet-keys'}}}\nconsumers: [agent-01, agent-02]\n")
+    (tmp_path / "fleet-keys").mkdir()
+    assert keys("provision", fleet).code != 0
+    assert list((tmp_path / "fleet-keys").iterdir()) == []
+    _heal(db)
+    assert keys("provision", fleet).code == 0
+    assert sorted(p.name for p in (tmp_path / "fleet-keys").iterdir()) == ["agent-01.env", "agent-02.env"]
+    assert old not in env_file.read_text()
+
+
+def test_a_full_or_closed_stdout_creates_no_key(tmp_path):
+    from aspirectl.keys.db import open_database
+
+    url = f"sqlite:///{tmp_path}/k.db"
+    open_database(url, create=True).close()
+    env = {**os.environ, "ASPIRECTL_LITELLM_VERSION": "1.108.7"}
+    command = [sys.executable, "-m", "aspirectl", "--chains", str(SHIPPED_CHAINS), "--db", url, "keys"]
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([*command, "create", "svc-a"], stdout=full, stderr=subprocess.PIPE, text=True,
+                              env=env)
+    assert proc.returncode == 1 and "cannot print the new key" in proc.stderr and "no key was created" in proc.stderr
+    assert _rows(url, 'SELECT * FROM "LiteLLM_VerificationToken"') == []
+    closed = subprocess.run(["bash", "-c", " ".join(f"'{c}'" for c in [*command, "create", "svc-b"]) + " >&-"],
+                            capture_output=True, text=True, env=env)
+    assert closed.returncode != 0 and "no key was created" in closed.stderr
+    assert _rows(url, 'SELECT * FROM "LiteLLM_VerificationToken"') == []
+    # rotate > /dev/full: the old key stays the active one.
+    created = subprocess.run([*command, "create", "svc-c"], capture_output=True, text=True, env=env)
+    old = created.stdout.strip()
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([*command, "rotate", "svc-c"], stdout=full, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.returncode == 1
+    import hashlib
+
+    tokens = [r["token"] for r in _rows(url, 'SELECT token FROM "LiteLLM_VerificationToken"')]
+    assert hashlib.sha256(old.encode()).hexdigest() in tokens
+
+
+def test_the_release_is_learnt_from_the_gateways_readiness_answer(cli, pg_schema, monkeypatch):
+    from aspirectl.sandbox.httpserver import Response
+    from tests.hostile import http_server
+
+    url = pg_schema("0.4.110")
+    keys = _keys(cli, url)
+    assert keys("create", "postiz").code == 0
+    for release, code in (("1.85.0", 1), ("1.108.7", 0)):
+        ready = {"status": "healthy", "db": "connected", "litellm_version": release}
+        with http_server(lambda req, r=ready: Response(200, r)) as gateway:
+            result = cli("--gateway-url", gateway, "--chains", SHIPPED_CHAINS, "--db", url, "keys", "rotate",
+                         "postiz", "--grace", "1h")
+        assert result.code == code, result.text
+        if code:
+            assert f"LiteLLM {release} refuses every key in its grace period" in result.err
+    unknown = keys("rotate", "postiz", "--grace", "1h")
+    assert unknown.code == 1 and "--litellm-version X.Y.Z" in unknown.err
+    told = keys("rotate", "postiz", "--grace", "1h", "--litellm-version", "1.89.1")
+    assert told.code == 0, told.text
