@@ -267,3 +267,16 @@ def test_the_release_is_learnt_from_the_gateways_readiness_answer(cli, pg_schema
     assert unknown.code == 1 and "--litellm-version X.Y.Z" in unknown.err
     told = keys("rotate", "postiz", "--grace", "1h", "--litellm-version", "1.89.1")
     assert told.code == 0, told.text
+
+
+def test_show_says_when_a_key_lacks_its_fallback_groups(cli, tmp_path):
+    url = f"sqlite:///{tmp_path}/k.db"
+    keys = _keys(cli, url)
+    assert keys("create", "ko", "--create", "--models", "qwen-3.6-omni").code == 0
+    assert "may not use" not in keys("show", "ko").err
+    conn = sqlite3.connect(tmp_path / "k.db")
+    conn.execute("""UPDATE "LiteLLM_VerificationToken" SET models = '["qwen-3.6-omni"]'""")  # as made elsewhere
+    conn.commit()
+    conn.close()
+    shown = keys("show", "ko")
+    assert "may not use claude-haiku-4-5, claude-haiku-4-5@anthropic-api" in shown.err

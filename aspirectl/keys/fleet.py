@@ -39,6 +39,21 @@ class Fleet:
     save_keyring: bool
 
 
+def missing_fallback_groups(catalog: Catalog, models: list[str]) -> list[str]:
+    """The later-hop and fallback groups a key with these models lacks for its aliases."""
+    if not models:
+        return []  # every model
+    from aspirectl.gateway.export import group_name, walk
+
+    missing: list[str] = []
+    for alias in (m for m in models if m in catalog.aliases):
+        for served_alias, position, upstream in walk(catalog, alias):
+            group = group_name(served_alias, position, upstream)
+            if group not in models and group not in missing:
+                missing.append(group)
+    return missing
+
+
 def resolve_models(catalog: Catalog, names: list[str]) -> tuple[str, ...]:
     """Aliases and families -> every model group a key needs for them, validated against the
     catalog ('*' means all): each alias, its later hops' groups (ALIAS@UPSTREAM, as chains

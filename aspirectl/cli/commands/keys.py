@@ -190,6 +190,14 @@ def show(ctx: typer.Context, consumer: Consumer, output: Output = None) -> None:
         app_ctx.emit(to_json(documents.keys(_database(app_ctx), records)))
     else:
         app_ctx.emit(detail(records))
+    from aspirectl.keys.fleet import missing_fallback_groups
+
+    for record in records:
+        missing = missing_fallback_groups(app_ctx.catalog(), list(record.models))
+        if missing and record.status.authenticates:
+            app_ctx.say(f"note: {record.key_name} may not use {', '.join(missing)}: from LiteLLM 1.100 the "
+                        "router checks a key's access to each fallback group, so this key gets its first "
+                        "hop's error instead of the fallback (re-create it with --models naming the aliases)")
 
 
 @app.command("rotate")
