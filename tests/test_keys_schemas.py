@@ -127,9 +127,21 @@ def test_every_keys_command_on_every_schema(cli, gateway_db):
     assert "postiz/2" in {r["key_alias"] for r in _rows(url, 'SELECT key_alias FROM "LiteLLM_VerificationToken"')}
     shown = json.loads(keys("show", "postiz", "-o", "json").out)["keys"]
     assert len(shown) == 3
+    # provision and scan on the same schema.
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fleet = Path(tmp) / "fleet.yaml"
+        fleet.write_text(f"fleet: f\nsave: {{dir: {tmp}}}\nconsumers: [agent-01, agent-02]\n")
+        assert keys("provision", fleet).code == 0
+        assert keys("provision", fleet).code == 0  # idempotent
+        _aliases_unique(url)
+        scanned = keys("scan", tmp)
+        assert scanned.code == 1 and "LIVE key" in scanned.out and "agent-01" in scanned.out
     deleted = keys("delete", "postiz", "--yes")
     assert deleted.code == 0, deleted.text
-    assert _rows(url, 'SELECT * FROM "LiteLLM_VerificationToken"') == []
+    left = [r["key_alias"] for r in _rows(url, 'SELECT key_alias FROM "LiteLLM_VerificationToken"')]
+    assert sorted(left) == ["agent-01", "agent-02"]  # every postiz row went, nobody else's
     archived = _rows(url, 'SELECT * FROM "LiteLLM_DeletedVerificationToken"')
     assert (len(archived) >= 3) if has_tables else archived == []
 
@@ -280,3 +292,54 @@ def test_show_says_when_a_key_lacks_its_fallback_groups(cli, tmp_path):
     conn.close()
     shown = keys("show", "ko")
     assert "may not use claude-haiku-4-5, claude-haiku-4-5@anthropic-api" in shown.err
+
+
+LOOKUP = r'''
+import asyncio, json, sys
+from datetime import datetime, timezone
+from types import SimpleNamespace
+from litellm.proxy.utils import _lookup_deprecated_key  # LiteLLM's own grace lookup
+
+rows = json.load(sys.stdin)
+
+class Deprecated:  # prisma's find_first(where=...) over the rows read from the real database
+    async def find_first(self, where):
+        for row in rows:
+            revoke_at = datetime.fromisoformat(row["revoke_at"]).replace(tzinfo=timezone.utc)
+            if row["token"] == where["token"] and revoke_at > where["revoke_at"]["gt"]:
+                return SimpleNamespace(token=row["token"], active_token_id=row["active_token_id"],
+                                       revoke_at=revoke_at)
+        return None
+
+db = SimpleNamespace(litellm_deprecatedverificationtoken=Deprecated())
+print(asyncio.run(_lookup_deprecated_key(db=db, hashed_token=sys.argv[1])))
+'''
+
+
+def test_litellm_1_108_7_own_lookup_accepts_the_old_key_in_its_grace(cli, pg_schema, monkeypatch):
+    import hashlib
+
+    litellm_python = Path(os.environ.get("ASPIRECTL_LITELLM_BIN", "")).parent / "python"
+    bins = pgutil_ci_cache() / "litellm-1.108.7" / "bin" / "python"
+    python = bins if bins.exists() else litellm_python
+    if not python.exists():
+        pytest.fail(f"LiteLLM 1.108.7 is needed at {bins}: run scripts/test, which installs it")
+    monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", "1.108.7")
+    url = pg_schema("0.4.110")
+    keys = _keys(cli, url)
+    old = keys("create", "postiz").out.strip()
+    assert keys("rotate", "postiz", "--grace", "24h").code == 0
+    rows = _rows(url, 'SELECT token, active_token_id, revoke_at FROM "LiteLLM_DeprecatedVerificationToken"')
+    payload = json.dumps([{**r, "revoke_at": r["revoke_at"].isoformat()} for r in rows])
+    old_hash = hashlib.sha256(old.encode()).hexdigest()
+    found = subprocess.run([str(python), "-c", LOOKUP, old_hash], input=payload, capture_output=True,
+                           text=True, timeout=120)
+    assert found.returncode == 0, found.stderr[-2000:]
+    (active,) = _rows(url, 'SELECT token FROM "LiteLLM_VerificationToken"')
+    assert found.stdout.strip().splitlines()[-1] == active["token"]  # the old key acts as the new row
+
+
+def pgutil_ci_cache() -> Path:
+    from tests import pgutil
+
+    return pgutil.CI_CACHE
