@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -44,10 +45,19 @@ def litellm_proxy(config: Path, chains: Path, tmp_path: Path):
     if not Path(LITELLM_BIN).exists():
         pytest.fail(f"no LiteLLM proxy at {LITELLM_BIN}: run scripts/test, which installs it")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ASPIRECTL", "DATABASE_URL"))}
-    for name, value in _credentials(chains).items():
-        env[env_var(name)] = value
-        env[env_var(name) + "_BEARER"] = f"Bearer {value}"
-    env.update({"LITELLM_MASTER_KEY": MASTER, "NO_PROXY": "127.0.0.1,localhost", "LITELLM_LOG": "ERROR"})
+    # Exactly the variables the export lists (derived from the config itself), nothing more:
+    # a name missing there would make a hop fail here as it would on the real gateway.
+    from aspirectl.gateway.export import gateway_env_names
+
+    values = {env_var(name): value for name, value in _credentials(chains).items()}
+    for name in gateway_env_names(yaml.safe_load(config.read_text())):
+        if name == "LITELLM_MASTER_KEY":
+            env[name] = MASTER
+        elif name.endswith("_BEARER"):
+            env[name] = f"Bearer {values[name.removesuffix('_BEARER')]}"
+        elif name in values:
+            env[name] = values[name]
+    env.update({"NO_PROXY": "127.0.0.1,localhost", "LITELLM_LOG": "ERROR"})
     port = _free_port()
     log = open(tmp_path / "proxy.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([LITELLM_BIN, "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
@@ -75,6 +85,15 @@ def litellm_proxy(config: Path, chains: Path, tmp_path: Path):
         log.close()
 
 
+PROXY_RELEASE = (re.search(r"litellm-(\d+\.\d+\.\d+)", LITELLM_BIN) or re.search("(.*)", "1.80.0")).group(1)
+
+
+@pytest.fixture(autouse=True)
+def _proxy_release(monkeypatch):
+    """The export and --check target the release of the proxy these tests run."""
+    monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", PROXY_RELEASE)
+
+
 def export(cli, chains: Path, target: Path) -> Path:
     """config.yaml and the Code Assist provider beside it, as an operator deploys them."""
     result = cli("--chains", chains, "chains", "export", "--format", "litellm", "--write", target.parent)
@@ -87,6 +106,7 @@ def export(cli, chains: Path, target: Path) -> Path:
 
 
 def test_export_is_a_faithful_litellm_config(cli):
+    os.environ.pop("ASPIRECTL_LITELLM_VERSION", None)  # the default target
     text = cli("--chains", SHIPPED_CHAINS, "chains", "export").out
     assert "# DECLARED cross-family fallback qwen-3.6-omni -> claude-haiku-4-5" in text
     doc = yaml.safe_load(text)
@@ -105,10 +125,50 @@ def test_export_is_a_faithful_litellm_config(cli):
     assert by_id["gemini-2.5-pro@google-code-assist"]["litellm_params"]["model"] == "code-assist/gemini-2.5-pro"
     assert doc["litellm_settings"]["custom_provider_map"] == [
         {"provider": "code-assist", "custom_handler": "aspirectl_code_assist.handler"}]
-    oauth = by_id["claude-opus-4-7@anthropic-oauth"]["litellm_params"]["extra_headers"]
+    # LiteLLM 1.81.12+ (the default target) sends the sk-ant-oat token as a Bearer itself.
+    assert "extra_headers" not in by_id["claude-opus-4-7@anthropic-oauth"]["litellm_params"]
+    assert "# For LiteLLM 1.108.7" in text and "ANTHROPIC_OAUTH_TOKEN_BEARER" not in text
+    old = yaml.safe_load(cli("--chains", SHIPPED_CHAINS, "chains", "export", "--litellm-version", "1.81.11").out)
+    old_ids = {m["model_info"]["id"]: m for m in old["model_list"]}
+    oauth = old_ids["claude-opus-4-7@anthropic-oauth"]["litellm_params"]["extra_headers"]
     assert oauth == {"Authorization": "os.environ/ANTHROPIC_OAUTH_TOKEN_BEARER", "anthropic-beta": "oauth-2025-04-20"}
     catalog = load_catalog(SHIPPED_CHAINS)
     assert litellm_config(catalog)[0] == doc
+
+
+def test_the_export_lists_every_variable_its_config_references(cli, tmp_path):
+    import re as regex
+
+    for release in ("1.80.0", "1.108.7"):
+        text = cli("--chains", SHIPPED_CHAINS, "chains", "export", "--litellm-version", release).out
+        referenced = sorted(set(regex.findall(r"os\.environ/([A-Z0-9_]+)", text)))
+        listed = text.split("# Environment the gateway needs: ", 1)[1].split(".\n", 1)[0].split(", ")
+        assert listed == referenced, (release, listed, referenced)
+        assert ("ANTHROPIC_OAUTH_TOKEN_BEARER" in listed) == (release == "1.80.0")
+    written = cli("--chains", SHIPPED_CHAINS, "chains", "export", "--litellm-version", "1.80.0", "--write",
+                  tmp_path / "gw")
+    assert written.code == 0
+    example = (tmp_path / "gw" / "gateway.env.example").read_text()
+    names = [ln.split("=")[0] for ln in example.splitlines() if ln and not ln.startswith("#")]
+    assert "ANTHROPIC_OAUTH_TOKEN_BEARER" in names and "LITELLM_MASTER_KEY" in names
+
+
+def test_sandbox_write_chains_writes_the_gateways_environment(sandbox_chains):
+    chains = sandbox_chains("seed")
+    env = (chains / "gateway.env").read_text()
+    values = dict(ln.split("=", 1) for ln in env.splitlines() if ln and not ln.startswith("#"))
+    assert values["OPENAI_API_KEY"] and values["LITELLM_MASTER_KEY"].startswith("sk-sandbox-master-")
+    assert oct((chains / "gateway.env").stat().st_mode & 0o777) == "0o600"
+
+
+def test_check_flags_a_config_that_does_not_fit_the_gateways_release(cli, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(cli("--chains", SHIPPED_CHAINS, "chains", "export", "--litellm-version", "1.80.0").out)
+    assert cli("--chains", SHIPPED_CHAINS, "chains", "export", "--check", config,
+               "--litellm-version", "1.80.0").code == 0
+    wrong = cli("--chains", SHIPPED_CHAINS, "chains", "export", "--check", config, "--litellm-version", "1.85.0")
+    assert wrong.code == 1
+    assert "sends the OAuth token as a Bearer itself: the upstream gets two, answers 401" in wrong.out
 
 
 def test_export_check_lists_every_difference(cli, tmp_path):

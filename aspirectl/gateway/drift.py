@@ -99,9 +99,21 @@ def _family_of(catalog: Catalog, group: str) -> str | None:
     return catalog.aliases[alias].family if alias in catalog.aliases else None
 
 
-def compare_config(catalog: Catalog, path: Path) -> list[str]:
+def compare_config(catalog: Catalog, path: Path, target: str | None = None) -> list[str]:
+    from aspirectl.gateway.export import DEFAULT_TARGET, NATIVE_OAUTH_SINCE, native_oauth
+
     running, diffs = _load(path)
-    wanted, _ = litellm_config(catalog)
+    wanted, _ = litellm_config(catalog, target)
+    release = target or DEFAULT_TARGET
+    for ident, params in _deployments(running).items():
+        found = params.get("extra_headers")
+        headers: dict[str, Any] = found if isinstance(found, dict) else {}
+        bearer = any(str(k).lower() == "authorization" for k in headers)
+        if bearer and str(params.get("model", "")).startswith("anthropic/") and native_oauth(target):
+            diffs.append(f"deployment {ident}: extra_headers carries an Authorization Bearer, and LiteLLM "
+                         f"{release} (>= {NATIVE_OAUTH_SINCE}) sends the OAuth token as a Bearer itself: "
+                         "the upstream gets two, answers 401, and the router serves the paid fallback "
+                         "(re-export with --litellm-version)")
     have, want = _groups(running), _groups(wanted)
     for group in want:
         if group not in have:

@@ -18,6 +18,19 @@ from aspirectl.envnames import gateway_env
 from aspirectl.textsafe import one_line
 
 OAUTH_BETA = "oauth-2025-04-20"
+# From this LiteLLM release its anthropic provider sends an 'sk-ant-oat' api_key as
+# 'Authorization: Bearer' with the oauth beta itself (llms/anthropic/common_utils.py: 1.81.11
+# still sends x-api-key, 1.81.12 does not); the Bearer in extra_headers would then be a second
+# one ("Bearer T, Bearer T"), the OAuth hop would answer 401 and the router would serve every
+# Claude alias from the paid API. Before it, the Bearer must come through extra_headers.
+NATIVE_OAUTH_SINCE = "1.81.12"
+DEFAULT_TARGET = "1.108.7"  # the newest release the project runs; --litellm-version for another
+
+
+def native_oauth(target: str | None) -> bool:
+    from aspirectl.keys.store import _version
+
+    return _version(target or DEFAULT_TARGET) >= _version(NATIVE_OAUTH_SINCE)
 CODE_ASSIST_PROVIDER = "code-assist"
 HANDLER_MODULE = "aspirectl_code_assist"
 HANDLER_FILE = f"{HANDLER_MODULE}.py"  # LiteLLM imports it from the config's directory
@@ -36,7 +49,7 @@ def group_name(alias: str, position: int, upstream: str) -> str:
     return alias if position == 1 else deployment_id(alias, upstream)
 
 
-def _params(upstream: Upstream, model: str) -> tuple[dict[str, Any], str]:
+def _params(upstream: Upstream, model: str, target: str | None = None) -> tuple[dict[str, Any], str]:
     """(litellm_params, comment) for one hop, by wire protocol."""
     key = f"os.environ/{env_var(upstream.auth.credential or 'none')}"
     base = upstream.base_url
@@ -51,7 +64,11 @@ def _params(upstream: Upstream, model: str) -> tuple[dict[str, Any], str]:
                                "(aspirectl chains export --write DIR)"),
     }
     params, comment = table[upstream.protocol]
-    if upstream.protocol is Protocol.ANTHROPIC and upstream.auth.scheme is AuthScheme.OAUTH_BEARER:
+    oauth = upstream.protocol is Protocol.ANTHROPIC and upstream.auth.scheme is AuthScheme.OAUTH_BEARER
+    if oauth and native_oauth(target):
+        comment = (f"Claude Max OAuth: LiteLLM {NATIVE_OAUTH_SINCE}+ sends the OAuth token in "
+                   f"{env_var(upstream.auth.credential or '')} as a Bearer with the oauth beta itself")
+    elif oauth:
         # LiteLLM's anthropic provider always sends api_key as x-api-key; the OAuth token must
         # go as a Bearer with the oauth beta (the gateway owns and refreshes it).
         params["extra_headers"] = {
@@ -86,14 +103,14 @@ def walk(catalog: Catalog, alias: str) -> list[tuple[str, int, str]]:
     return out
 
 
-def litellm_config(catalog: Catalog) -> tuple[dict[str, Any], dict[str, str]]:
+def litellm_config(catalog: Catalog, target: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """(config document, comments by deployment id)."""
     model_list: list[dict[str, Any]] = []
     comments: dict[str, str] = {}
     for alias in catalog.aliases:
         for position, hop in enumerate(catalog.hops(alias), 1):
             upstream = catalog.upstreams[hop.upstream]
-            params, comment = _params(upstream, hop.model_for(alias))
+            params, comment = _params(upstream, hop.model_for(alias), target)
             ident = deployment_id(alias, upstream.name)
             model_list.append({
                 "model_name": group_name(alias, position, upstream.name),
@@ -125,18 +142,59 @@ def litellm_config(catalog: Catalog) -> tuple[dict[str, Any], dict[str, str]]:
     return document, comments
 
 
-def litellm_yaml(catalog: Catalog) -> str:
+def gateway_env_names(document: Any) -> list[str]:
+    """Every variable the config references (os.environ/NAME), read from the document itself:
+    a gateway started with exactly these serves every hop."""
+    found: set[str] = set()
+
+    def walk_values(value: Any) -> None:
+        if isinstance(value, str) and value.startswith("os.environ/"):
+            found.add(value[len("os.environ/"):])
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk_values(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk_values(item)
+
+    walk_values(document)
+    return sorted(found)
+
+
+def gateway_env_text(catalog: Catalog, target: str | None = None,
+                     values: dict[str, str] | None = None) -> str:
+    """An env file for the gateway: every variable the config references, with a value when
+    ``values`` gives one (the sandbox), else a comment saying where it comes from."""
+    document, _ = litellm_config(catalog, target)
+    by_var = {env_var(u.auth.credential): u for u in catalog.upstreams.values() if u.auth.credential}
+    lines = ["# The LiteLLM gateway's environment for the exported config (aspirectl chains export).",
+             f"# Targets LiteLLM {target or DEFAULT_TARGET}+; every variable below is referenced there."]
+    for name in gateway_env_names(document):
+        upstream = by_var.get(name) or by_var.get(name.removesuffix("_BEARER"))
+        if name.endswith("_BEARER"):
+            owner = upstream.name if upstream else ""
+            why = f"'Bearer ' + the {owner} OAuth token (LiteLLM before {NATIVE_OAUTH_SINCE})"
+        elif upstream is not None:
+            why = f"{upstream.name}'s credential '{upstream.auth.credential}'"
+        else:
+            why = "the proxy's own master key"
+        value = (values or {}).get(name, "")
+        lines.append(f"# {why}")
+        lines.append(f"{name}={value}")
+    return "\n".join(lines) + "\n"
+
+
+def litellm_yaml(catalog: Catalog, target: str | None = None) -> str:
     import yaml
 
-    document, comments = litellm_config(catalog)
+    document, comments = litellm_config(catalog, target)
     text = yaml.safe_dump(document, sort_keys=False, width=110)
     lines = ["# LiteLLM proxy config generated by 'aspirectl chains export --format litellm'.",
              f"# From the chain files in {one_line(catalog.directory, 300)}. Do not edit: change the "
              "chains and",
              "# re-export; 'aspirectl chains export --check CONFIG' lists every difference.",
-             "# Environment the gateway needs: "
-             + ", ".join(sorted({env_var(u.auth.credential) for u in catalog.upstreams.values()
-                                 if u.auth.credential})) + ", LITELLM_MASTER_KEY."]
+             f"# For LiteLLM {target or DEFAULT_TARGET} (--litellm-version targets another release).",
+             "# Environment the gateway needs: " + ", ".join(gateway_env_names(document)) + "."]
     for fb in (f for fam in catalog.families.values() for f in fam.fallbacks if f.cross_family):
         lines.append(f"# DECLARED cross-family fallback {fb.alias} -> {fb.target}: "
                      f"{one_line(fb.reason, 300)}")

@@ -173,7 +173,22 @@ class Sandbox:
             for name, value in sorted(self.credentials.items()):
                 handle.write(f"{env_name(name)}={value}\n")
         os.replace(creds.with_suffix(".env.tmp"), creds)
+        self._write_gateway_env(directory)
         return creds
+
+    def _write_gateway_env(self, directory: Path, target: str | None = None) -> Path:
+        """DIR/gateway.env: the environment a real LiteLLM proxy needs to serve the exported
+        config of this sandbox's catalog (every variable it references, the dummy values in)."""
+        from aspirectl.gateway.export import env_var, gateway_env_text
+        from aspirectl.safefile import atomic_write
+
+        values = {env_var(name): value for name, value in self.credentials.items()}
+        values.update({f"{k}_BEARER": f"Bearer {v}" for k, v in list(values.items())})
+        values["LITELLM_MASTER_KEY"] = "sk-sandbox-master-" + secrets.token_hex(8)
+        path = directory / "gateway.env"
+        atomic_write(path, gateway_env_text(self.sandbox_catalog(), target, values), 0o600,
+                     what="gateway environment")
+        return path
 
 
 class SandboxThread:

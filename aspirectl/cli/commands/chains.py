@@ -183,36 +183,48 @@ def export(
         "--check", help="Compare this running config with the chains instead; exit 1 on drift.",
         metavar="CONFIG", dir_okay=False)] = None,
     write: Annotated[Path | None, typer.Option(
-        "--write", help="Write DIR/config.yaml and the custom provider files it needs, instead of stdout.",
-        metavar="DIR", file_okay=False)] = None,
+        "--write", help="Write DIR/config.yaml, DIR/gateway.env.example and the custom provider files "
+        "it needs, instead of stdout.", metavar="DIR", file_okay=False)] = None,
+    litellm_version: Annotated[str | None, typer.Option(
+        "--litellm-version", help="The gateway's LiteLLM release (default: ASPIRECTL_LITELLM_VERSION, "
+        "else the gateway's readiness answer with --gateway-url, else 1.108.7).", metavar="X.Y.Z",
+        show_default=False)] = None,
 ) -> None:
-    """The chains as a LiteLLM proxy config (one deployment per hop, fallbacks in chain order)."""
+    """The chains as a LiteLLM proxy config (one deployment per hop, fallbacks in chain order),
+    for the gateway's LiteLLM release."""
     from aspirectl.errors import ConfigError, UsageError
-    from aspirectl.gateway.export import litellm_yaml
+    from aspirectl.gateway.export import gateway_env_text, litellm_yaml
+    from aspirectl.keys import service
 
     app_ctx = app_context(ctx)
     if format_ != "litellm":
         raise UsageError(f"unknown export format '{format_}'", hint="the only format is litellm")
     catalog = app_ctx.catalog()
+    target, source = service.learn_release(litellm_version, app_ctx.settings.gateway_url)
+    if target is not None and (app_ctx.settings.tty or app_ctx.settings.verbose):
+        app_ctx.say(f"for LiteLLM {target} ({source})")
     if check is None and write is not None:
         from aspirectl.gateway.export import HANDLER_FILE, handler_source, needs_handler
+        from aspirectl.safefile import atomic_write
 
         write.mkdir(parents=True, exist_ok=True)
-        (write / "config.yaml").write_text(litellm_yaml(catalog), encoding="utf-8")
-        written = [write / "config.yaml"]
+        atomic_write(write / "config.yaml", litellm_yaml(catalog, target), 0o644, what="config")
+        atomic_write(write / "gateway.env.example", gateway_env_text(catalog, target), 0o644,
+                     what="environment example")
+        written = [write / "config.yaml", write / "gateway.env.example"]
         if needs_handler(catalog):
             (write / HANDLER_FILE).write_text(handler_source(), encoding="utf-8")
             written.append(write / HANDLER_FILE)
         app_ctx.say("wrote " + ", ".join(str(p) for p in written))
         return
     if check is None:
-        app_ctx.emit(litellm_yaml(catalog))
+        app_ctx.emit(litellm_yaml(catalog, target))
         return
     from aspirectl.gateway.drift import compare_config
 
     if not check.is_file():
         raise ConfigError(f"no such config file: {check}")
-    differences = compare_config(catalog, check)
+    differences = compare_config(catalog, check, target)
     if not differences:
         app_ctx.emit(f"{check} matches the catalog {Path(catalog.directory).resolve()}: no drift\n")
         return
