@@ -48,7 +48,7 @@ FAULT_CASES = [
     ("codex-shim", "gpt-4.1", "bad_gateway", False, Outcome.UPSTREAM_ERROR, "Bad gateway"),
     # LiteLLM passthrough (cloud-first.ai)
     ("cloud-first-litellm", "qwen-3.6", "gateway_auth", False, Outcome.AUTH_INVALID, "rejected our virtual key"),
-    ("cloud-first-litellm", "qwen-3.6", "upstream_auth", False, Outcome.AUTH_INVALID, "own upstream rejected"),
+    ("cloud-first-litellm", "qwen-3.6", "upstream_auth", False, Outcome.AUTH_INVALID, "own upstream key is rejected"),
     ("cloud-first-litellm", "qwen-3.6", "bad_gateway", False, Outcome.UPSTREAM_ERROR, "BadGatewayError"),
     ("cloud-first-litellm", "qwen-3.6", "connection_error", False, Outcome.UNREACHABLE, "cannot reach its upstream"),
     ("cloud-first-litellm", "qwen-3.6", "service_unavailable", False, Outcome.OVERLOADED, "ServiceUnavailable"),

@@ -10,6 +10,7 @@ POST /v1/chat/completions with max_tokens 1.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from aspirectl.probe.adapter import Context, ProbeTarget, Step
 from aspirectl.probe.outcomes import Facts, Outcome, Rule, Verdict, verdict_from_error
@@ -68,9 +69,88 @@ def _judge_models(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
     return None
 
 
+# What a LiteLLM error string says, read from the exception class it names and the provider's
+# own error embedded in it (the status LiteLLM puts on it is its mapping, not the cause:
+# OpenAI's insufficient_quota arrives as a RateLimitError/429, Anthropic's overload as an
+# InternalServerError/500, a refused upstream as "InternalServerError ... Connection error.").
+# (needle in the text before the stack trace, outcome, label); the first match wins.
+EMBEDDED: tuple[tuple[str, Outcome, str], ...] = (
+    ("insufficient_quota", Outcome.BILLING, "the upstream behind the passthrough is out of credit"),
+    ("credit balance is too low", Outcome.BILLING, "the upstream behind the passthrough is out of credit"),
+    ("billing_error", Outcome.BILLING, "billing problem behind the passthrough"),
+    ("ExceededBudget", Outcome.BILLING, "budget exceeded on the passthrough"),
+    ("budget_exceeded", Outcome.BILLING, "budget exceeded on the passthrough"),
+    ("overloaded_error", Outcome.OVERLOADED, "the upstream behind the passthrough is overloaded"),
+    ("The model is overloaded", Outcome.OVERLOADED, "the upstream behind the passthrough is overloaded"),
+    ("\"status\": \"UNAVAILABLE\"", Outcome.OVERLOADED, "the upstream behind the passthrough is unavailable"),
+    ("PerDay", Outcome.QUOTA_EXHAUSTED, "a daily quota behind the passthrough is used up"),
+    ("rate_limit_exceeded", Outcome.RATE_LIMITED, "rate limited behind the passthrough"),
+    ("rate_limit_error", Outcome.RATE_LIMITED, "rate limited behind the passthrough"),
+    ("authentication_error", Outcome.AUTH_INVALID, "the passthrough's own upstream key is rejected"),
+    ("invalid_api_key", Outcome.AUTH_INVALID, "the passthrough's own upstream key is rejected"),
+    ("API key not valid", Outcome.AUTH_INVALID, "the passthrough's own upstream key is rejected"),
+    ("permission_error", Outcome.FORBIDDEN, "not allowed behind the passthrough"),
+    ("not_found_error", Outcome.MODEL_NOT_FOUND, "the model is unknown behind the passthrough"),
+    ("model_not_found", Outcome.MODEL_NOT_FOUND, "the model is unknown behind the passthrough"),
+    ("Connection error", Outcome.UNREACHABLE, "the passthrough cannot reach its upstream"),
+    ("No deployments available", Outcome.RATE_LIMITED, "all the passthrough's deployments are cooling down"),
+)
+EXCEPTION_CLASS: dict[str, tuple[Outcome, str]] = {
+    "RateLimitError": (Outcome.RATE_LIMITED, "rate limited behind the passthrough"),
+    "AuthenticationError": (Outcome.AUTH_INVALID, "the passthrough's own upstream key is rejected"),
+    "PermissionDeniedError": (Outcome.FORBIDDEN, "not allowed behind the passthrough"),
+    "NotFoundError": (Outcome.MODEL_NOT_FOUND, "the model is unknown behind the passthrough"),
+    "ServiceUnavailableError": (Outcome.OVERLOADED, "the upstream behind the passthrough is unavailable"),
+    "InternalServerError": (Outcome.UPSTREAM_ERROR, "the upstream behind the passthrough failed"),
+    "BadGatewayError": (Outcome.UPSTREAM_ERROR, "the upstream behind the passthrough failed"),
+    "APIError": (Outcome.UPSTREAM_ERROR, "the upstream behind the passthrough failed"),
+    "Timeout": (Outcome.TIMEOUT, "the passthrough's upstream timed out"),
+    "APIConnectionError": (Outcome.UNREACHABLE, "the passthrough cannot reach its upstream"),
+    "BudgetExceededError": (Outcome.BILLING, "budget exceeded on the passthrough"),
+    "ContextWindowExceededError": (Outcome.BAD_REQUEST, "request rejected behind the passthrough"),
+    "BadRequestError": (Outcome.BAD_REQUEST, "request rejected behind the passthrough"),
+}
+_CUT = re.compile(r"\nstack trace:|No fallback model group found|Received Model Group=", re.I)
+
+
+def embedded_cause(text: str) -> tuple[Outcome, str, str | None] | None:
+    """(outcome, label, exception class) from a LiteLLM error string, or None if it names none."""
+    head = _CUT.split(text, maxsplit=1)[0]
+    found = _CLASS.search(head)
+    cls = found.group(1) if found else None
+    for needle, outcome, label in EMBEDDED:
+        if needle in head:
+            return outcome, label, cls
+    if cls in EXCEPTION_CLASS:
+        outcome, label = EXCEPTION_CLASS[cls]
+        return outcome, label, cls
+    return None
+
+
+def _for_model(entries: list[Any], model: str) -> list[Any]:
+    """The entries of the probed model group. With background health checks on, /health
+    ignores ?model= and lists every deployment: keep those that name the group (model_name,
+    model_group), else those whose provider model ends in it; if none does (a passthrough's
+    own model strings), the answer is about the asked model already."""
+    named = [e for e in entries if isinstance(e, dict)
+             and model in (str(e.get("model_name", "")), str(e.get("model_group", "")),
+                           str(e.get("model_id", "")))]
+    if named:
+        return named
+    suffixed = [e for e in entries if isinstance(e, dict)
+                and (str(e.get("model", "")) == model or str(e.get("model", "")).endswith("/" + model))]
+    return suffixed or list(entries)
+
+
 def _judge_health(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | None:
-    healthy = dig(facts.body, "healthy_endpoints") or []
-    unhealthy = dig(facts.body, "unhealthy_endpoints") or []
+    healthy_all = dig(facts.body, "healthy_endpoints") or []
+    unhealthy_all = dig(facts.body, "unhealthy_endpoints") or []
+    if not isinstance(healthy_all, list) or not isinstance(unhealthy_all, list):
+        return Verdict(Outcome.UPSTREAM_ERROR, "passthrough health answer of an unknown shape", facts)
+    everything = [*healthy_all, *unhealthy_all]
+    mine = {id(e) for e in _for_model(everything, target.model)}
+    healthy = [e for e in healthy_all if id(e) in mine]
+    unhealthy = [e for e in unhealthy_all if id(e) in mine]
     if healthy and not unhealthy:
         return None
     if healthy:
@@ -79,21 +159,45 @@ def _judge_health(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
     if not unhealthy:
         if facts.status >= 400:
             return verdict_from_error(facts, RULES)
-        return Verdict(Outcome.MODEL_NOT_FOUND, f"no deployment of '{target.model}'", facts)
+        return Verdict(Outcome.MODEL_NOT_FOUND, f"no deployment of '{target.model}' in the passthrough's "
+                       "health answer", facts)
     first = unhealthy[0] if isinstance(unhealthy[0], dict) else {}
     error = str(first.get("error") or "unhealthy")
+    cause = embedded_cause(error)
+    message = _CUT.split(error, maxsplit=1)[0].strip().splitlines()[0] if error.strip() else "unhealthy"
+    if cause is not None:
+        outcome, label, cls = cause
+        seen = first.get("exception_status")
+        said = f" (LiteLLM's status {seen})" if isinstance(seen, int) and not isinstance(seen, bool) else ""
+        detail = f"passthrough health check: {label}{said}: {message}"
+        return Verdict(outcome, detail, Facts(status=facts.status, headers=facts.headers, body=None,
+                                              text=message, error_code=cls, message=message,
+                                              request_id=facts.request_id))
     status = first.get("exception_status")
     if not isinstance(status, int):
         found = _STATUS_IN_MESSAGE.search(error)
         status = int(found.group(1)) if found else 500
-    inner = Facts(status=status, headers=facts.headers, message=error.splitlines()[0])
-    match = _CLASS.search(error)
-    inner.error_code = match.group(1) if match else None
+    inner = Facts(status=status, headers=facts.headers, message=message)
     verdict = verdict_from_error(inner, RULES)
     return Verdict(verdict.outcome, f"passthrough health check: {verdict.detail}",
-                   Facts(status=facts.status, headers=facts.headers, body=facts.body,
-                         text=facts.text, error_code=inner.error_code, message=inner.message,
-                         request_id=facts.request_id))
+                   Facts(status=facts.status, headers=facts.headers, body=None, text=message,
+                         message=message, request_id=facts.request_id))
+
+
+# Errors the passthrough decides itself (our virtual key, its budgets and model access): its
+# envelope's type says so and RULES read it. Anything else carries an upstream's failure.
+_OWN_TYPES = frozenset({"auth_error", "budget_exceeded", "key_model_access_denied", "throttling_error"})
+
+
+def _judge_canary(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | None:
+    if facts.status < 400:
+        return judge_completion(facts, target, context)
+    cause = None if facts.error_type in _OWN_TYPES else embedded_cause(facts.message)
+    if cause is None:
+        return verdict_from_error(facts, RULES)
+    outcome, label, cls = cause
+    facts.error_code = cls or facts.error_code
+    return Verdict(outcome, f"{label}: {_CUT.split(facts.message, maxsplit=1)[0].strip()}", facts)
 
 
 def steps(target: ProbeTarget) -> list[Step]:
@@ -109,6 +213,6 @@ def steps(target: ProbeTarget) -> list[Step]:
             "canary", "POST", "/v1/chat/completions", "1-token canary answered",
             json={"model": target.model, "max_tokens": 1,
                   "messages": [{"role": "user", "content": "ping"}]},
-            judge=judge_completion,
+            judge=_judge_canary, judged_statuses=frozenset({429, 500, 502, 503, 504}),
         ))
     return plan

@@ -1,0 +1,143 @@
+"""The classifier against answers the real LiteLLM proxy gave on loopback, and the simulator
+against the recorded answers it imitates.
+
+Each file in tests/recorded/litellm-proxy/ was written by scripts/capture-litellm: the real
+proxy (1.80.0 and 1.108.7 from their own virtualenvs), configured by `chains export` for that
+release, in front of the sandbox's `outage` scenario (Anthropic overloaded, OpenAI answering
+502, cloud-first.ai unreachable). The expected outcome of each is written here by hand from
+what the upstream did, not from what aspirectl says.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from aspirectl.catalog.loader import load_catalog
+from aspirectl.catalog.model import Protocol as WireProtocol
+from aspirectl.probe.adapter import adapter_for
+from aspirectl.probe.outcomes import Facts, Outcome
+from aspirectl.probe.plan import plan_targets
+from aspirectl.probe.runner import read_answer
+from aspirectl.sandbox.simulators.litellm import FAULTS
+from aspirectl.secrets.store import MappingSource, Resolver
+from tests.conftest import SHIPPED_CHAINS
+
+RECORDED = Path(__file__).parent / "recorded" / "litellm-proxy"
+CASES = sorted(RECORDED.glob("*.json"))
+VERSIONS = ("1.80.0", "1.108.7")
+
+# (model group, what the upstream behind it really did) -> the outcome an operator must see
+TRUTH = {
+    "claude-haiku-4-5@anthropic-api": Outcome.OVERLOADED,  # Anthropic 529 overloaded_error
+    "gpt-5.5@openai-api": Outcome.UPSTREAM_ERROR,  # OpenAI answered 502
+    "qwen-3.6": Outcome.UNREACHABLE,  # connection refused
+}
+
+CATALOG = load_catalog(SHIPPED_CHAINS)
+_TARGETS = plan_targets(CATALOG, list(CATALOG.aliases),
+                        Resolver([MappingSource({"cloud-first-litellm-key": "sk-recorded-000000001"})]),
+                        deep=True)
+LITELLM_TARGET = next(t for t in _TARGETS if t.upstream.protocol is WireProtocol.LITELLM)
+
+
+def _load(path: Path) -> dict:
+    case = json.loads(path.read_text())
+    assert case["source"].startswith("captured from LiteLLM "), path.name
+    return case
+
+
+def _verdict(case: dict):
+    """What aspirectl concludes from this answer, read exactly as a probe reads it."""
+    adapter = adapter_for(WireProtocol.LITELLM)
+    target = replace(LITELLM_TARGET, model=case["model"], canary=True)
+    wanted = "health" if case["request"].startswith("GET /health?") else "canary"
+    step = next(s for s in adapter.steps(target) if s.name == wanted)
+    facts = Facts(status=case["status"], headers={}, body=case["body"], text=json.dumps(case["body"]))
+    return read_answer(adapter, step, facts, target, {}, 1 << 20)
+
+
+def test_the_corpus_covers_both_releases_and_every_group():
+    names = {p.name for p in CASES}
+    for version in VERSIONS:
+        assert f"{version}-readiness.json" in names
+        for group in TRUTH:
+            assert f"{version}-outage-health-{group}.json" in names
+            assert f"{version}-outage-chat-{group}.json" in names
+
+
+@pytest.mark.parametrize("path", [p for p in CASES if "-outage-" in p.name], ids=lambda p: p.stem)
+def test_recorded_answer_is_read_as_what_happened(path):
+    case = _load(path)
+    verdict = _verdict(case)
+    assert verdict is not None, "a failing upstream must not pass"
+    assert verdict.outcome is TRUTH[case["model"]], (verdict.outcome, verdict.detail)
+
+
+def test_releases_differ_in_health_status_and_both_are_read():
+    """1.80.0 answers /health with 200 and no exception_status; 1.108.7 with 503 and one."""
+    old = _load(RECORDED / "1.80.0-outage-health-gpt-5.5@openai-api.json")
+    new = _load(RECORDED / "1.108.7-outage-health-gpt-5.5@openai-api.json")
+    assert (old["status"], new["status"]) == (200, 503)
+    assert "exception_status" not in old["body"]["unhealthy_endpoints"][0]
+    assert new["body"]["unhealthy_endpoints"][0]["exception_status"] == 502
+
+
+def test_the_status_litellm_puts_on_an_error_is_not_its_cause():
+    """Anthropic's overload and a refused connection both arrive as 500 InternalServerError:
+    only the text inside tells them apart, and they page differently."""
+    overloaded = _load(RECORDED / "1.108.7-outage-chat-claude-haiku-4-5@anthropic-api.json")
+    refused = _load(RECORDED / "1.108.7-outage-chat-qwen-3.6.json")
+    assert overloaded["status"] == refused["status"] == 500
+    assert (_verdict(overloaded).outcome, _verdict(refused).outcome) == (Outcome.OVERLOADED, Outcome.UNREACHABLE)
+
+
+def test_readiness_reports_the_release_only_on_older_proxies():
+    """Why `keys` asks for --litellm-version when readiness is silent (see README, keys)."""
+    assert _load(RECORDED / "1.80.0-readiness.json")["body"]["litellm_version"] == "1.80.0"
+    assert "litellm_version" not in _load(RECORDED / "1.108.7-readiness.json")["body"]
+
+
+def test_no_sandbox_credential_port_or_stack_trace_is_in_the_corpus():
+    for path in CASES:
+        text = path.read_text()
+        assert not re.search(r"sk-ant-(oat|api)\d\d-|sk-proj-|AIza|ya29\.|127\.0\.0\.1:\d", text), path.name
+        assert "stack trace" not in text, path.name
+        assert "raw_request" not in text, path.name
+
+
+# The simulator's faults and the recorded answers they imitate (the same upstream failure).
+IMITATES = [
+    ("bad_gateway", "1.108.7-outage-health-gpt-5.5@openai-api.json", "health"),
+    ("bad_gateway", "1.108.7-outage-chat-gpt-5.5@openai-api.json", "generate"),
+    ("connection_error", "1.108.7-outage-health-qwen-3.6.json", "health"),
+    ("connection_error", "1.108.7-outage-chat-qwen-3.6.json", "generate"),
+]
+
+
+@pytest.mark.parametrize(("fault", "recorded", "kind"), IMITATES, ids=lambda v: str(v))
+def test_simulator_answers_like_the_real_proxy(fault, recorded, kind):
+    real = _load(RECORDED / recorded)
+    sim = FAULTS[fault](None, None, kind, real["model"])  # type: ignore[arg-type]
+    assert sim is not None
+    assert sim.status == real["status"]
+    if kind == "health":
+        real_entry, sim_entry = real["body"]["unhealthy_endpoints"][0], sim.body["unhealthy_endpoints"][0]
+        assert set(sim_entry) <= set(real_entry) | {"model_name"}
+        assert sim_entry["exception_status"] == real_entry["exception_status"]
+        real_text, sim_text = real_entry["error"], sim_entry["error"]
+        assert set(sim.body) == set(real["body"])
+    else:
+        assert set(sim.body["error"]) == set(real["body"]["error"])
+        assert sim.body["error"]["code"] == real["body"]["error"]["code"]
+        real_text, sim_text = real["body"]["error"]["message"], sim.body["error"]["message"]
+    # the same "litellm.Class: Class: ProviderException - " prefix, word for word
+    assert sim_text.split(" - ", 1)[0] == real_text.split(" - ", 1)[0]
+    # and aspirectl reads both the same way
+    as_real = _verdict(real)
+    as_sim = _verdict({**real, "status": sim.status, "body": sim.body})
+    assert as_sim.outcome is as_real.outcome
