@@ -2,7 +2,7 @@
 against the recorded answers it imitates.
 
 Each file in tests/recorded/litellm-proxy/ was written by scripts/capture-litellm: the real
-proxy (1.80.0 and 1.108.7 from their own virtualenvs), configured by `chains export` for that
+proxy (1.80.0, 1.85.0 and 1.108.7, each from its own virtualenv), configured by `chains export` for that
 release, in front of the sandbox's `outage` scenario (Anthropic overloaded, OpenAI answering
 502, cloud-first.ai unreachable). The expected outcome of each is written here by hand from
 what the upstream did, not from what aspirectl says.
@@ -29,7 +29,7 @@ from tests.conftest import SHIPPED_CHAINS
 
 RECORDED = Path(__file__).parent / "recorded" / "litellm-proxy"
 CASES = sorted(RECORDED.glob("*.json"))
-VERSIONS = ("1.80.0", "1.108.7")
+VERSIONS = ("1.80.0", "1.85.0", "1.108.7")
 
 # (model group, what the upstream behind it really did) -> the outcome an operator must see
 TRUTH = {
@@ -78,13 +78,14 @@ def test_recorded_answer_is_read_as_what_happened(path):
     assert verdict.outcome is TRUTH[case["model"]], (verdict.outcome, verdict.detail)
 
 
-def test_releases_differ_in_health_status_and_both_are_read():
-    """1.80.0 answers /health with 200 and no exception_status; 1.108.7 with 503 and one."""
+def test_releases_differ_in_health_status_and_all_are_read():
+    """1.80.0 answers /health with 200 and no exception_status; 1.85.0 and 1.108.7 with 503
+    and one."""
     old = _load(RECORDED / "1.80.0-outage-health-gpt-5.5@openai-api.json")
-    new = _load(RECORDED / "1.108.7-outage-health-gpt-5.5@openai-api.json")
-    assert (old["status"], new["status"]) == (200, 503)
-    assert "exception_status" not in old["body"]["unhealthy_endpoints"][0]
-    assert new["body"]["unhealthy_endpoints"][0]["exception_status"] == 502
+    assert old["status"] == 200 and "exception_status" not in old["body"]["unhealthy_endpoints"][0]
+    for version in ("1.85.0", "1.108.7"):
+        new = _load(RECORDED / f"{version}-outage-health-gpt-5.5@openai-api.json")
+        assert new["status"] == 503 and new["body"]["unhealthy_endpoints"][0]["exception_status"] == 502
 
 
 def test_the_status_litellm_puts_on_an_error_is_not_its_cause():
@@ -97,9 +98,10 @@ def test_the_status_litellm_puts_on_an_error_is_not_its_cause():
 
 
 def test_readiness_reports_the_release_only_on_older_proxies():
-    """Why `keys` asks for --litellm-version when readiness is silent (see README, keys)."""
+    """Why `keys` and `chains export` ask for --litellm-version when readiness is silent."""
     assert _load(RECORDED / "1.80.0-readiness.json")["body"]["litellm_version"] == "1.80.0"
-    assert "litellm_version" not in _load(RECORDED / "1.108.7-readiness.json")["body"]
+    for version in ("1.85.0", "1.108.7"):
+        assert "litellm_version" not in _load(RECORDED / f"{version}-readiness.json")["body"]
 
 
 def test_no_sandbox_credential_port_or_stack_trace_is_in_the_corpus():
@@ -141,3 +143,29 @@ def test_simulator_answers_like_the_real_proxy(fault, recorded, kind):
     as_real = _verdict(real)
     as_sim = _verdict({**real, "status": sim.status, "body": sim.body})
     assert as_sim.outcome is as_real.outcome
+
+
+# The passthrough's own refusals, as LiteLLM 1.108.7 builds them (ProxyException(message, type,
+# param, code) -> {"error": {message, type, param, code}}): messages and types copied from
+# litellm/constants.py (INVALID_API_KEY_ERROR_MESSAGE), proxy/auth/auth_checks.py
+# (token_not_found_in_db), proxy/auth/user_api_key_auth.py (expired_key, no_db_connection) and
+# proxy/_types.py (ProxyErrorTypes). Not captured on the wire: built from the code that sends them.
+PROXY_OWN = [
+    (401, "Authentication Error, Invalid API key provided.", "token_not_found_in_db", "key",
+     Outcome.AUTH_INVALID),
+    (401, "Authentication Error - Expired Key. Key Expiry time 2026-11-01 00:00:00+00:00 and current "
+          "time 2026-11-27 00:00:00+00:00", "expired_key", "sk-...abcd", Outcome.AUTH_EXPIRED),
+    (400, "No connected db.", "no_db_connection", None, Outcome.UPSTREAM_ERROR),
+    (403, "The requested model 'qwen-3.6' is not available for this API key, or the model name is "
+          "invalid. Check the models available to you and try again.", "team_model_access_denied", "model",
+     Outcome.FORBIDDEN),  # proxy/auth/model_access_denied.py, raised in auth_checks.py
+]
+
+
+@pytest.mark.parametrize(("status", "message", "kind", "param", "expected"), PROXY_OWN,
+                         ids=[c[2] for c in PROXY_OWN])
+def test_the_passthroughs_own_refusals(status, message, kind, param, expected):
+    for request in ("GET /health?model=qwen-3.6", "POST /v1/chat/completions"):
+        body = {"error": {"message": message, "type": kind, "param": param, "code": str(status)}}
+        verdict = _verdict({"request": request, "model": "qwen-3.6", "status": status, "body": body})
+        assert verdict is not None and verdict.outcome is expected, (request, verdict)

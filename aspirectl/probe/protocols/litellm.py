@@ -26,8 +26,14 @@ _STATUS_IN_MESSAGE = re.compile(r"(?:Error code|status(?:_code)?)[:=]?\s*(\d{3})
 RULES: tuple[Rule, ...] = (
     Rule(Outcome.OVERLOADED, status=503, message=r"^shutting_down$",
          label="the passthrough is shutting down"),
-    Rule(Outcome.AUTH_INVALID, status=401, error_type="auth_error",
+    # The passthrough's own refusals, by ProxyErrorTypes (LiteLLM 1.108.7 proxy/_types.py;
+    # raised in proxy/auth/auth_checks.py, user_api_key_auth.py; older releases say auth_error).
+    Rule(Outcome.AUTH_INVALID, status=401, error_type=("auth_error", "token_not_found_in_db"),
          label="the passthrough rejected our virtual key"),
+    Rule(Outcome.AUTH_EXPIRED, status=401, error_type="expired_key",
+         label="our virtual key on the passthrough has expired"),
+    Rule(Outcome.UPSTREAM_ERROR, error_type="no_db_connection",
+         label="the passthrough cannot check keys: it has no database"),
     Rule(Outcome.AUTH_INVALID, status=401, message=r"AuthenticationError",
          label="the passthrough's own upstream rejected its key"),
     Rule(Outcome.MODEL_NOT_FOUND, status=(400, 404), message=r"Invalid model name",
@@ -35,7 +41,10 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.RATE_LIMITED, status=429, message=r"No deployments available",
          label="all deployments cooling down"),
     Rule(Outcome.BILLING, error_type="budget_exceeded", label="budget exceeded"),
-    Rule(Outcome.FORBIDDEN, error_type="key_model_access_denied", label="key may not use this model"),
+    Rule(Outcome.FORBIDDEN, error_type=("key_model_access_denied", "team_model_access_denied",
+                                        "user_model_access_denied", "org_model_access_denied",
+                                        "project_model_access_denied"),
+         label="our key may not use this model on the passthrough"),
     Rule(Outcome.RATE_LIMITED, status=429, label="rate limited"),
     Rule(Outcome.UNREACHABLE, message=r"APIConnectionError",
          label="the passthrough cannot reach its upstream"),
@@ -186,7 +195,10 @@ def _judge_health(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
 
 # Errors the passthrough decides itself (our virtual key, its budgets and model access): its
 # envelope's type says so and RULES read it. Anything else carries an upstream's failure.
-_OWN_TYPES = frozenset({"auth_error", "budget_exceeded", "key_model_access_denied", "throttling_error"})
+_OWN_TYPES = frozenset({"auth_error", "token_not_found_in_db", "expired_key", "no_db_connection",
+                        "budget_exceeded", "key_model_access_denied", "team_model_access_denied",
+                        "user_model_access_denied", "org_model_access_denied",
+                        "project_model_access_denied", "throttling_error"})
 
 
 def _judge_canary(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | None:
