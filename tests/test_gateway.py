@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import socket
 import subprocess
 import time
@@ -18,10 +17,15 @@ import yaml
 
 from aspirectl.catalog.loader import load_catalog
 from aspirectl.gateway.export import env_var, litellm_config
+from tests import pgutil
 from tests.conftest import SHIPPED_CHAINS, assert_one_line_error
 
-LITELLM_BIN = os.environ.get("ASPIRECTL_LITELLM_BIN") or str(
-    Path.home() / ".cache" / "aspirectl-ci" / "litellm-1.80.0" / "bin" / "litellm")
+# The real proxies these tests run, each in the virtualenv scripts/test installs it into.
+RELEASES = tuple(os.environ.get("ASPIRECTL_LITELLM_RELEASES", "1.80.0 1.85.0 1.108.7").split())
+
+
+def litellm_bin(release: str) -> Path:
+    return pgutil.CI_CACHE / f"litellm-{release}" / "bin" / "litellm"
 MASTER = "sk-master-" + "0123456789abcdef"
 
 
@@ -41,9 +45,10 @@ def _credentials(chains: Path) -> dict[str, str]:
 
 
 @contextmanager
-def litellm_proxy(config: Path, chains: Path, tmp_path: Path):
-    if not Path(LITELLM_BIN).exists():
-        pytest.fail(f"no LiteLLM proxy at {LITELLM_BIN}: run scripts/test, which installs it")
+def litellm_proxy(config: Path, chains: Path, tmp_path: Path, release: str):
+    binary = litellm_bin(release)
+    if not binary.exists():
+        pytest.fail(f"no LiteLLM proxy at {binary}: run scripts/test, which installs it")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ASPIRECTL", "DATABASE_URL"))}
     # Exactly the variables the export lists (derived from the config itself), nothing more:
     # a name missing there would make a hop fail here as it would on the real gateway.
@@ -60,7 +65,7 @@ def litellm_proxy(config: Path, chains: Path, tmp_path: Path):
     env.update({"NO_PROXY": "127.0.0.1,localhost", "LITELLM_LOG": "ERROR"})
     port = _free_port()
     log = open(tmp_path / "proxy.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([LITELLM_BIN, "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
+    proc = subprocess.Popen([str(binary), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -85,13 +90,17 @@ def litellm_proxy(config: Path, chains: Path, tmp_path: Path):
         log.close()
 
 
-PROXY_RELEASE = (re.search(r"litellm-(\d+\.\d+\.\d+)", LITELLM_BIN) or re.search("(.*)", "1.80.0")).group(1)
-
-
 @pytest.fixture(autouse=True)
 def _proxy_release(monkeypatch):
-    """The export and --check target the release of the proxy these tests run."""
-    monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", PROXY_RELEASE)
+    """Tests without a proxy target the oldest release unless they say otherwise."""
+    monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", RELEASES[0])
+
+
+@pytest.fixture(params=RELEASES)
+def release(request, monkeypatch) -> str:
+    """Each real-proxy test runs on every release; the export and --check target it."""
+    monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", request.param)
+    return request.param
 
 
 def export(cli, chains: Path, target: Path) -> Path:
@@ -207,10 +216,10 @@ def _probe_gateway(cli, chains: Path, url: str, *extra: str) -> tuple[int, dict]
     return result.code, json.loads(result.out)
 
 
-def test_real_proxy_serves_what_route_predicts_in_the_seed_state(cli, sandbox_chains, tmp_path, monkeypatch):
+def test_real_proxy_serves_what_route_predicts_in_the_seed_state(cli, sandbox_chains, tmp_path, monkeypatch, release):
     chains = sandbox_chains("seed")
     config = export(cli, chains, tmp_path / "config.yaml")
-    with litellm_proxy(config, chains, tmp_path) as url:
+    with litellm_proxy(config, chains, tmp_path, release) as url:
         monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
         code, doc = _probe_gateway(cli, chains, url)
         table = cli("--chains", chains, "--gateway-url", url, "probe", "--gateway").out
@@ -239,7 +248,7 @@ def test_real_proxy_serves_what_route_predicts_in_the_seed_state(cli, sandbox_ch
     assert "aspirectl_gateway_up 1" in prom and 'aspirectl_gateway_drift{alias="gpt-5.5"} 0' in prom
 
 
-def test_tampered_config_is_caught_both_ways(cli, sandbox_chains, tmp_path, monkeypatch):
+def test_tampered_config_is_caught_both_ways(cli, sandbox_chains, tmp_path, monkeypatch, release):
     chains = sandbox_chains("seed")
     config = export(cli, chains, tmp_path / "config.yaml")
     doc = yaml.safe_load(config.read_text())
@@ -249,7 +258,7 @@ def test_tampered_config_is_caught_both_ways(cli, sandbox_chains, tmp_path, monk
     config.write_text(yaml.safe_dump(doc))
     check = cli("--chains", chains, "chains", "export", "--check", config)
     assert check.code == 1 and "undeclared fallback gpt-5.5 -> claude-haiku-4-5" in check.out
-    with litellm_proxy(config, chains, tmp_path) as url:
+    with litellm_proxy(config, chains, tmp_path, release) as url:
         monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
         code, result = _probe_gateway(cli, chains, url)
         table = cli("--chains", chains, "--gateway-url", url, "probe", "--gateway", "gpt-5.5").out
@@ -261,12 +270,12 @@ def test_tampered_config_is_caught_both_ways(cli, sandbox_chains, tmp_path, monk
             in table)
 
 
-def test_healthy_state_first_hops_serve_without_drift(cli, sandbox_chains, tmp_path, monkeypatch):
+def test_healthy_state_first_hops_serve_without_drift(cli, sandbox_chains, tmp_path, monkeypatch, release):
     """Healthy: through the real proxy every alias is served by its first hop (Code Assist
     through the exported custom provider), exactly as route predicts."""
     chains = sandbox_chains("all-up")
     config = export(cli, chains, tmp_path / "config.yaml")
-    with litellm_proxy(config, chains, tmp_path) as url:
+    with litellm_proxy(config, chains, tmp_path, release) as url:
         monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
         _, doc = _probe_gateway(cli, chains, url)
     served = {a["alias"]: a for a in doc["gateway"]["aliases"]}
@@ -341,10 +350,10 @@ def test_gateway_flag_needs_a_url(cli):
     assert result.code == 3 and "--gateway needs the gateway's URL" in result.err
 
 
-def test_the_gateway_fails_loudly_where_route_says_it_will(cli, sandbox_chains, tmp_path, monkeypatch):
+def test_the_gateway_fails_loudly_where_route_says_it_will(cli, sandbox_chains, tmp_path, monkeypatch, release):
     chains = sandbox_chains("outage")
     config = export(cli, chains, tmp_path / "config.yaml")
-    with litellm_proxy(config, chains, tmp_path) as url:
+    with litellm_proxy(config, chains, tmp_path, release) as url:
         monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
         code, doc = _probe_gateway(cli, chains, url, "gpt", "qwen-3.6")
         table = cli("--chains", chains, "--gateway-url", url, "probe", "--gateway", "gpt-5.5").out

@@ -319,11 +319,9 @@ print(asyncio.run(_lookup_deprecated_key(db=db, hashed_token=sys.argv[1])))
 def test_litellm_1_108_7_own_lookup_accepts_the_old_key_in_its_grace(cli, pg_schema, monkeypatch):
     import hashlib
 
-    litellm_python = Path(os.environ.get("ASPIRECTL_LITELLM_BIN", "")).parent / "python"
-    bins = pgutil_ci_cache() / "litellm-1.108.7" / "bin" / "python"
-    python = bins if bins.exists() else litellm_python
+    python = pgutil_ci_cache() / "litellm-1.108.7" / "bin" / "python"
     if not python.exists():
-        pytest.fail(f"LiteLLM 1.108.7 is needed at {bins}: run scripts/test, which installs it")
+        pytest.fail(f"LiteLLM 1.108.7 is needed at {python}: run scripts/test, which installs it")
     monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", "1.108.7")
     url = pg_schema("0.4.110")
     keys = _keys(cli, url)
