@@ -99,7 +99,9 @@ def _authenticate(req: Request, sim: SimUpstream) -> Response | None:
             return error(401, "authentication_error", "Invalid bearer token")
         if "oauth-2025-04-20" not in req.header("anthropic-beta"):
             return error(401, "authentication_error", "OAuth authentication is currently not supported.")
-    elif key != sim.credential:
+    elif key != sim.credential and bearer != f"Bearer {sim.credential}":
+        # The API takes a key as x-api-key or as a Bearer (the anthropic SDK from 2.x sends
+        # `Authorization: Bearer <api key>`: anthropic/_client.py, _api_key_auth).
         return error(401, "authentication_error", "invalid x-api-key")
     if not req.header("anthropic-version"):
         return error(400, "invalid_request_error", "anthropic-version: header is required")

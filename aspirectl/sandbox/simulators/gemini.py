@@ -9,7 +9,8 @@ from aspirectl.sandbox.httpserver import Request, Response
 from aspirectl.sandbox.simulators.base import Fault, SimUpstream, apply_fault, only
 from aspirectl.sandbox.simulators.google import error_info, quota_failure, retry_info, rpc_error
 
-MODEL_PATH = re.compile(r"^/v1beta/models/(?P<model>[^/:]+)(?::(?P<method>\w+))?$")
+# The Gemini API serves both versions (google-genai 3.x calls /v1 by default).
+MODEL_PATH = re.compile(r"^/v1(?:beta)?/models/(?P<model>[^/:]+)(?::(?P<method>\w+))?$")
 MODEL_KINDS = {"model", "generate", "count"}
 DOMAIN = "googleapis.com"
 
@@ -64,7 +65,7 @@ FAULTS: dict[str, Fault] = {
 
 
 def _endpoint(req: Request) -> tuple[str, str | None]:
-    if req.method == "GET" and req.path == "/v1beta/models":
+    if req.method == "GET" and req.path in ("/v1beta/models", "/v1/models"):
         return "list", None
     match = MODEL_PATH.match(req.path)
     if not match:
