@@ -19,6 +19,7 @@ FAULT_CASES = [
     ("anthropic-oauth", "claude-haiku-4-5", "claude_code_only", False, Outcome.FORBIDDEN, "limited to Claude Code"),
     ("anthropic-oauth", "claude-haiku-4-5", "usage_throttled", False, Outcome.OK, "model resolves"),
     ("anthropic-oauth", "claude-haiku-4-5", "nearly_exhausted", True, Outcome.DEGRADED, "allowed_warning"),
+    ("anthropic-oauth", "claude-haiku-4-5", "third_party_extra_usage", True, Outcome.BILLING, "extra usage"),
     # Anthropic API key
     ("anthropic-api", "claude-sonnet-4-6", "rate_limited", False, Outcome.RATE_LIMITED, "per-minute rate limit"),
     ("anthropic-api", "claude-sonnet-4-6", "spend_cap", False, Outcome.BILLING, "monthly spend cap"),
@@ -63,6 +64,7 @@ FAULT_CASES = [
     ("cloud-first-litellm", "qwen-3.6", "bad_gateway", True, Outcome.UPSTREAM_ERROR, "BadGatewayError"),
     # Google AI Studio
     ("google-ai-studio", "gemini-2.5-pro", "api_key_invalid", False, Outcome.AUTH_INVALID, "API key not valid"),
+    ("google-ai-studio", "gemini-2.5-pro", "leaked_key", False, Outcome.AUTH_INVALID, "reported as leaked"),
     ("google-ai-studio", "gemini-2.5-pro", "failed_precondition", False, Outcome.FORBIDDEN, "billing account"),
     ("google-ai-studio", "gemini-2.5-pro", "permission_denied", False, Outcome.FORBIDDEN, "SERVICE_DISABLED"),
     ("google-ai-studio", "gemini-2.5-pro", "not_found", False, Outcome.MODEL_NOT_FOUND, "is not found"),

@@ -22,7 +22,7 @@ from aspirectl.catalog.model import Protocol as WireProtocol
 from aspirectl.probe.adapter import adapter_for
 from aspirectl.probe.outcomes import Facts, Outcome
 from aspirectl.probe.plan import plan_targets
-from aspirectl.probe.runner import read_answer
+from aspirectl.probe.runner import _result, read_answer
 from aspirectl.sandbox.simulators.litellm import FAULTS
 from aspirectl.secrets.store import MappingSource, Resolver
 from tests.conftest import SHIPPED_CHAINS
@@ -169,3 +169,47 @@ def test_the_passthroughs_own_refusals(status, message, kind, param, expected):
         body = {"error": {"message": message, "type": kind, "param": param, "code": str(status)}}
         verdict = _verdict({"request": request, "model": "qwen-3.6", "status": status, "body": body})
         assert verdict is not None and verdict.outcome is expected, (request, verdict)
+
+
+# Real provider answers pasted in public issues (tests/recorded/providers/): each file names its
+# source, the upstream it came from and the outcome an operator must see.
+PROVIDER_CASES = sorted((Path(__file__).parent / "recorded" / "providers").glob("*.json"))
+_BY_UPSTREAM = {t.upstream.name: t for t in plan_targets(
+    CATALOG, list(CATALOG.aliases), Resolver([MappingSource({c: "sk-recorded-000000001" for c in (
+        "anthropic-oauth-token", "anthropic-api-key", "codex-shim-token", "openai-api-key",
+        "cloud-first-litellm-key", "google-code-assist-token", "google-ai-studio-key")})]), deep=True)}
+
+
+@pytest.mark.parametrize("path", PROVIDER_CASES, ids=lambda p: p.stem)
+def test_recorded_provider_answer_is_read_as_what_happened(path):
+    case = json.loads(path.read_text())
+    assert case["source"].startswith("https://github.com/"), "every case names where it was seen"
+    target = replace(_BY_UPSTREAM[case["upstream"]], canary=True)
+    assert target.upstream.protocol.value == case["protocol"]
+    adapter = adapter_for(target.upstream.protocol)
+    step = [s for s in adapter.steps(target) if s.method == "POST"][-1]  # the generation
+    facts = Facts(status=case["status"], headers={}, body=case["body"], text=json.dumps(case["body"]))
+    verdict = read_answer(adapter, step, facts, target, {}, 1 << 20)
+    assert verdict is not None and verdict.outcome.value == case["outcome"], (verdict and verdict.detail)
+    # the provider's own words reach the operator, in the detail or the excerpt of the result
+    result = _result(target, verdict, step.path, None)
+    assert case["operator_sees"] in f"{result.detail} {result.excerpt}", (result.detail, result.excerpt)
+
+
+# The simulator's faults that repeat a recorded provider answer: same status, same error fields.
+SIM_PROVIDER = [
+    ("anthropic", "third_party_extra_usage", "anthropic-oauth-third-party-add-more.json", "generate"),
+    ("gemini", "leaked_key", "gemini-leaked-key-403.json", "generate"),
+]
+
+
+@pytest.mark.parametrize(("module", "fault", "recorded", "kind"), SIM_PROVIDER, ids=lambda v: str(v))
+def test_simulator_answers_like_the_recorded_provider(module, fault, recorded, kind):
+    import importlib
+
+    real = json.loads((Path(__file__).parent / "recorded" / "providers" / recorded).read_text())
+    sim = importlib.import_module(f"aspirectl.sandbox.simulators.{module}").FAULTS[fault](None, None, kind, "m")
+    assert sim is not None and sim.status == real["status"]
+    real_error, sim_error = real["body"]["error"], sim.body["error"]
+    assert sim_error == real_error  # every field, word for word
+    assert set(sim.body) <= set(real["body"])  # request_id: the simulator makes its own

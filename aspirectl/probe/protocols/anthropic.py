@@ -34,6 +34,12 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.RATE_LIMITED, status=429, label="rate limited"),
     Rule(Outcome.OVERLOADED, status=529, label="Anthropic overloaded (not your quota)"),
     Rule(Outcome.OVERLOADED, status=500, message=r"^overloaded$", label="Anthropic overloaded"),
+    # Claude subscription OAuth used by a client Anthropic counts as third-party: the request is
+    # billed to extra usage, not the plan (anthropics/claude-code#45911, Wei-Shaw/sub2api#1894).
+    Rule(Outcome.BILLING, status=400, message=r"Third-party apps now draw from your extra usage",
+         label="Claude subscription: this client draws from paid extra usage, not the plan's limits"),
+    Rule(Outcome.BILLING, status=(400, 429), message=r"out of extra usage",
+         label="Claude subscription: extra usage used up"),
     Rule(Outcome.BILLING, status=400, message=r"credit balance is too low", label="out of credit"),
     Rule(Outcome.BILLING, status=400, message=r"spend limit|usage limits?", label="spend limit"),
     Rule(Outcome.FORBIDDEN, status=400, message=r"only authorized for use with Claude Code",

@@ -25,6 +25,9 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.QUOTA_EXHAUSTED, status=429, label="quota exhausted"),
     Rule(Outcome.FORBIDDEN, status=400, error_type="FAILED_PRECONDITION",
          label="not available for this project (billing or region)"),
+    # continuedev/continue#10513: the key is blocked for good; only a new key helps.
+    Rule(Outcome.AUTH_INVALID, status=403, message=r"reported as leaked",
+         label="API key reported as leaked: Google blocked it; create a new key and find the leak"),
     Rule(Outcome.FORBIDDEN, status=403, label="permission denied"),
     Rule(Outcome.MODEL_NOT_FOUND, status=404, label="model not found"),
     Rule(Outcome.OVERLOADED, status=503, label="model overloaded"),

@@ -70,6 +70,10 @@ FAULTS: dict[str, Fault] = {
     "spend_cap": only(MODEL_KINDS, lambda r, s, k, m: error(
         429, "rate_limit_error", "You have reached your monthly spend limit for this tier.",
         details={"error_code": "enforced_spend_limit_reached"})),
+    # word for word tests/recorded/providers/anthropic-oauth-third-party-add-more.json
+    "third_party_extra_usage": only({"generate"}, lambda r, s, k, m: error(
+        400, "invalid_request_error", "Third-party apps now draw from your extra usage, not your plan "
+        "limits. Add more at claude.ai/settings/usage and keep going.")),
     "credit_low": only(MODEL_KINDS, lambda r, s, k, m: error(
         400, "invalid_request_error", "Your credit balance is too low to access the Anthropic API. "
         "Please go to Plans & Billing to upgrade or purchase credits.")),

@@ -41,6 +41,10 @@ def _quota(quota_id: str, retry: str, limit: int = 50) -> Fault:
 
 FAULTS: dict[str, Fault] = {
     "api_key_invalid": lambda r, s, k, m: _key_invalid(),
+    # word for word tests/recorded/providers/gemini-leaked-key-403.json (no details at all)
+    "leaked_key": lambda r, s, k, m: Response(403, {"error": {
+        "code": 403, "message": "Your API key was reported as leaked. Please use another API key.",
+        "status": "PERMISSION_DENIED"}}),
     "failed_precondition": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(
         400, "FAILED_PRECONDITION", "User location is not supported for the API use without a billing "
         "account linked.")),
