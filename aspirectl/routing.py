@@ -91,9 +91,13 @@ GATEWAY_FAILURE: dict[Outcome, tuple[int, str, str]] = {
     Outcome.RATE_LIMITED: (429, "rate_limit_error", "litellm.RateLimitError"),
     Outcome.QUOTA_EXHAUSTED: (429, "rate_limit_error", "litellm.RateLimitError"),
     Outcome.BILLING: (429, "rate_limit_error", "litellm.RateLimitError"),
-    Outcome.OVERLOADED: (503, "internal_server_error", "litellm.ServiceUnavailableError"),
+    # Recorded from the real proxy (tests/recorded/litellm-proxy/*-outage-chat-*.json, 1.80.0,
+    # 1.85.0, 1.108.7): Anthropic's 529 and Gemini's 503 overload both arrive as 500
+    # InternalServerError, a refused upstream as 500 "... Connection error.", an upstream 502
+    # as 502 BadGatewayError.
+    Outcome.OVERLOADED: (500, "internal_server_error", "litellm.InternalServerError"),
     Outcome.UPSTREAM_ERROR: (502, "internal_server_error", "litellm.BadGatewayError"),
-    Outcome.UNREACHABLE: (502, "internal_server_error", "litellm.APIConnectionError: Connection error"),
+    Outcome.UNREACHABLE: (500, "internal_server_error", "litellm.InternalServerError: Connection error."),
     Outcome.TIMEOUT: (408, "timeout", "litellm.Timeout"),
     Outcome.MODEL_NOT_FOUND: (404, "invalid_request_error", "litellm.NotFoundError"),
     Outcome.BAD_REQUEST: (400, "invalid_request_error", "litellm.BadRequestError"),
@@ -208,13 +212,26 @@ def _local_cause(hops: list[HopState]) -> str:
     return "; ".join(f"{h.upstream}: {h.reason}" for h in hops)
 
 
+def _first_judged(hops: tuple[HopState, ...]) -> HopState | None:
+    """The hop whose error the gateway returns when every fallback failed: LiteLLM answers with
+    the error of the model group the caller asked for, i.e. of its first hop, not the last
+    fallback's (recorded on 1.80.0, 1.85.0 and 1.108.7: gpt-5.5's refused codex-shim, 500,
+    while its fallback to the OpenAI API answered 502; tests/test_gateway.py)."""
+    judged = [h for h in hops if not h.unjudged]
+    return judged[0] if judged else (hops[0] if hops else None)
+
+
 def _loud_failure(alias: str, last: HopState | None) -> LoudFailure:
     outcome = last.outcome if last and last.outcome else Outcome.UNREACHABLE
     status, error_type, cls = GATEWAY_FAILURE[outcome]
     result = last.result if last else None
-    if result and result.http_status and result.http_status >= 400 and outcome not in (
-            Outcome.UNREACHABLE, Outcome.NO_CREDENTIALS):
-        status = result.http_status if result.http_status != 529 else 503
+    # The upstream's own status passes through, except where the real proxy was recorded
+    # mapping it: a refused connection, and an overload answered 529 (Anthropic) or 503
+    # (Gemini), are 500. (Code Assist's capacity 429 passes through on 1.108.7.)
+    mapped = outcome in (Outcome.UNREACHABLE, Outcome.NO_CREDENTIALS) or (
+        outcome is Outcome.OVERLOADED and result is not None and result.http_status in (503, 529))
+    if result and result.http_status and result.http_status >= 400 and not mapped:
+        status = result.http_status
     detail = last.reason if last else "no hop"
     where = f" from {last.upstream}" if last else ""
     message = (f"{cls}: {detail}{where}. Received Model Group={alias} — no further fallback, "
@@ -279,10 +296,10 @@ def resolve(catalog: Catalog, report: "ProbeReport | None", alias: str,
             via = resolve(catalog, report, declared.target, _visited | {alias})
             fallback = declared
             served = via.served
-            failure = via.failure
+            if served is None and via.failure is not None:
+                failure = _loud_failure(alias, _first_judged(hops))
         else:
-            judged = [h for h in hops if not h.unjudged]
-            failure = _loud_failure(alias, judged[-1] if judged else (hops[-1] if hops else None))
+            failure = _loud_failure(alias, _first_judged(hops))
     status, reasons = _judge(alias, hops, served, expected, fallback, failure)
     if via is not None and via.status is Health.UNKNOWN and status is not Health.CRITICAL:
         status, reasons = Health.UNKNOWN, [f"through the fallback to {via.alias}: {r}" for r in via.reasons]

@@ -355,14 +355,20 @@ def test_the_gateway_fails_loudly_where_route_says_it_will(cli, sandbox_chains, 
     config = export(cli, chains, tmp_path / "config.yaml")
     with litellm_proxy(config, chains, tmp_path, release) as url:
         monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
-        code, doc = _probe_gateway(cli, chains, url, "gpt", "qwen-3.6")
+        code, doc = _probe_gateway(cli, chains, url, "gpt", "qwen-3.6", "claude-haiku-4-5", "gemini-2.5-pro")
         table = cli("--chains", chains, "--gateway-url", url, "probe", "--gateway", "gpt-5.5").out
     assert code == 2
     predicted = {a["alias"]: a["failure"] for a in doc["aliases"]}
     for answer in doc["gateway"]["aliases"]:
         assert answer["served_by"] is None and answer["expected"] is None and not answer["drift"]
-        assert answer["http_status"] >= 500 and answer["message"]  # the gateway's own loud error
-        assert predicted[answer["alias"]]["status"] >= 500
+        assert answer["http_status"] >= 400 and answer["message"]  # the gateway's own loud error
+        # route predicts the very status the real gateway answers: the first hop's error (LiteLLM
+        # returns the asked group's error after the fallbacks failed), overload 500, refused 500.
+        # Except Code Assist through the exported custom provider before 1.108.7: LiteLLM wraps
+        # its error as APIConnectionError 500 where 1.108.7 passes the upstream's 429 on.
+        wrapped = answer["alias"].startswith("gemini") and release in ("1.80.0", "1.85.0")
+        expected = 500 if wrapped else predicted[answer["alias"]]["status"]
+        assert expected == answer["http_status"], (answer, predicted[answer["alias"]])
     gpt = next(a for a in doc["gateway"]["aliases"] if a["alias"] == "gpt-5.5")
     assert "Bad gateway" in gpt["message"] or "502" in gpt["message"]
     assert "ERROR" in table and "fails loudly" in table

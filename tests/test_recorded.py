@@ -36,7 +36,12 @@ TRUTH = {
     "claude-haiku-4-5@anthropic-api": Outcome.OVERLOADED,  # Anthropic 529 overloaded_error
     "gpt-5.5@openai-api": Outcome.UPSTREAM_ERROR,  # OpenAI answered 502
     "qwen-3.6": Outcome.UNREACHABLE,  # connection refused
+    "gemini-2.5-pro@google-ai-studio": Outcome.OVERLOADED,  # Gemini 503 UNAVAILABLE "overloaded"
+    # No group has this name (hop 1's group is the alias itself): /health lists nothing (200 on
+    # 1.80.0, 503 later); the chat reaches the deployment by its model_info.id, overloaded.
+    "claude-haiku-4-5@anthropic-oauth": Outcome.OVERLOADED,
 }
+HEALTH_TRUTH = {"claude-haiku-4-5@anthropic-oauth": Outcome.MODEL_NOT_FOUND}
 
 CATALOG = load_catalog(SHIPPED_CHAINS)
 _TARGETS = plan_targets(CATALOG, list(CATALOG.aliases),
@@ -75,7 +80,10 @@ def test_recorded_answer_is_read_as_what_happened(path):
     case = _load(path)
     verdict = _verdict(case)
     assert verdict is not None, "a failing upstream must not pass"
-    assert verdict.outcome is TRUTH[case["model"]], (verdict.outcome, verdict.detail)
+    truth = TRUTH[case["model"]]
+    if case["request"].startswith("GET /health?"):
+        truth = HEALTH_TRUTH.get(case["model"], truth)
+    assert verdict.outcome is truth, (verdict.outcome, verdict.detail)
 
 
 def test_releases_differ_in_health_status_and_all_are_read():
@@ -213,3 +221,17 @@ def test_simulator_answers_like_the_recorded_provider(module, fault, recorded, k
     real_error, sim_error = real["body"]["error"], sim.body["error"]
     assert sim_error == real_error  # every field, word for word
     assert set(sim.body) <= set(real["body"])  # request_id: the simulator makes its own
+
+
+@pytest.mark.parametrize("path", [p for p in CASES if "-outage-chat-" in p.name], ids=lambda p: p.stem)
+def test_route_predicts_the_status_the_real_gateway_answers(path):
+    """What `route` says the gateway answers when nothing serves is what the real proxy said."""
+    from aspirectl.routing import GATEWAY_FAILURE
+
+    case = _load(path)
+    status, error_type, cls = GATEWAY_FAILURE[TRUTH[case["model"]]]
+    assert status == case["status"]
+    assert case["body"]["error"]["message"].startswith(cls.split(":")[0] + ":")
+    if "Connection error" in cls:
+        assert case["body"]["error"]["message"].endswith("Connection error.")
+    assert case["body"]["error"]["type"] in (error_type, None)  # 1.80.0 sends no type

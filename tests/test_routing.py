@@ -61,17 +61,25 @@ def test_declared_deferred_that_serves_is_news():
 
 
 def test_nothing_serves_is_the_gateway_loud_failure():
-    d = resolve(CATALOG, report(("gpt-5.5", "codex-shim", Outcome.UNREACHABLE, None),
-                                ("gpt-5.5", "openai-api", Outcome.AUTH_INVALID, 401)), "gpt-5.5")
+    """The gateway answers with the error of the group asked for (its first hop), not the last
+    fallback's: recorded from the real proxy on three releases (tests/test_gateway.py)."""
+    d = resolve(CATALOG, report(("gpt-5.5", "codex-shim", Outcome.AUTH_INVALID, 401),
+                                ("gpt-5.5", "openai-api", Outcome.UNREACHABLE, None)), "gpt-5.5")
     assert d.status is Health.CRITICAL
     assert d.failure.status == 401 and d.failure.error_type == "authentication_error"
-    assert "Received Model Group=gpt-5.5" in d.failure.message
-    limited = resolve(CATALOG, report(("gpt-5.5", "codex-shim", Outcome.UNREACHABLE, None),
-                                      ("gpt-5.5", "openai-api", Outcome.RATE_LIMITED, 429)), "gpt-5.5")
+    assert "Received Model Group=gpt-5.5" in d.failure.message and "from codex-shim" in d.failure.message
+    limited = resolve(CATALOG, report(("gpt-5.5", "codex-shim", Outcome.RATE_LIMITED, 429),
+                                      ("gpt-5.5", "openai-api", Outcome.AUTH_INVALID, 401)), "gpt-5.5")
     assert limited.failure.status == 429
     down = resolve(CATALOG, report(("gpt-5.5", "codex-shim", Outcome.UNREACHABLE, None),
-                                   ("gpt-5.5", "openai-api", Outcome.UNREACHABLE, None)), "gpt-5.5")
-    assert down.failure.status == 502 and "Connection error" in down.failure.message
+                                   ("gpt-5.5", "openai-api", Outcome.UPSTREAM_ERROR, 502)), "gpt-5.5")
+    # recorded: a refused first hop is 500 InternalServerError "Connection error.", whatever
+    # the fallback answered (502 here)
+    assert down.failure.status == 500 and "Connection error" in down.failure.message
+    overloaded = resolve(CATALOG, report(("claude-haiku-4-5", "anthropic-oauth", Outcome.OVERLOADED, 529),
+                                         ("claude-haiku-4-5", "anthropic-api", Outcome.OVERLOADED, 529)),
+                         "claude-haiku-4-5")
+    assert overloaded.failure.status == 500  # Anthropic's 529 is LiteLLM's InternalServerError
 
 
 def test_cross_family_fallback_is_flagged_and_advised():

@@ -83,12 +83,20 @@ def expected_hop(decision: Decision) -> str | None:
     return deployment_id(served.alias, served.upstream) if served else None
 
 
+def _without_trace(text: str) -> str:
+    """LiteLLM puts Python tracebacks in some error messages (a custom provider's error on
+    1.80.0 and 1.85.0, recorded): the operator gets the error, not LiteLLM's insides."""
+    for marker in ("Traceback (most recent call last)", "\nstack trace:"):
+        text = text.split(marker, 1)[0]
+    return text.rstrip()
+
+
 def _error(body: Any) -> tuple[str | None, str]:
     """(error type, message) of a gateway error body, each one safe printable line."""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         err = body["error"]
         return (optional_line(err.get("type"), 80) if err.get("type") else None,
-                one_line(redact(str(err.get("message") or "")), 1000))
+                one_line(redact(_without_trace(str(err.get("message") or ""))), 1000))
     if isinstance(body, dict) and "detail" in body:
         return None, one_line(redact(str(body["detail"])), 1000)
     return None, ""
