@@ -235,3 +235,13 @@ def test_route_predicts_the_status_the_real_gateway_answers(path):
     if "Connection error" in cls:
         assert case["body"]["error"]["message"].endswith("Connection error.")
     assert case["body"]["error"]["type"] in (error_type, None)  # 1.80.0 sends no type
+
+
+def test_a_health_error_that_is_only_litellms_own_note_is_still_read():
+    """Crafted: nothing before LiteLLM's fallback note; the verdict says 'unhealthy', no crash."""
+    body = {"healthy_endpoints": [], "unhealthy_endpoints": [
+        {"model": "openai/qwen-3.6", "exception_status": 500,
+         "error": "Received Model Group=qwen-3.6\nAvailable Model Group Fallbacks=None"}]}
+    verdict = _verdict({"request": "GET /health?model=qwen-3.6", "model": "qwen-3.6", "status": 503, "body": body})
+    assert verdict is not None and verdict.outcome is Outcome.UPSTREAM_ERROR
+    assert "unparseable" not in verdict.detail and "unhealthy" in verdict.detail

@@ -119,7 +119,10 @@ EXCEPTION_CLASS: dict[str, tuple[Outcome, str]] = {
     "ContextWindowExceededError": (Outcome.BAD_REQUEST, "request rejected behind the passthrough"),
     "BadRequestError": (Outcome.BAD_REQUEST, "request rejected behind the passthrough"),
 }
-_CUT = re.compile(r"\nstack trace:|No fallback model group found|Received Model Group=", re.I)
+# Where LiteLLM's own additions begin (stack trace; the router's fallback notes, 1.80.0/1.85.0
+# and 1.108.7 wording): the cause is before them.
+_CUT = re.compile(r"\nstack trace:|Traceback \(most recent call last\)|No fallback model group found|"
+                  r"Received Model Group=|LiteLLM: model group '", re.I)
 
 
 def embedded_cause(text: str) -> tuple[Outcome, str, str | None] | None:
@@ -174,7 +177,7 @@ def _judge_health(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
     first = unhealthy[0] if isinstance(unhealthy[0], dict) else {}
     error = str(first.get("error") or "unhealthy")
     cause = embedded_cause(error)
-    message = _CUT.split(error, maxsplit=1)[0].strip().splitlines()[0] if error.strip() else "unhealthy"
+    message = (_CUT.split(error, maxsplit=1)[0].strip().splitlines() or ["unhealthy"])[0]
     if cause is not None:
         outcome, label, cls = cause
         seen = first.get("exception_status")
