@@ -29,6 +29,8 @@ RULES: tuple[Rule, ...] = (
          label="Claude subscription quota rejected"),
     Rule(Outcome.BILLING, status=429, error_code="enforced_spend_limit_reached",
          label="monthly spend cap reached"),
+    # The same cap said only in words (can1357/oh-my-pi#5418: a rate_limit_error, yet no retry helps)
+    Rule(Outcome.BILLING, status=429, message=r"monthly spend limit", label="monthly spend cap reached"),
     Rule(Outcome.QUOTA_EXHAUSTED, status=429, when=_over_five_minutes,
          label="rate limited for more than 5 minutes"),
     Rule(Outcome.RATE_LIMITED, status=429, label="rate limited"),
