@@ -467,6 +467,13 @@ def usage_report(db_url: str | None, catalog: Catalog, span: Window, aliases: li
     return summarise(catalog, groups, span, aliases, thresholds, consumer_groups)
 
 
+def hop_shares(db_url: str | None, catalog: Catalog, since: str) -> dict[tuple[str, str], float]:
+    """(alias, deployment) -> the share of the alias's traffic that deployment served since
+    WHEN: the labels of `chains graph --usage`."""
+    report = usage_report(db_url, catalog, window(since, None), None, Thresholds(), by_consumer=False)
+    return {(u.alias, h.deployment): h.share for u in report.aliases for h in u.hops.values()}
+
+
 def _add(hop: HopUsage, g: Group) -> None:
     total = hop.requests + g.requests
     # One hop of one requested alias is one SQL group (exact percentiles); only rows that

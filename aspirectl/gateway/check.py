@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from aspirectl.gateway.export import deployment_id
 from aspirectl.health import Assessment
+from aspirectl.probe.protocols.litellm import KEY_REFUSALS, without_trace
 from aspirectl.routing import Decision, worst
 from aspirectl.secrets.redact import redact
 from aspirectl.status import Health
@@ -18,7 +19,7 @@ from aspirectl.textsafe import one_line, optional_line
 
 GATEWAY_KEY = "gateway-key"
 # The proxy's own refusals of our key, told apart from an upstream's 401 by error.type.
-GATEWAY_KEY_ERRORS = frozenset({"auth_error", "expired_key", "token_not_found_in_db", "no_db_connection"})
+GATEWAY_KEY_ERRORS = KEY_REFUSALS
 
 
 @dataclass(frozen=True)
@@ -83,20 +84,12 @@ def expected_hop(decision: Decision) -> str | None:
     return deployment_id(served.alias, served.upstream) if served else None
 
 
-def _without_trace(text: str) -> str:
-    """LiteLLM puts Python tracebacks in some error messages (a custom provider's error on
-    1.80.0 and 1.85.0, recorded): the operator gets the error, not LiteLLM's insides."""
-    for marker in ("Traceback (most recent call last)", "\nstack trace:"):
-        text = text.split(marker, 1)[0]
-    return text.rstrip()
-
-
 def _error(body: Any) -> tuple[str | None, str]:
     """(error type, message) of a gateway error body, each one safe printable line."""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         err = body["error"]
         return (optional_line(err.get("type"), 80) if err.get("type") else None,
-                one_line(redact(_without_trace(str(err.get("message") or ""))), 1000))
+                one_line(redact(without_trace(str(err.get("message") or ""))), 1000))
     if isinstance(body, dict) and "detail" in body:
         return None, one_line(redact(str(body["detail"])), 1000)
     return None, ""

@@ -8,7 +8,7 @@ import typer
 
 from aspirectl.cli.context import app_context
 from aspirectl.cli.formats import DATA
-from aspirectl.cli.options import AliasOrFamily, Output
+from aspirectl.cli.options import AliasOrFamily, Deadline, Output, Timeout
 
 app = typer.Typer(rich_markup_mode=None, no_args_is_help=True,
                   help="Inspect the fallback chains: which upstreams serve each alias, in order.")
@@ -116,10 +116,8 @@ def graph(
         "--usage", help="Label each edge with the share of traffic it served since WHEN (24h, 7d): "
         "the gateway's request log, as 'aspirectl usage' reads it.", metavar="WHEN",
         show_default=False)] = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per hop probe (--live).",
-                                           metavar="S")] = 10.0,
-    deadline: Annotated[float, typer.Option("--deadline", help="Hard limit for the probe (--live).",
-                                            metavar="S")] = 20.0,
+    timeout: Timeout = 10.0,
+    deadline: Deadline = 20.0,
     output: Output = None,
 ) -> None:
     """Mermaid 'graph LR' of families, hops and fallbacks (paste into any Markdown); with
@@ -167,11 +165,9 @@ def graph(
 
 def _usage_shares(app_ctx: Any, catalog: Any, since: str) -> dict[tuple[str, str], float]:
     from aspirectl.keys import service
-    from aspirectl.usage import Thresholds, usage_report, window
+    from aspirectl.usage import hop_shares
 
-    url = service.db_url(app_ctx.settings.db_url, app_ctx.resolver())
-    report = usage_report(url, catalog, window(since, None), None, Thresholds(), by_consumer=False)
-    return {(u.alias, h.deployment): h.share for u in report.aliases for h in u.hops.values()}
+    return hop_shares(service.db_url(app_ctx.settings.db_url, app_ctx.resolver()), catalog, since)
 
 
 @app.command("export")

@@ -23,6 +23,13 @@ from aspirectl.probe.wire import as_text, dig, parse_duration
 _CLASS = re.compile(r"litellm\.(\w+)")
 _STATUS_IN_MESSAGE = re.compile(r"(?:Error code|status(?:_code)?)[:=]?\s*(\d{3})", re.I)
 
+# LiteLLM's ProxyErrorTypes (1.108.7 proxy/_types.py) that refuse the caller's key, and those
+# that refuse it a model: decisions of the proxy itself, not of an upstream behind it.
+KEY_REFUSALS = frozenset({"auth_error", "expired_key", "token_not_found_in_db", "no_db_connection"})
+MODEL_ACCESS_DENIED = frozenset({"key_model_access_denied", "team_model_access_denied",
+                                 "user_model_access_denied", "org_model_access_denied",
+                                 "project_model_access_denied"})
+
 RULES: tuple[Rule, ...] = (
     Rule(Outcome.OVERLOADED, status=503, message=r"^shutting_down$",
          label="the passthrough is shutting down"),
@@ -41,9 +48,7 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.RATE_LIMITED, status=429, message=r"No deployments available",
          label="all deployments cooling down"),
     Rule(Outcome.BILLING, error_type="budget_exceeded", label="budget exceeded"),
-    Rule(Outcome.FORBIDDEN, error_type=("key_model_access_denied", "team_model_access_denied",
-                                        "user_model_access_denied", "org_model_access_denied",
-                                        "project_model_access_denied"),
+    Rule(Outcome.FORBIDDEN, error_type=tuple(sorted(MODEL_ACCESS_DENIED)),
          label="our key may not use this model on the passthrough"),
     Rule(Outcome.RATE_LIMITED, status=429, label="rate limited"),
     Rule(Outcome.UNREACHABLE, message=r"APIConnectionError",
@@ -119,10 +124,18 @@ EXCEPTION_CLASS: dict[str, tuple[Outcome, str]] = {
     "ContextWindowExceededError": (Outcome.BAD_REQUEST, "request rejected behind the passthrough"),
     "BadRequestError": (Outcome.BAD_REQUEST, "request rejected behind the passthrough"),
 }
-# Where LiteLLM's own additions begin (stack trace; the router's fallback notes, 1.80.0/1.85.0
-# and 1.108.7 wording): the cause is before them.
-_CUT = re.compile(r"\nstack trace:|Traceback \(most recent call last\)|No fallback model group found|"
-                  r"Received Model Group=|LiteLLM: model group '", re.I)
+# Where LiteLLM's insides begin in an error message: its stack trace, or a Python traceback
+# (a custom provider's error on 1.80.0 and 1.85.0, recorded).
+_TRACE = r"\nstack trace:|Traceback \(most recent call last\)"
+# ... and where its router's fallback notes begin (1.80.0/1.85.0 and 1.108.7 wording): the
+# cause is before both.
+_CUT = re.compile(_TRACE + r"|No fallback model group found|Received Model Group=|LiteLLM: model group '",
+                  re.I)
+
+
+def without_trace(text: str) -> str:
+    """A LiteLLM error message without its stack trace or traceback (the fallback notes stay)."""
+    return re.split(_TRACE, text, maxsplit=1)[0].rstrip()
 
 
 def embedded_cause(text: str) -> tuple[Outcome, str, str | None] | None:
@@ -199,10 +212,7 @@ def _judge_health(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
 
 # Errors the passthrough decides itself (our virtual key, its budgets and model access): its
 # envelope's type says so and RULES read it. Anything else carries an upstream's failure.
-_OWN_TYPES = frozenset({"auth_error", "token_not_found_in_db", "expired_key", "no_db_connection",
-                        "budget_exceeded", "key_model_access_denied", "team_model_access_denied",
-                        "user_model_access_denied", "org_model_access_denied",
-                        "project_model_access_denied", "throttling_error"})
+_OWN_TYPES = KEY_REFUSALS | MODEL_ACCESS_DENIED | {"budget_exceeded", "throttling_error"}
 
 
 def _judge_canary(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | None:
