@@ -372,3 +372,21 @@ def test_the_gateway_fails_loudly_where_route_says_it_will(cli, sandbox_chains, 
     gpt = next(a for a in doc["gateway"]["aliases"] if a["alias"] == "gpt-5.5")
     assert "Bad gateway" in gpt["message"] or "502" in gpt["message"]
     assert "ERROR" in table and "fails loudly" in table
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_a_release_that_is_no_release_is_a_usage_error(cli, monkeypatch, how):
+    if how == "flag":
+        result = cli("--chains", SHIPPED_CHAINS, "chains", "export", "--litellm-version", "abc")
+    else:
+        monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", "latest")
+        result = cli("--chains", SHIPPED_CHAINS, "chains", "export")
+    assert result.code == 2 and result.out == ""
+    assert "is not a LiteLLM release" in result.err
+    assert_one_line_error(result)
+
+
+def test_a_bad_number_option_names_no_phantom_env_var(cli):
+    result = cli("--chains", SHIPPED_CHAINS, "chains", "graph", "--live", "--deadline", "abc")
+    assert result.code == 2 and "'abc' is not a valid float" in result.err
+    assert "env var" not in result.err

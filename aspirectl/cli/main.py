@@ -62,7 +62,8 @@ def _usage_hint(exc: click.UsageError, command: str | None) -> str:
     from aspirectl.cli.lazy import COMMANDS
     from aspirectl.errors import did_you_mean
 
-    message = exc.format_message()
+    # Typer 0.17 under click 8.2 names an env var nobody set: "(env var: 'None')".
+    message = exc.format_message().replace(" (env var: 'None')", "")
     if command == "secrets" and not isinstance(exc, click.exceptions.NoSuchOption):
         # Never quote the words given: a value typed after the name would be echoed here.
         return ("secrets takes a credential NAME only; the value comes from a hidden prompt or "

@@ -28,9 +28,9 @@ DEFAULT_TARGET = "1.108.7"  # the newest release the project runs; --litellm-ver
 
 
 def native_oauth(target: str | None) -> bool:
-    from aspirectl.keys.store import _version
+    from aspirectl.releases import release_tuple
 
-    return _version(target or DEFAULT_TARGET) >= _version(NATIVE_OAUTH_SINCE)
+    return release_tuple(target or DEFAULT_TARGET) >= release_tuple(NATIVE_OAUTH_SINCE)
 CODE_ASSIST_PROVIDER = "code-assist"
 HANDLER_MODULE = "aspirectl_code_assist"
 HANDLER_FILE = f"{HANDLER_MODULE}.py"  # LiteLLM imports it from the config's directory

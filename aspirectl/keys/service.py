@@ -73,20 +73,25 @@ RELEASE_ENV = "ASPIRECTL_LITELLM_VERSION"
 
 def learn_release(flag: str | None, gateway_url: str | None, timeout: float = 3.0) -> tuple[str | None, str]:
     """The gateway's LiteLLM release, and where it was learnt: --litellm-version, then
-    ASPIRECTL_LITELLM_VERSION, then the running gateway's /health/readiness answer (which
-    reports litellm_version). (None, why) when none of them tells."""
+    ASPIRECTL_LITELLM_VERSION, then the running gateway's /health/readiness answer (1.80.0's
+    names its release; 1.85.0's and 1.108.7's do not, as recorded). (None, why) when none of
+    them tells; a given value that is no release is a usage error."""
     import os
 
-    if flag:
-        return flag.strip(), "--litellm-version"
-    if os.environ.get(RELEASE_ENV):
-        return os.environ[RELEASE_ENV].strip(), RELEASE_ENV
+    from aspirectl.releases import is_release
+    from aspirectl.textsafe import one_line
+
+    for given, where in ((flag, "--litellm-version"), (os.environ.get(RELEASE_ENV), RELEASE_ENV)):
+        if given:
+            if not is_release(given):
+                raise UsageError(f"{where} '{one_line(given, 40)}' is not a LiteLLM release",
+                                 hint="a version such as 1.108.7")
+            return given.strip(), where
     if not gateway_url:
         return None, "no --litellm-version, ASPIRECTL_LITELLM_VERSION or --gateway-url"
     import httpx
 
     from aspirectl.probe.transport import parse_json
-    from aspirectl.textsafe import one_line
 
     url = gateway_url.rstrip("/") + "/health/readiness"
     try:
@@ -101,6 +106,6 @@ def learn_release(flag: str | None, gateway_url: str | None, timeout: float = 3.
         return None, f"the gateway at {one_line(gateway_url, 100)} did not answer ({type(exc).__name__})"
     body, _ = parse_json(data[:65536].decode("utf-8", "replace"))
     version = body.get("litellm_version") if isinstance(body, dict) else None
-    if isinstance(version, str) and re.fullmatch(r"\d+\.\d+(\.\d+)?\S{0,20}", version.strip()):
+    if isinstance(version, str) and is_release(version):
         return version.strip(), f"the readiness answer of {one_line(gateway_url, 100)}"
     return None, f"the gateway at {one_line(gateway_url, 100)} does not report its release"

@@ -25,6 +25,7 @@ from aspirectl.errors import OperationFailed, UnknownName, UsageError
 from aspirectl.keys.db import AUDIT, DELETED, DEPRECATED, TOKENS, Database
 from aspirectl.keys.model import KeyRecord, KeyStatus, NewKey, derive_status, utcnow
 from aspirectl.keys.tokens import hash_token, key_name, mint
+from aspirectl.releases import release_tuple
 
 ACTOR = "aspirectl"
 UI_TEAM = "litellm-dashboard"  # LiteLLM's UI session keys: never listed
@@ -120,7 +121,7 @@ class Capabilities:
         if self.release is None:
             return ("the gateway's LiteLLM release is unknown, and releases before "
                     f"{GRACE_FIXED_IN} refuse every key in its grace period")
-        if _version(self.release) < _version(GRACE_FIXED_IN):
+        if release_tuple(self.release) < release_tuple(GRACE_FIXED_IN):
             return (f"LiteLLM {self.release} refuses every key in its grace period "
                     "('LiteLLM_VerificationTokenView' object is not subscriptable; LiteLLM issues "
                     f"#27193 and #35797, fixed in {GRACE_FIXED_IN} by PR #30327)")
@@ -130,11 +131,6 @@ class Capabilities:
 # The first LiteLLM release whose auth honours LiteLLM_DeprecatedVerificationToken: PR #30327
 # ("return deprecated-key lookup result directly") is in 1.89.1's proxy/utils.py, not in 1.89.0's.
 GRACE_FIXED_IN = "1.89.1"
-
-
-def _version(text: str) -> tuple[int, ...]:
-    numbers = re.findall(r"\d+", text)
-    return tuple(int(n) for n in numbers[:3]) if numbers else (0,)
 
 
 class KeyStore:
