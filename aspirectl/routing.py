@@ -88,9 +88,11 @@ GATEWAY_FAILURE: dict[Outcome, tuple[int, str, str]] = {
     Outcome.AUTH_EXPIRED: (401, "authentication_error", "litellm.AuthenticationError"),
     Outcome.NO_CREDENTIALS: (401, "authentication_error", "litellm.AuthenticationError"),
     Outcome.FORBIDDEN: (403, "permission_error", "litellm.PermissionDeniedError"),
-    Outcome.RATE_LIMITED: (429, "rate_limit_error", "litellm.RateLimitError"),
-    Outcome.QUOTA_EXHAUSTED: (429, "rate_limit_error", "litellm.RateLimitError"),
-    Outcome.BILLING: (429, "rate_limit_error", "litellm.RateLimitError"),
+    # Recorded (tests/recorded/litellm-proxy/*-out-of-credit-chat-*, *-throttled-chat-*): every
+    # release types an upstream's 429 "throttling_error", a spend cap and a quota included.
+    Outcome.RATE_LIMITED: (429, "throttling_error", "litellm.RateLimitError"),
+    Outcome.QUOTA_EXHAUSTED: (429, "throttling_error", "litellm.RateLimitError"),
+    Outcome.BILLING: (429, "throttling_error", "litellm.RateLimitError"),
     # Recorded from the real proxy (tests/recorded/litellm-proxy/*-outage-chat-*.json, 1.80.0,
     # 1.85.0, 1.108.7): Anthropic's 529 and Gemini's 503 overload both arrive as 500
     # InternalServerError, a refused upstream as 500 "... Connection error.", an upstream 502
@@ -231,6 +233,13 @@ def _loud_failure(alias: str, last: HopState | None) -> LoudFailure:
     mapped = outcome in (Outcome.UNREACHABLE, Outcome.NO_CREDENTIALS) or (
         outcome is Outcome.OVERLOADED and result is not None and result.http_status in (503, 529))
     if result and result.http_status and result.http_status >= 400 and not mapped:
+        if result.http_status != status:
+            # LiteLLM names the exception by the status it passes on (recorded: the passthrough's
+            # budget 400 arrives as BadRequestError, not as the RateLimitError a 429 would be).
+            from aspirectl.probe.protocols.litellm import CLASS_STATUS
+
+            named = [c for c, s in CLASS_STATUS.items() if s == result.http_status]
+            cls = f"litellm.{named[0]}" if named else cls
         status = result.http_status
     detail = last.reason if last else "no hop"
     where = f" from {last.upstream}" if last else ""

@@ -18,6 +18,7 @@ the simulator and asked for the same 1-token generation aspirectl's canary sends
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -129,3 +130,89 @@ def test_the_sdk_reads_each_fault_as_aspirectl_does(upstream, alias, fault, deep
         assert result.error_code in said or result.error_code in text_seen, (fault, said, result.error_code)
     if expected not in (Outcome.AUTH_INVALID, Outcome.AUTH_EXPIRED):
         assert status != 401, "the simulator refused the SDK's own way of authenticating"
+
+
+# --- the SDKs on the recorded real answers -------------------------------------------------
+
+_ALIAS = {"anthropic-api": "claude-sonnet-4-6", "anthropic-oauth": "claude-haiku-4-5", "openai-api": "gpt-5.5",
+          "codex-shim": "gpt-4.1", "google-ai-studio": "gemini-2.5-pro"}
+
+
+def _replay(case: dict):
+    """A loopback server that answers every request with the recorded status, headers and body."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    payload = json.dumps(case["body"]).encode()
+
+    class Replay(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.send_response(case["status"])
+            self.send_header("content-type", "application/json")
+            for name, value in case.get("headers", {}).items():
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Replay)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+class _ReplayBox:
+    """What _generate needs of a sandbox, pointed at a replay server instead."""
+
+    def __init__(self, box, upstream: str, port: int) -> None:
+        from types import SimpleNamespace
+
+        real = box.sandbox_catalog().upstreams[upstream]
+        base = f"http://127.0.0.1:{port}" + ("/v1" if real.base_url.endswith("/v1") else "")
+        self.credentials = box.credentials
+        self._catalog = SimpleNamespace(upstreams={upstream: SimpleNamespace(base_url=base, auth=real.auth)})
+
+    def sandbox_catalog(self):
+        return self._catalog
+
+
+def _sdk_verdict(box, upstream: str, model: str) -> tuple[str, int | None, set[str]]:
+    try:
+        _generate(box, upstream, model)
+    except Exception as exc:
+        status, said = _sdk_reading(exc)
+        return type(exc).__name__, status, said
+    return "no error", None, set()
+
+
+def _sdk_pairs():
+    from tests.test_recorded import SIM_PROVIDER
+
+    out = []
+    for _module, fault, recorded, _ in SIM_PROVIDER:
+        case = json.loads((Path(__file__).parent / "recorded" / "providers" / recorded).read_text())
+        if case["upstream"] in _ALIAS:
+            out.append((case["upstream"], fault, recorded, case))
+    return out
+
+
+@pytest.mark.parametrize(("upstream", "fault", "recorded", "case"), _sdk_pairs(),
+                         ids=[f"{u}-{f}" for u, f, _, _ in _sdk_pairs()])
+def test_the_sdk_raises_on_the_simulator_what_it_raises_on_the_recorded_answer(upstream, fault, recorded, case):
+    """Each SDK, on the recorded real answer (replayed on loopback) and on the simulator answer that
+    imitates it, raises the same exception class with the same status and error type/code."""
+    with running(scenario(**{upstream.replace("-", "_"): Behaviour(fault=fault)})) as box:
+        model = _model(box, upstream, _ALIAS[upstream])
+        on_simulator = _sdk_verdict(box, upstream, model)
+        server = _replay(case)
+        try:
+            on_record = _sdk_verdict(_ReplayBox(box, upstream, server.server_address[1]), upstream, model)
+        finally:
+            server.shutdown()
+    assert on_record[0] != "no error", "the recorded answer is an error: the SDK must raise"
+    assert on_simulator == on_record, (recorded, on_simulator, on_record)

@@ -46,10 +46,17 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.BILLING, status=400, message=r"spend limit|usage limits?", label="spend limit"),
     Rule(Outcome.FORBIDDEN, status=400, message=r"only authorized for use with Claude Code",
          label="OAuth credential limited to Claude Code"),
+    # anthropics/claude-code#19028: the account is suspended; no key or retry helps.
+    Rule(Outcome.FORBIDDEN, status=(400, 403), message=r"organization has been disabled",
+         label="Anthropic disabled this organization: only Anthropic support can restore it"),
     Rule(Outcome.AUTH_EXPIRED, status=401, message=r"expired",
          label="OAuth token expired (the gateway owns its refresh)"),
     Rule(Outcome.AUTH_INVALID, status=401, label="authentication failed"),
     Rule(Outcome.BILLING, status=402, label="billing problem"),
+    # anthropics/claude-code#12454: a revoked OAuth grant is a 403 permission_error, yet no
+    # permission is missing: the gateway's owner must sign in again (a refresh cannot revive it).
+    Rule(Outcome.AUTH_INVALID, status=(401, 403), message=r"token has been revoked",
+         label="OAuth token revoked: sign in again to issue a new one"),
     Rule(Outcome.FORBIDDEN, status=403, error_type="permission_error", label="no permission"),
     Rule(Outcome.MODEL_NOT_FOUND, status=404, label="model not found"),
     Rule(Outcome.BAD_REQUEST, status=400, error_type="invalid_request_error", label="bad request"),

@@ -21,11 +21,13 @@ RULES: tuple[Rule, ...] = (
          label="no capacity for this model (free tier)"),
     Rule(Outcome.QUOTA_EXHAUSTED, reason="QUOTA_EXHAUSTED", label="quota exhausted"),
     Rule(Outcome.BILLING, reason="INSUFFICIENT_G1_CREDITS_BALANCE", label="out of credits"),
+    # Before RATE_LIMIT_EXCEEDED: a per-day limit said only in ErrorInfo or in words
+    # (google-gemini/gemini-cli#10513) is not a short throttle.
+    Rule(Outcome.QUOTA_EXHAUSTED, status=(429, 403), when=google_rpc.is_daily,
+         label="daily quota exhausted (resets at midnight Pacific)"),
     Rule(Outcome.QUOTA_EXHAUSTED, reason="RATE_LIMIT_EXCEEDED", when=lambda f: (f.retry_after_s or 0) > 300,
          label="rate limited for more than 5 minutes"),
     Rule(Outcome.RATE_LIMITED, reason="RATE_LIMIT_EXCEEDED", label="rate limited"),
-    Rule(Outcome.QUOTA_EXHAUSTED, status=429, when=lambda f: google_rpc.has_quota(f, "PerDay", "Daily"),
-         label="daily quota exhausted"),
     Rule(Outcome.FORBIDDEN, reason="VALIDATION_REQUIRED", label="account needs validation in a browser"),
     Rule(Outcome.FORBIDDEN, reason="SECURITY_POLICY_VIOLATED", label="blocked by a security policy"),
     Rule(Outcome.AUTH_EXPIRED, status=401,

@@ -16,8 +16,11 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.AUTH_INVALID, status=400, message=r"API key not (valid|found)", label="API key not valid"),
     Rule(Outcome.FORBIDDEN, status=429, message=r"limit: 0\b",
          label="model not available on this project's tier (limit 0)"),
-    Rule(Outcome.QUOTA_EXHAUSTED, status=429, when=lambda f: google_rpc.has_quota(f, "PerDay", "Daily"),
-         label="daily quota exhausted"),
+    Rule(Outcome.FORBIDDEN, status=429, reason=google_rpc.LIMIT_ZERO,
+         label="this project's limit for this quota is 0 (region or tier): waiting will not help"),
+    # 403 too: the legacy envelope said a daily limit with 403 usageLimits (murer/dsopz#3).
+    Rule(Outcome.QUOTA_EXHAUSTED, status=(429, 403), when=google_rpc.is_daily,
+         label="daily quota exhausted (resets at midnight Pacific)"),
     Rule(Outcome.RATE_LIMITED, status=429, when=lambda f: google_rpc.has_quota(f, "PerMinute"),
          label="per-minute quota hit"),
     Rule(Outcome.RATE_LIMITED, status=429, when=lambda f: (f.retry_after_s or 0) <= 300,

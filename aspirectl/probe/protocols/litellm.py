@@ -48,6 +48,9 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.RATE_LIMITED, status=429, message=r"No deployments available",
          label="all deployments cooling down"),
     Rule(Outcome.BILLING, error_type="budget_exceeded", label="budget exceeded"),
+    # The same BudgetExceededError relayed by a LiteLLM in front (recorded: 400 BadRequestError).
+    Rule(Outcome.BILLING, message=r"Budget has been exceeded",
+         label="budget exceeded behind the passthrough"),
     Rule(Outcome.FORBIDDEN, error_type=tuple(sorted(MODEL_ACCESS_DENIED)),
          label="our key may not use this model on the passthrough"),
     Rule(Outcome.RATE_LIMITED, status=429, label="rate limited"),
@@ -93,6 +96,9 @@ EMBEDDED: tuple[tuple[str, Outcome, str], ...] = (
     ("credit balance is too low", Outcome.BILLING, "the upstream behind the passthrough is out of credit"),
     ("billing_error", Outcome.BILLING, "billing problem behind the passthrough"),
     ("ExceededBudget", Outcome.BILLING, "budget exceeded on the passthrough"),
+    # BudgetExceededError's message (1.108.7 exceptions.py, proxy/auth/auth_checks.py), relayed
+    # by a LiteLLM in front of it as "BadRequestError: OpenAIException - Budget has been exceeded!"
+    ("Budget has been exceeded", Outcome.BILLING, "budget exceeded on the passthrough"),
     ("budget_exceeded", Outcome.BILLING, "budget exceeded on the passthrough"),
     ("overloaded_error", Outcome.OVERLOADED, "the upstream behind the passthrough is overloaded"),
     ("The model is overloaded", Outcome.OVERLOADED, "the upstream behind the passthrough is overloaded"),
@@ -138,11 +144,65 @@ def without_trace(text: str) -> str:
     return re.split(_TRACE, text, maxsplit=1)[0].rstrip()
 
 
+# The provider exception LiteLLM wraps ("AnthropicException - {...}", "geminiException - {...}",
+# "OpenAIException - <message>", litellm_core_utils/exception_mapping_utils.py) -> the protocol
+# module whose own table reads what follows. The status is LiteLLM's mapping of the class.
+_PROVIDER = re.compile(r"\b(Anthropic|gemini|Gemini|VertexAI|OpenAI)Exception - ")
+_PROVIDER_MODULE = {"Anthropic": "anthropic", "gemini": "gemini", "Gemini": "gemini", "VertexAI": "gemini",
+                    "OpenAI": "openai"}
+CLASS_STATUS: dict[str, int] = {
+    "BadRequestError": 400, "AuthenticationError": 401, "PermissionDeniedError": 403, "NotFoundError": 404,
+    "Timeout": 408, "RateLimitError": 429, "InternalServerError": 500, "APIError": 500,
+    "BadGatewayError": 502, "ServiceUnavailableError": 503,
+}
+
+
+def _provider_reading(head: str, cls: str | None) -> tuple[Outcome, str] | None:
+    """The wrapped provider error read by that provider's own rules, if one of its specific rules
+    (not the status-only generic ones) recognises it."""
+    import importlib
+    import json
+
+    from aspirectl.probe.outcomes import GENERIC_RULES, classify
+
+    found = _PROVIDER.search(head)
+    if not found:
+        return None
+    module = importlib.import_module(f"aspirectl.probe.protocols.{_PROVIDER_MODULE[found.group(1)]}")
+    rest = head[found.end():].strip()
+    body: Any = None
+    if rest[:1] in "{[":
+        try:
+            body, _ = json.JSONDecoder().raw_decode(rest)
+        except ValueError:
+            body = None
+    if body is None:  # only words (OpenAI's message): the openai envelope around them
+        body = {"error": {"message": rest}}
+    status = CLASS_STATUS.get(cls or "", 500)
+    code = dig(body, "error", "code")
+    if isinstance(code, int) and 400 <= code <= 599:  # Google's envelope states the real status
+        status = code
+    inner = Facts(status=status, headers={}, body=body, text=rest)
+    module.describe(inner)
+    rule = classify(inner, module.RULES)
+    # A rule that reads the status alone knows no more than LiteLLM's class: let the needles
+    # and the class speak (LiteLLM's status is its mapping, not the provider's).
+    specific = any(v is not None for v in (rule.error_type, rule.error_code, rule.reason, rule.message,
+                                            rule.header, rule.when))
+    if rule in GENERIC_RULES or not specific:
+        return None
+    return rule.outcome, f"{rule.label} (behind the passthrough)"
+
+
 def embedded_cause(text: str) -> tuple[Outcome, str, str | None] | None:
-    """(outcome, label, exception class) from a LiteLLM error string, or None if it names none."""
+    """(outcome, label, exception class) from a LiteLLM error string, or None if it names none:
+    the wrapped provider error read by that provider's rules, then the needles, then the class."""
     head = _CUT.split(text, maxsplit=1)[0]
-    found = _CLASS.search(head)
-    cls = found.group(1) if found else None
+    classes = _CLASS.findall(head)
+    cls = classes[-1] if classes else None  # "litellm.RateLimitError: litellm.RateLimitError: ..."
+    provider = _provider_reading(head, cls)
+    if provider is not None:
+        return provider[0], provider[1], cls
     for needle, outcome, label in EMBEDDED:
         if needle in head:
             return outcome, label, cls
@@ -212,7 +272,8 @@ def _judge_health(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
 
 # Errors the passthrough decides itself (our virtual key, its budgets and model access): its
 # envelope's type says so and RULES read it. Anything else carries an upstream's failure.
-_OWN_TYPES = KEY_REFUSALS | MODEL_ACCESS_DENIED | {"budget_exceeded", "throttling_error"}
+# (1.80.0 types every 429 "throttling_error", an upstream's included: recorded, so not here.)
+_OWN_TYPES = KEY_REFUSALS | MODEL_ACCESS_DENIED | {"budget_exceeded"}
 
 
 def _judge_canary(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | None:

@@ -14,13 +14,36 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.BILLING, status=429, error_code=("insufficient_quota", "credit_balance_exhausted"),
          label="out of credit (insufficient_quota)"),
     Rule(Outcome.BILLING, status=429, error_type="insufficient_quota", label="out of credit"),
+    # The same said only in words: LiteLLM relays insufficient_quota as "RateLimitError:
+    # OpenAIException - You exceeded your current quota, ..." (recorded on 1.80.0-1.108.7).
+    Rule(Outcome.BILLING, status=429, message=r"^You exceeded your current quota",
+         label="out of credit (insufficient_quota)"),
     Rule(Outcome.QUOTA_EXHAUSTED, error_type="usage_limit_reached",
          label="ChatGPT subscription usage limit reached"),
     Rule(Outcome.FORBIDDEN, error_type="usage_not_included", label="plan does not include Codex"),
+    # A per-day limit wears the rate_limit_exceeded code and a short "try again in" (the RPD
+    # bucket refills a request at a time), yet the day's allowance is spent (MSU-AI-Agents/
+    # fall-2025-course#76): a quota until tomorrow, not a throttle.
+    Rule(Outcome.QUOTA_EXHAUSTED, status=429, message=r"per day \((RPD|TPD)\)",
+         label="daily limit reached (requests or tokens per day)"),
     Rule(Outcome.RATE_LIMITED, status=429, error_code="rate_limit_exceeded", label="rate limited"),
     Rule(Outcome.AUTH_EXPIRED, status=401, error_code="token_expired", label="token expired"),
+    Rule(Outcome.AUTH_INVALID, status=401, error_code="token_invalidated",
+         label="ChatGPT sign-in invalidated: sign in again"),
+    # Org verification gates a model or streaming (Lamb-Project/lamb#54, microsoft/vscode#260670):
+    # a 400 unsupported_value, yet nothing is wrong with the request; the org must be verified.
+    Rule(Outcome.FORBIDDEN, message=r"organization must be verified",
+         label="OpenAI organization not verified for this model"),
+    # A 401 for a key or sign-in that lacks a scope: the credential is good, its permissions are
+    # not (openclaw/openclaw#56658, anomalyco/opencode#21928).
+    Rule(Outcome.FORBIDDEN, status=(401, 403), message=r"Missing scopes?:",
+         label="credential lacks a permission (scope)"),
     Rule(Outcome.AUTH_INVALID, status=401, label="API key rejected"),
     Rule(Outcome.FORBIDDEN, status=403, label="not allowed"),
+    # The model exists, on another endpoint (n8n-io/n8n#18352, chatboxai/chatbox#2173): the
+    # deployment must call it differently; no key or wait helps.
+    Rule(Outcome.BAD_REQUEST, status=404, message=r"only supported in v1/responses|not a chat model",
+         label="model not served on this endpoint"),
     Rule(Outcome.MODEL_NOT_FOUND, status=404, label="model not found"),
     Rule(Outcome.OVERLOADED, status=503, error_code=("server_is_overloaded", "slow_down"),
          label="OpenAI overloaded"),

@@ -67,9 +67,10 @@ FAULTS: dict[str, Fault] = {
     "subscription_rejected": _unified_rejected,
     # the quota read still shows room, but generation is refused (the read can lag)
     "unified_429": lambda r, s, k, m: _unified_rejected(r, s, k, m) if k == "generate" else None,
+    # word for word tests/recorded/providers/anthropic-api-monthly-spend-limit.json
     "spend_cap": only(MODEL_KINDS, lambda r, s, k, m: error(
-        429, "rate_limit_error", "You have reached your monthly spend limit for this tier.",
-        details={"error_code": "enforced_spend_limit_reached"})),
+        429, "rate_limit_error",
+        "This request would exceed your account's monthly spend limit. Please try again later.")),
     # word for word tests/recorded/providers/anthropic-oauth-third-party-add-more.json
     "third_party_extra_usage": only({"generate"}, lambda r, s, k, m: error(
         400, "invalid_request_error", "Third-party apps now draw from your extra usage, not your plan "

@@ -38,9 +38,10 @@ FAULTS: dict[str, Fault] = {
     "auth_invalid": lambda r, s, k, m: error(
         401, "invalid_request_error", "Incorrect API key provided: sk-ab***wxyz. You can find your "
         "API key at https://platform.openai.com/account/api-keys.", "invalid_api_key"),
-    "token_expired": lambda r, s, k, m: Response(401, {"detail": {
-        "message": "Your authentication token has expired. Please try signing in again.",
-        "type": "invalid_request_error", "code": "token_expired"}}),
+    # word for word tests/recorded/providers/codex-token-expired.json (the ChatGPT backend)
+    "token_expired": lambda r, s, k, m: Response(401, {"error": {
+        "message": "Provided authentication token is expired. Please try signing in again.",
+        "type": None, "code": "token_expired", "param": None}, "status": 401}),
     "forbidden": only(MODEL_KINDS, lambda r, s, k, m: error(
         403, "request_forbidden", "Country, region, or territory not supported",
         "unsupported_country_region_territory")),
