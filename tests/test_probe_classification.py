@@ -29,7 +29,7 @@ FAULT_CASES = [
     ("anthropic-api", "claude-sonnet-4-6", "overloaded_500", False, Outcome.OVERLOADED, "Overloaded"),
     ("anthropic-api", "claude-sonnet-4-6", "api_error", False, Outcome.UPSTREAM_ERROR, "Internal server error"),
     ("anthropic-api", "claude-sonnet-4-6", "timeout_error", False, Outcome.TIMEOUT, "Request timeout"),
-    ("anthropic-api", "claude-sonnet-4-6", "model_not_found", False, Outcome.MODEL_NOT_FOUND, "was not found"),
+    ("anthropic-api", "claude-sonnet-4-6", "model_not_found", False, Outcome.MODEL_NOT_FOUND, "model: claude-sonnet-4-6"),
     ("anthropic-api", "claude-sonnet-4-6", "forbidden", False, Outcome.FORBIDDEN, "permission"),
     # OpenAI API
     ("openai-api", "gpt-5.5", "auth_invalid", False, Outcome.AUTH_INVALID, "Incorrect API key provided"),
@@ -65,7 +65,7 @@ FAULT_CASES = [
     # Google AI Studio
     ("google-ai-studio", "gemini-2.5-pro", "api_key_invalid", False, Outcome.AUTH_INVALID, "API key not valid"),
     ("google-ai-studio", "gemini-2.5-pro", "leaked_key", False, Outcome.AUTH_INVALID, "reported as leaked"),
-    ("google-ai-studio", "gemini-2.5-pro", "failed_precondition", False, Outcome.FORBIDDEN, "billing account"),
+    ("google-ai-studio", "gemini-2.5-pro", "failed_precondition", False, Outcome.FORBIDDEN, "User location is not supported"),
     ("google-ai-studio", "gemini-2.5-pro", "permission_denied", False, Outcome.FORBIDDEN, "SERVICE_DISABLED"),
     ("google-ai-studio", "gemini-2.5-pro", "not_found", False, Outcome.MODEL_NOT_FOUND, "is not found"),
     ("google-ai-studio", "gemini-2.5-pro", "daily_quota", False, Outcome.QUOTA_EXHAUSTED, "daily quota"),

@@ -84,8 +84,8 @@ FAULTS: dict[str, Fault] = {
     "overloaded_500": only(MODEL_KINDS, lambda r, s, k, m: error(500, "api_error", "Overloaded")),
     "api_error": only(MODEL_KINDS, lambda r, s, k, m: error(500, "api_error", "Internal server error")),
     "timeout_error": only(MODEL_KINDS, lambda r, s, k, m: error(504, "timeout_error", "Request timeout")),
-    "model_not_found": only(MODEL_KINDS, lambda r, s, k, m: error(404, "not_found_error",
-                                                                 f"model: {m} was not found")),
+    # as tests/recorded/providers/anthropic-api-model-not-found.json: "model: <the id asked for>"
+    "model_not_found": only(MODEL_KINDS, lambda r, s, k, m: error(404, "not_found_error", f"model: {m}")),
     "nearly_exhausted": _nearly_exhausted,
     "usage_throttled": only({"usage"}, lambda r, s, k, m: error(
         429, "rate_limit_error", "Rate limited. Please try again later.", {"retry-after": "0"})),

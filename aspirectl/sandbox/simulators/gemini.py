@@ -45,22 +45,24 @@ FAULTS: dict[str, Fault] = {
     "leaked_key": lambda r, s, k, m: Response(403, {"error": {
         "code": 403, "message": "Your API key was reported as leaked. Please use another API key.",
         "status": "PERMISSION_DENIED"}}),
+    # word for word tests/recorded/providers/gemini-user-location.json
     "failed_precondition": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(
-        400, "FAILED_PRECONDITION", "User location is not supported for the API use without a billing "
-        "account linked.")),
+        400, "FAILED_PRECONDITION", "User location is not supported for the API use.")),
     "permission_denied": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(
         403, "PERMISSION_DENIED", "Generative Language API has not been used in project 123 before or "
         "it is disabled.", [error_info("SERVICE_DISABLED", DOMAIN)])),
     "not_found": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(
         404, "NOT_FOUND", f"models/{m} is not found for API version v1beta, or is not supported for "
-        "generateContent. Call ListModels to see the list of available models.")),
+        "generateContent. Call ListModels to see the list of available models and their supported methods.")),
     "daily_quota": _quota("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "38s"),
     "per_minute": _quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "12s"),
     "limit_zero": _quota("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "38s", limit=0),
+    # word for word tests/recorded/providers/gemini-overloaded-503.json and gemini-internal-500.json
     "overloaded": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(
         503, "UNAVAILABLE", "The model is overloaded. Please try again later.")),
-    "internal": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(500, "INTERNAL", "An internal error "
-                                                             "has occurred.")),
+    "internal": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(
+        500, "INTERNAL", "An internal error has occurred. Please retry or report in "
+        "https://developers.generativeai.google/guide/troubleshooting")),
     "deadline": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(504, "DEADLINE_EXCEEDED", "Deadline "
                                                              "expired before operation could complete.")),
     "invalid_argument": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(

@@ -11,7 +11,12 @@ TYPE = "type.googleapis.com/google.rpc."
 
 def rpc_error(code: int, status: str, message: str, details: list[dict[str, Any]] | None = None,
               headers: dict[str, str] | None = None) -> Response:
-    body = {"error": {"code": code, "message": message, "status": status, "details": details or []}}
+    # No "details" key when there are none: Google's real answers carry none then (e.g.
+    # tests/recorded/providers/gemini-overloaded-503.json, gemini-internal-500.json).
+    error: dict[str, Any] = {"code": code, "message": message, "status": status}
+    if details:
+        error["details"] = details
+    body = {"error": error}
     return Response(code, body, headers or {})
 
 
