@@ -229,7 +229,8 @@ def _loud_failure(alias: str, last: HopState | None) -> LoudFailure:
     result = last.result if last else None
     # The upstream's own status passes through, except where the real proxy was recorded
     # mapping it: a refused connection, and an overload answered 529 (Anthropic) or 503
-    # (Gemini), are 500. (Code Assist's capacity 429 passes through on 1.108.7.)
+    # (Gemini), are 500. (Code Assist's capacity 429 passes through: the exported provider
+    # raises LiteLLM's RateLimitError.)
     mapped = outcome in (Outcome.UNREACHABLE, Outcome.NO_CREDENTIALS) or (
         outcome is Outcome.OVERLOADED and result is not None and result.http_status in (503, 529))
     if result and result.http_status and result.http_status >= 400 and not mapped:

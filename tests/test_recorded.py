@@ -44,6 +44,9 @@ TRUTH = {
     # No group has this name (hop 1's group is the alias itself): /health lists nothing (200 on
     # 1.80.0, 503 later); the chat reaches the deployment by its model_info.id, overloaded.
     ("outage", "claude-haiku-4-5@anthropic-oauth"): Outcome.OVERLOADED,
+    # Code Assist 429 MODEL_CAPACITY_EXHAUSTED through aspirectl's exported provider (no group of
+    # that name either: /health lists nothing; the chat is LiteLLM's own RateLimitError).
+    ("outage", "gemini-2.5-pro@google-code-assist"): Outcome.OVERLOADED,
     # Anthropic 429 rate_limit_error "monthly spend limit" (anthropic-api-monthly-spend-limit.json)
     ("out-of-credit", "claude-haiku-4-5@anthropic-api"): Outcome.BILLING,
     ("out-of-credit", "gpt-5.5@openai-api"): Outcome.BILLING,  # OpenAI 429 insufficient_quota
@@ -55,7 +58,8 @@ TRUTH = {
     ("throttled", "gemini-2.5-pro@google-ai-studio"): Outcome.RATE_LIMITED,  # per-minute quota, 12 s
     ("throttled", "qwen-3.6"): Outcome.RATE_LIMITED,  # the passthrough's RateLimitError
 }
-HEALTH_TRUTH = {("outage", "claude-haiku-4-5@anthropic-oauth"): Outcome.MODEL_NOT_FOUND}
+HEALTH_TRUTH = {("outage", "claude-haiku-4-5@anthropic-oauth"): Outcome.MODEL_NOT_FOUND,
+                ("outage", "gemini-2.5-pro@google-code-assist"): Outcome.MODEL_NOT_FOUND}
 _NAME = re.compile(r"^(?P<version>\d+\.\d+\.\d+)-(?P<scenario>.+)-(?P<request>health|chat)-(?P<group>.+)\.json$")
 
 
@@ -345,6 +349,7 @@ def test_simulator_answers_like_the_recorded_provider(module, fault, recorded, h
 # What the simulator answered in the capture-only scenarios (scripts/capture-litellm): the status
 # `route` passes on when nothing else serves (routing._loud_failure).
 UPSTREAM_STATUS = {
+    ("outage", "gemini-2.5-pro@google-code-assist"): 429,
     ("out-of-credit", "claude-haiku-4-5@anthropic-api"): 429, ("out-of-credit", "gpt-5.5@openai-api"): 429,
     ("out-of-credit", "gemini-2.5-pro@google-ai-studio"): 429, ("out-of-credit", "qwen-3.6"): 400,
     ("throttled", "claude-haiku-4-5@anthropic-api"): 429, ("throttled", "gpt-5.5@openai-api"): 429,
@@ -390,3 +395,16 @@ def test_the_corpus_is_a_hundred_real_answers_over_every_upstream_and_release():
     upstreams = {c["upstream"] for c in providers} | {"cloud-first-litellm"}  # + the passthrough captures
     assert upstreams == {u.name for u in CATALOG.upstreams.values()}
     assert {p.name.split("-", 1)[0] for p in CASES} == set(VERSIONS)
+
+
+def test_code_assist_through_the_exported_provider_is_litellms_own_error_on_every_release():
+    """The provider raises LiteLLM's RateLimitError with Google's body inside: no 500
+    APIConnectionError, no Python traceback (what CustomLLMError gave on 1.80.0 and 1.85.0)."""
+    for version in VERSIONS:
+        case = _load(RECORDED / f"{version}-outage-chat-gemini-2.5-pro@google-code-assist.json")
+        message = case["body"]["error"]["message"]
+        assert case["status"] == 429 and message.startswith("litellm.RateLimitError: CodeAssistException - {")
+        assert "Traceback" not in message and "APIConnectionError" not in message
+        verdict = _verdict(case)
+        assert verdict is not None and verdict.outcome is Outcome.OVERLOADED
+        assert "no capacity" in verdict.detail

@@ -147,9 +147,11 @@ def without_trace(text: str) -> str:
 # The provider exception LiteLLM wraps ("AnthropicException - {...}", "geminiException - {...}",
 # "OpenAIException - <message>", litellm_core_utils/exception_mapping_utils.py) -> the protocol
 # module whose own table reads what follows. The status is LiteLLM's mapping of the class.
-_PROVIDER = re.compile(r"\b(Anthropic|gemini|Gemini|VertexAI|OpenAI)Exception - ")
+# "CodeAssistException" is aspirectl's own Code Assist provider for the gateway
+# (gateway/aspirectl_code_assist.py), which puts Google's error body after it.
+_PROVIDER = re.compile(r"\b(Anthropic|gemini|Gemini|VertexAI|OpenAI|CodeAssist)Exception - ")
 _PROVIDER_MODULE = {"Anthropic": "anthropic", "gemini": "gemini", "Gemini": "gemini", "VertexAI": "gemini",
-                    "OpenAI": "openai"}
+                    "OpenAI": "openai", "CodeAssist": "code_assist"}
 CLASS_STATUS: dict[str, int] = {
     "BadRequestError": 400, "AuthenticationError": 401, "PermissionDeniedError": 403, "NotFoundError": 404,
     "Timeout": 408, "RateLimitError": 429, "InternalServerError": 500, "APIError": 500,
