@@ -262,6 +262,11 @@ SIM_PROVIDER = [
     ("openai", "insufficient_quota", "openai-insufficient-quota.json", "word"),
     ("openai", "usage_limit_reached", "codex-usage-limit-reached.json", "same"),
     ("openai", "unsupported_parameter", "openai-unsupported-parameter.json", "word"),
+    ("openai", "forbidden", "openai-unsupported-country.json", "word"),
+    ("openai", "server_error", "openai-server-error-500.json", "word"),
+    ("openai", "at_capacity", "openai-model-overloaded-503.json", "same"),
+    ("gemini", "per_minute", "gemini-per-minute-free-tier.json", "same"),
+    ("code_assist", "unauthenticated", "google-unauthenticated-401.json", "word"),
     ("gemini", "leaked_key", "gemini-leaked-key-403.json", "word"),
     ("gemini", "daily_quota", "gemini-daily-free-tier.json", "same"),
     ("gemini", "api_key_invalid", "gemini-api-key-invalid.json", "word"),
@@ -281,10 +286,9 @@ SIM_PROVIDER = [
 UNRECORDED = {
     "anthropic": {"subscription_rejected", "unified_429", "billing_error", "overloaded_500", "timeout_error",
                   "nearly_exhausted", "usage_throttled"},
-    "openai": {"forbidden", "rate_limited", "usage_not_included", "overloaded", "at_capacity", "server_error",
-               "bad_gateway", "echo_key", "detail_400"},
-    "gemini": {"permission_denied", "per_minute", "limit_zero", "deadline", "invalid_argument"},
-    "code_assist": {"unauthenticated", "not_found", "bare_429", "not_onboarded", "bucket_empty"},
+    "openai": {"rate_limited", "usage_not_included", "overloaded", "bad_gateway", "echo_key", "detail_400"},
+    "gemini": {"permission_denied", "limit_zero", "deadline", "invalid_argument"},
+    "code_assist": {"not_found", "bare_429", "not_onboarded", "bucket_empty"},
 }
 
 

@@ -41,9 +41,11 @@ FAULTS: dict[str, Fault] = {
         [error_info("VALIDATION_REQUIRED", DOMAIN),
          {"@type": "type.googleapis.com/google.rpc.Help",
           "links": [{"description": "Verify", "url": "https://accounts.google.com/signin/continue"}]}]),
+    # word for word tests/recorded/providers/google-unauthenticated-401.json (Google's auth front)
     "unauthenticated": lambda r, s, k, m: rpc_error(
         401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 "
-        "access token, login cookie or other valid authentication credential."),
+        "access token, login cookie or other valid authentication credential. See "
+        "https://developers.google.com/identity/sign-in/web/devconsole-project."),
     "not_found": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(
         404, "NOT_FOUND", f"Requested entity was not found: model {m}")),
     "bare_429": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(

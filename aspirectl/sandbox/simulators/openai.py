@@ -42,6 +42,7 @@ FAULTS: dict[str, Fault] = {
     "token_expired": lambda r, s, k, m: Response(401, {"error": {
         "message": "Provided authentication token is expired. Please try signing in again.",
         "type": None, "code": "token_expired", "param": None}, "status": 401}),
+    # word for word tests/recorded/providers/openai-unsupported-country.json
     "forbidden": only(MODEL_KINDS, lambda r, s, k, m: error(
         403, "request_forbidden", "Country, region, or territory not supported",
         "unsupported_country_region_territory")),
@@ -62,8 +63,9 @@ FAULTS: dict[str, Fault] = {
         503, "server_error", "The server is overloaded. Please try again later.", "server_is_overloaded")),
     "at_capacity": only(MODEL_KINDS, lambda r, s, k, m: error(
         503, "server_error", "Selected model is at capacity. Please try a different model.")),
+    # word for word tests/recorded/providers/openai-server-error-500.json
     "server_error": only(MODEL_KINDS, lambda r, s, k, m: error(
-        500, "server_error", "The server had an error while processing your request.")),
+        500, "server_error", "The server had an error while processing your request. Sorry about that!")),
     "bad_gateway": only(MODEL_KINDS, lambda r, s, k, m: error(502, None, "Bad gateway: upstream "
                                                              "connection failed")),
     "unsupported_parameter": only(MODEL_KINDS, lambda r, s, k, m: error(
