@@ -256,6 +256,7 @@ SIM_PROVIDER = [
     ("anthropic", "auth_expired", "anthropic-oauth-token-expired.json", "word"),
     ("anthropic", "claude_code_only", "anthropic-oauth-claude-code-only.json", "word"),
     ("anthropic", "model_not_found", "anthropic-api-model-not-found.json", "same"),
+    ("anthropic", "overloaded_500", "anthropic-api-overloaded-500.json", "word"),
     ("openai", "auth_invalid", "openai-invalid-api-key.json", "same"),
     ("openai", "token_expired", "codex-token-expired.json", "word"),
     ("openai", "model_not_found", "openai-model-not-found.json", "same"),
@@ -263,6 +264,7 @@ SIM_PROVIDER = [
     ("openai", "usage_limit_reached", "codex-usage-limit-reached.json", "same"),
     ("openai", "unsupported_parameter", "openai-unsupported-parameter.json", "word"),
     ("openai", "forbidden", "openai-unsupported-country.json", "word"),
+    ("openai", "detail_400", "codex-instructions-required.json", "detail"),
     ("openai", "server_error", "openai-server-error-500.json", "word"),
     ("openai", "at_capacity", "openai-model-overloaded-503.json", "same"),
     ("gemini", "per_minute", "gemini-per-minute-free-tier.json", "same"),
@@ -284,9 +286,9 @@ SIM_PROVIDER = [
 # Faults no recorded answer backs yet (the shape is from our notes, providers.md), or that are
 # not an upstream answer at all (a hostile echo, a 200 with headers, a read of the quota API).
 UNRECORDED = {
-    "anthropic": {"subscription_rejected", "unified_429", "billing_error", "overloaded_500", "timeout_error",
-                  "nearly_exhausted", "usage_throttled"},
-    "openai": {"rate_limited", "usage_not_included", "overloaded", "bad_gateway", "echo_key", "detail_400"},
+    "anthropic": {"subscription_rejected", "unified_429", "billing_error", "timeout_error", "nearly_exhausted",
+                  "usage_throttled"},
+    "openai": {"rate_limited", "usage_not_included", "overloaded", "bad_gateway", "echo_key"},
     "gemini": {"permission_denied", "limit_zero", "deadline", "invalid_argument"},
     "code_assist": {"not_found", "bare_429", "not_onboarded", "bucket_empty"},
 }
@@ -330,7 +332,9 @@ def test_simulator_answers_like_the_recorded_provider(module, fault, recorded, h
     sim = importlib.import_module(f"aspirectl.sandbox.simulators.{module}").FAULTS[fault](None, None, "generate", model)
     assert sim is not None and sim.status == real["status"]
     real_body = real["body"][0] if isinstance(real["body"], list) else real["body"]
-    if how == "word":
+    if how == "detail":  # FastAPI's {"detail": "..."} of the ChatGPT backend: the whole body
+        assert sim.body == real_body
+    elif how == "word":
         assert sim.body["error"] == real_body["error"]  # every field, word for word
         assert set(sim.body) <= set(real_body) | {"request_id"}
     else:
