@@ -582,3 +582,25 @@ def test_probes_honour_the_proxy_variables_with_a_real_forward_proxy(tmp_path, m
         assert result.outcome.value == "unreachable" and "DNS" in result.detail, result.detail
         assert not any("upstream.invalid" in line for line in seen)
     loop.call_soon_threadsafe(loop.stop)
+
+
+@pytest.mark.parametrize("text", [
+    "litellm.RateLimitError: AnthropicException - {",  # cut
+    "litellm.RateLimitError: geminiException - [1,2]",  # not an envelope
+    'litellm.RateLimitError: CodeAssistException - {"error": "x"}',  # error is no object
+    "litellm.APIError: OpenAIException - " + "[" * 100_000,  # nesting past any recursion limit
+    "litellm.RateLimitError: AnthropicException - " + '{"error": ' * 5_000,
+    "litellm.BadRequestError: geminiException - null",
+    "OpenAIException - ",
+], ids=["cut", "list", "error-string", "deep-list", "deep-object", "null", "empty"])
+def test_a_hostile_provider_error_inside_a_litellm_message_is_read_without_crashing(text):
+    """The wrapped provider body is parsed and read with that provider's rules: a hostile one
+    (cut, nested past the recursion limit, of the wrong shape) falls back to LiteLLM's class."""
+    from aspirectl.probe.protocols.litellm import CLASS_STATUS, embedded_cause
+
+    cause = embedded_cause(text)
+    cls = text.split(":", 1)[0].removeprefix("litellm.") if text.startswith("litellm.") else None
+    if cls is None:
+        assert cause is None
+    else:
+        assert cause is not None and cause[2] == cls and cls in CLASS_STATUS

@@ -176,7 +176,7 @@ def _provider_reading(head: str, cls: str | None) -> tuple[Outcome, str] | None:
     if rest[:1] in "{[":
         try:
             body, _ = json.JSONDecoder().raw_decode(rest)
-        except ValueError:
+        except (ValueError, RecursionError):  # a hostile or cut body: read the words instead
             body = None
     if body is None:  # only words (OpenAI's message): the openai envelope around them
         body = {"error": {"message": rest}}
@@ -274,7 +274,7 @@ def _judge_health(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
 
 # Errors the passthrough decides itself (our virtual key, its budgets and model access): its
 # envelope's type says so and RULES read it. Anything else carries an upstream's failure.
-# (1.80.0 types every 429 "throttling_error", an upstream's included: recorded, so not here.)
+# (Every release types any 429 "throttling_error", an upstream's included: recorded, so not here.)
 _OWN_TYPES = KEY_REFUSALS | MODEL_ACCESS_DENIED | {"budget_exceeded"}
 
 
