@@ -269,6 +269,8 @@ SIM_PROVIDER = [
     ("openai", "at_capacity", "openai-model-overloaded-503.json", "same"),
     ("gemini", "per_minute", "gemini-per-minute-free-tier.json", "same"),
     ("code_assist", "unauthenticated", "google-unauthenticated-401.json", "word"),
+    ("code_assist", "bare_429", "gemini-bare-429.json", "word"),
+    ("gemini", "invalid_argument", "gemini-invalid-argument.json", "word"),
     ("gemini", "leaked_key", "gemini-leaked-key-403.json", "word"),
     ("gemini", "daily_quota", "gemini-daily-free-tier.json", "same"),
     ("gemini", "api_key_invalid", "gemini-api-key-invalid.json", "word"),
@@ -289,8 +291,8 @@ UNRECORDED = {
     "anthropic": {"subscription_rejected", "unified_429", "billing_error", "timeout_error", "nearly_exhausted",
                   "usage_throttled"},
     "openai": {"rate_limited", "usage_not_included", "overloaded", "bad_gateway", "echo_key"},
-    "gemini": {"permission_denied", "limit_zero", "deadline", "invalid_argument"},
-    "code_assist": {"not_found", "bare_429", "not_onboarded", "bucket_empty"},
+    "gemini": {"permission_denied", "limit_zero", "deadline"},
+    "code_assist": {"not_found", "not_onboarded", "bucket_empty"},
 }
 
 

@@ -48,6 +48,7 @@ FAULTS: dict[str, Fault] = {
         "https://developers.google.com/identity/sign-in/web/devconsole-project."),
     "not_found": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(
         404, "NOT_FOUND", f"Requested entity was not found: model {m}")),
+    # word for word tests/recorded/providers/gemini-bare-429.json (Google's RPC envelope, no details)
     "bare_429": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(
         429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).")),
     "not_onboarded": only({"load"}, lambda r, s, k, m: Response(200, {

@@ -39,6 +39,9 @@ def _quota(quota_id: str, retry: str, limit: int = 50) -> Fault:
     return fault
 
 
+_UNKNOWN_ROLE = ("Invalid JSON payload received. Unknown name \"role\" at 'contents[{}].parts': Cannot find "
+                 "field.")
+
 FAULTS: dict[str, Fault] = {
     "api_key_invalid": lambda r, s, k, m: _key_invalid(),
     # word for word tests/recorded/providers/gemini-leaked-key-403.json (no details at all)
@@ -65,8 +68,12 @@ FAULTS: dict[str, Fault] = {
         "https://developers.generativeai.google/guide/troubleshooting")),
     "deadline": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(504, "DEADLINE_EXCEEDED", "Deadline "
                                                              "expired before operation could complete.")),
+    # word for word tests/recorded/providers/gemini-invalid-argument.json
     "invalid_argument": only(MODEL_KINDS, lambda r, s, k, m: rpc_error(
-        400, "INVALID_ARGUMENT", "Invalid JSON payload received.")),
+        400, "INVALID_ARGUMENT", _UNKNOWN_ROLE.format(0) + "\n" + _UNKNOWN_ROLE.format(1), [
+            {"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [
+                {"field": f"contents[{i}].parts", "description": _UNKNOWN_ROLE.format(i)}
+                for i in (0, 1)]}])),
 }
 
 
