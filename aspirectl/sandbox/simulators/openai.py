@@ -49,9 +49,11 @@ FAULTS: dict[str, Fault] = {
     "model_not_found": only(MODEL_KINDS, lambda r, s, k, m: error(
         404, "invalid_request_error", f"The model `{m}` does not exist or you do not have access to it.",
         "model_not_found")),
+    # the fields of tests/recorded/providers/openai-tpm-rate-limited.json, in its own numbers
     "rate_limited": only(MODEL_KINDS, lambda r, s, k, m: error(
-        429, "requests", f"Rate limit reached for {m} in organization org-sandbox on requests per min "
-        "(RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.", "rate_limit_exceeded",
+        429, "tokens", f"Rate limit reached for {m} in organization org-sandbox on tokens per min "
+        "(TPM): Limit 10000, Used 9990, Requested 20. Please try again in 20s. Visit "
+        "https://platform.openai.com/account/rate-limits to learn more.", "rate_limit_exceeded",
         headers={"retry-after": "20", **_limits(0)})),
     "insufficient_quota": only(MODEL_KINDS, lambda r, s, k, m: error(
         429, "insufficient_quota", "You exceeded your current quota, please check your plan and billing "
