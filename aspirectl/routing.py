@@ -237,10 +237,10 @@ def _loud_failure(alias: str, last: HopState | None) -> LoudFailure:
         if result.http_status != status:
             # LiteLLM names the exception by the status it passes on (recorded: the passthrough's
             # budget 400 arrives as BadRequestError, not as the RateLimitError a 429 would be).
-            from aspirectl.probe.protocols.litellm import CLASS_STATUS
+            from aspirectl.probe.protocols.litellm import class_for_status
 
-            named = [c for c, s in CLASS_STATUS.items() if s == result.http_status]
-            cls = f"litellm.{named[0]}" if named else cls
+            named = class_for_status(result.http_status)
+            cls = f"litellm.{named}" if named else cls
         status = result.http_status
     detail = last.reason if last else "no hop"
     where = f" from {last.upstream}" if last else ""

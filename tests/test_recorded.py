@@ -371,7 +371,7 @@ UPSTREAM_STATUS = {
 @pytest.mark.parametrize("path", [p for p in CASES if "-chat-" in p.name], ids=lambda p: p.stem)
 def test_route_predicts_the_status_the_real_gateway_answers(path):
     """What `route` says the gateway answers when nothing serves is what the real proxy said."""
-    from aspirectl.probe.protocols.litellm import CLASS_STATUS
+    from aspirectl.probe.protocols.litellm import class_for_status
     from aspirectl.routing import GATEWAY_FAILURE
 
     case = _load(path)
@@ -379,7 +379,7 @@ def test_route_predicts_the_status_the_real_gateway_answers(path):
     passed_on = _key(path) in UPSTREAM_STATUS and UPSTREAM_STATUS[_key(path)] != status
     if passed_on:  # the upstream's own status, and the class LiteLLM names for it
         status = UPSTREAM_STATUS[_key(path)]
-        cls = "litellm." + next(c for c, s in CLASS_STATUS.items() if s == status)
+        cls = f"litellm.{class_for_status(status)}"
     assert status == case["status"]
     assert case["body"]["error"]["message"].startswith(cls.split(":")[0] + ":")
     if "Connection error" in cls:

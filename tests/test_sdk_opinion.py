@@ -20,11 +20,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from aspirectl.probe.outcomes import Outcome
 from aspirectl.sandbox.catalogue import Behaviour
+from aspirectl.sandbox.httpserver import Response
+from tests.hostile import http_server
 from tests.sandboxing import hop, probe_box, running, scenario
 from tests.test_probe_classification import FAULT_CASES
 
@@ -38,23 +41,25 @@ SDK_UPSTREAMS = {"anthropic-api", "anthropic-oauth", "openai-api", "codex-shim",
 CASES = [c for c in FAULT_CASES if c[0] in SDK_UPSTREAMS]
 
 
-def _generate(box, upstream_name: str, model: str) -> Any:
-    """The SDK's own 1-token generation against the simulator; returns the answer or raises."""
+def _generate(box, upstream_name: str, model: str, base_url: str | None = None) -> Any:
+    """The SDK's own 1-token generation against the simulator (or another server at base_url,
+    path kept); returns the answer or raises."""
     upstream = box.sandbox_catalog().upstreams[upstream_name]
     credential = box.credentials[upstream.auth.credential]
+    base_url = base_url or upstream.base_url
     if upstream_name == "anthropic-api":
-        client = anthropic.Anthropic(api_key=credential, base_url=upstream.base_url, max_retries=0, timeout=5)
+        client = anthropic.Anthropic(api_key=credential, base_url=base_url, max_retries=0, timeout=5)
         return client.messages.create(model=model, max_tokens=1, messages=[{"role": "user", "content": "ping"}])
     if upstream_name == "anthropic-oauth":
-        client = anthropic.Anthropic(auth_token=credential, base_url=upstream.base_url, max_retries=0, timeout=5,
+        client = anthropic.Anthropic(auth_token=credential, base_url=base_url, max_retries=0, timeout=5,
                                      default_headers={"anthropic-beta": "oauth-2025-04-20"})
         return client.messages.create(model=model, max_tokens=1, messages=[{"role": "user", "content": "ping"}])
     if upstream_name == "google-ai-studio":
-        client = genai.Client(api_key=credential, http_options={"base_url": upstream.base_url, "timeout": 5000,
+        client = genai.Client(api_key=credential, http_options={"base_url": base_url, "timeout": 5000,
                                                                 "retry_options": {"attempts": 1}})
         return client.models.generate_content(model=model, contents="ping",
                                               config={"max_output_tokens": 1})
-    base = upstream.base_url if upstream.base_url.endswith("/v1") else upstream.base_url + "/v1"
+    base = base_url if base_url.endswith("/v1") else base_url + "/v1"
     client = openai.OpenAI(api_key=credential, base_url=base, max_retries=0, timeout=5)
     if upstream_name == "openai-api":
         return client.chat.completions.create(model=model, max_completion_tokens=1,
@@ -138,52 +143,9 @@ _ALIAS = {"anthropic-api": "claude-sonnet-4-6", "anthropic-oauth": "claude-haiku
           "codex-shim": "gpt-4.1", "google-ai-studio": "gemini-2.5-pro"}
 
 
-def _replay(case: dict):
-    """A loopback server that answers every request with the recorded status, headers and body."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    payload = json.dumps(case["body"]).encode()
-
-    class Replay(BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            self.rfile.read(int(self.headers.get("content-length") or 0))
-            self.send_response(case["status"])
-            self.send_header("content-type", "application/json")
-            for name, value in case.get("headers", {}).items():
-                self.send_header(name, value)
-            self.send_header("content-length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = _answer
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Replay)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-class _ReplayBox:
-    """What _generate needs of a sandbox, pointed at a replay server instead."""
-
-    def __init__(self, box, upstream: str, port: int) -> None:
-        from types import SimpleNamespace
-
-        real = box.sandbox_catalog().upstreams[upstream]
-        base = f"http://127.0.0.1:{port}" + ("/v1" if real.base_url.endswith("/v1") else "")
-        self.credentials = box.credentials
-        self._catalog = SimpleNamespace(upstreams={upstream: SimpleNamespace(base_url=base, auth=real.auth)})
-
-    def sandbox_catalog(self):
-        return self._catalog
-
-
-def _sdk_verdict(box, upstream: str, model: str) -> tuple[str, int | None, set[str]]:
+def _sdk_verdict(box, upstream: str, model: str, base_url: str | None = None) -> tuple[str, int | None, set[str]]:
     try:
-        _generate(box, upstream, model)
+        _generate(box, upstream, model, base_url)
     except Exception as exc:
         status, said = _sdk_reading(exc)
         return type(exc).__name__, status, said
@@ -210,11 +172,10 @@ def test_the_sdk_raises_on_the_simulator_what_it_raises_on_the_recorded_answer(u
     with running(scenario(**{upstream.replace("-", "_"): Behaviour(fault=fault)})) as box:
         model = _model(box, upstream, _ALIAS[upstream])
         on_simulator = _sdk_verdict(box, upstream, model)
-        server = _replay(case)
-        try:
-            on_record = _sdk_verdict(_ReplayBox(box, upstream, server.server_address[1]), upstream, model)
-        finally:
-            server.shutdown()
+        recorded_answer = Response(case["status"], case["body"], case.get("headers", {}))
+        with http_server(lambda request: recorded_answer) as replay:  # the recording, on loopback
+            path = urlsplit(box.sandbox_catalog().upstreams[upstream].base_url).path
+            on_record = _sdk_verdict(box, upstream, model, replay + path)
     assert on_record[0] != "no error", "the recorded answer is an error: the SDK must raise"
     if "status" in case.get("dropped", ()):  # the source kept no Google status string to compare
         import importlib

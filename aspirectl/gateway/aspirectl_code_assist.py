@@ -21,6 +21,7 @@ import uuid
 from typing import Any
 
 import httpx
+import litellm
 from litellm import CustomLLM
 from litellm.llms.custom_llm import CustomLLMError
 
@@ -47,8 +48,6 @@ _MAX_BODY = 2000
 
 
 def _raise(status: int, detail: str, response: httpx.Response, model: str) -> None:
-    import litellm
-
     message = f"CodeAssistException - {detail}"
     name = _CLASS_FOR.get(status) or ("InternalServerError" if status >= 500 else "")
     if not name:

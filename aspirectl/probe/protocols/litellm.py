@@ -9,11 +9,21 @@ POST /v1/chat/completions with max_tokens 1.
 
 from __future__ import annotations
 
+import importlib
+import json
 import re
 from typing import Any
 
 from aspirectl.probe.adapter import Context, ProbeTarget, Step
-from aspirectl.probe.outcomes import Facts, Outcome, Rule, Verdict, verdict_from_error
+from aspirectl.probe.outcomes import (
+    GENERIC_RULES,
+    Facts,
+    Outcome,
+    Rule,
+    Verdict,
+    classify,
+    verdict_from_error,
+)
 
 # LiteLLM speaks OpenAI's auth: `headers` is part of this module's adapter interface.
 from aspirectl.probe.protocols.openai import headers as headers
@@ -159,14 +169,14 @@ CLASS_STATUS: dict[str, int] = {
 }
 
 
+def class_for_status(status: int) -> str | None:
+    """The exception class LiteLLM names for a status it passes on (the first, for 500)."""
+    return next((cls for cls, known in CLASS_STATUS.items() if known == status), None)
+
+
 def _provider_reading(head: str, cls: str | None) -> tuple[Outcome, str] | None:
     """The wrapped provider error read by that provider's own rules, if one of its specific rules
     (not the status-only generic ones) recognises it."""
-    import importlib
-    import json
-
-    from aspirectl.probe.outcomes import GENERIC_RULES, classify
-
     found = _PROVIDER.search(head)
     if not found:
         return None
