@@ -80,6 +80,13 @@ def test_nothing_serves_is_the_gateway_loud_failure():
                                          ("claude-haiku-4-5", "anthropic-api", Outcome.OVERLOADED, 529)),
                          "claude-haiku-4-5")
     assert overloaded.failure.status == 500  # Anthropic's 529 is LiteLLM's InternalServerError
+    # Code Assist's capacity 429 passes on as a 429: LiteLLM's RateLimitError, typed as every
+    # recorded 429 is (tests/recorded/litellm-proxy/*-outage-chat-gemini-2.5-pro@google-code-assist)
+    capacity = resolve(CATALOG, report(("gemini-2.5-pro", "google-code-assist", Outcome.OVERLOADED, 429),
+                                       ("gemini-2.5-pro", "google-ai-studio", Outcome.OVERLOADED, 503)),
+                       "gemini-2.5-pro")
+    assert capacity.failure.status == 429 and capacity.failure.error_type == "throttling_error"
+    assert capacity.failure.message.startswith("litellm.RateLimitError:")
 
 
 def test_cross_family_fallback_is_flagged_and_advised():
