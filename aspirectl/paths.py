@@ -33,10 +33,12 @@ def runtime_dir() -> Path:
     return state_dir()
 
 
-def ensure_private_dir(path: Path) -> Path:
-    """aspirectl's own directory (state, cache, runtime, data): created 0700, and refused if
-    it is a symlink, belongs to another user or others may write to it (whoever owns the
-    state directory decides what cron reads and where its lock and state files point)."""
+def ensure_private_dir(path: Path, *, elsewhere: str = "point the XDG_* variable at a directory "
+                       "of your own") -> Path:
+    """aspirectl's own directory (state, cache, runtime, data, a sandbox's catalog): created
+    0700, and refused if it is a symlink, belongs to another user or others may write to it
+    (whoever owns the state directory decides what cron reads and where its lock and state
+    files point). ``elsewhere`` is the second half of the hint when it belongs to another."""
     from aspirectl.safefile import OperatorPathError
 
     try:
@@ -52,7 +54,7 @@ def ensure_private_dir(path: Path) -> Path:
     if info.st_uid != os.geteuid():
         raise OperatorPathError(f"refusing to use {path}: it belongs to uid {info.st_uid}, not to "
                                 f"this user (uid {os.geteuid()})",
-                                hint="remove it or point the XDG_* variable at a directory of your own")
+                                hint=f"remove it or {elsewhere}")
     if info.st_mode & 0o022:
         raise OperatorPathError(f"refusing to use {path}: other users may write to it "
                                 f"(mode {stat.S_IMODE(info.st_mode):04o})", hint=f"chmod 700 {path}")
@@ -83,8 +85,36 @@ def default_chains() -> tuple[Path, str]:
     decision. ``./chains`` is used only when named (``--chains chains``)."""
     own = operator_chains()
     if own.is_dir() and any(own.glob("*.y*ml")):
+        check_trusted_catalog(own)
         return own, "the operator's catalog ($XDG_CONFIG_HOME/aspirectl/chains)"
     return packaged_chains(), "the catalog installed with aspirectl"
+
+
+def check_trusted_catalog(directory: Path) -> None:
+    """The catalog aspirectl picks up on its own (nobody named it) decides where every
+    credential is sent, so like ssh's own files it must be the user's (or root's) and
+    writable by nobody else: the directory, and each chain file in it. A catalog named with
+    --chains or ASPIRECTL_CHAINS is the operator's explicit choice and is not checked."""
+    import stat
+
+    from aspirectl.safefile import OperatorPathError
+
+    me = os.geteuid()
+    for path in [directory, *sorted(directory.glob("*.y*ml"))]:
+        try:
+            info = path.stat()  # a link is judged by what it points at: that is what is read
+        except OSError as exc:
+            raise OperatorPathError(f"cannot use the catalog file {path}: {exc.strerror or exc}") from None
+        if info.st_uid not in (me, 0):
+            raise OperatorPathError(
+                f"refusing the catalog {directory}: {path.name} belongs to uid {info.st_uid}, "
+                f"not to this user (uid {me}) or root",
+                hint="the catalog decides where credentials are sent: chown it, or name one with --chains")
+        if info.st_mode & 0o022:
+            raise OperatorPathError(
+                f"refusing the catalog {directory}: other users may write to {path.name} "
+                f"(mode {stat.S_IMODE(info.st_mode):04o})",
+                hint=f"chmod go-w {path}")
 
 
 def default_chains_dir() -> Path:

@@ -1,10 +1,25 @@
-"""Dynamic TAB completion. Cheap: no network, no DB, no heavy imports on the hot path."""
+"""Dynamic TAB completion. Cheap: no network, no DB, no heavy imports on the hot path.
+
+Every value offered passes ``shell_safe``: zsh's completion script (Typer's) ``eval``s what
+this prints, and consumer names come from the gateway's database, where LiteLLM lets anyone
+with a key-management role set any ``key_alias`` (``zz$(id>/tmp/x)`` would run as the
+operator on TAB). Every name aspirectl itself accepts (catalog names, LiteLLM's
+``key_alias_pattern``) fits the pattern; anything else is simply not offered.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
+
+SHELL_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./@-]{0,254}")
+
+
+def shell_safe(values: Iterable[str]) -> list[str]:
+    return [v for v in values if isinstance(v, str) and SHELL_SAFE.fullmatch(v)]
 
 
 def _chains_dir(ctx: click.Context) -> Path | None:
@@ -16,7 +31,7 @@ def _catalog_names(ctx: click.Context, kind: str) -> list[str]:
     from aspirectl.cli.namecache import catalog_names
 
     try:
-        return catalog_names(kind, _chains_dir(ctx))
+        return shell_safe(catalog_names(kind, _chains_dir(ctx)))
     except Exception:  # completion must never print a traceback into the shell
         return []
 
@@ -41,7 +56,7 @@ def consumers(ctx: click.Context, args: list[str], incomplete: str) -> list[str]
     from aspirectl.cli.namecache import cached_consumers
 
     try:
-        return [c for c in cached_consumers() if c.startswith(incomplete)]
+        return [c for c in shell_safe(cached_consumers()) if c.startswith(incomplete)]
     except Exception:
         return []
 

@@ -58,7 +58,11 @@ def cached_consumers() -> list[str]:
 
 
 def remember_consumers(names: list[str]) -> None:
+    """Only names a shell may see: an alias from the DB that is not (see completers) is
+    never cached for TAB."""
+    from aspirectl.cli.completers import shell_safe
+
     try:
-        _write_json(consumers_cache(), sorted(set(names)))
+        _write_json(consumers_cache(), sorted(set(shell_safe(names))))
     except OSError:
         pass

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import secrets
 import string
 import threading
@@ -149,10 +148,18 @@ class Sandbox:
         return response
 
     def write_chains(self, directory: Path) -> Path:
-        """A complete catalog pointing at this sandbox, plus credentials.env (0600)."""
+        """A complete catalog pointing at this sandbox, plus credentials.env (0600).
+
+        The directory must be the operator's own (created 0700, or an existing one that is
+        not a symlink, belongs to this user and nobody else may write to): whoever can write
+        there controls the catalog aspirectl reads and the credentials.env the operator
+        sources. Every file is written with ``atomic_write`` (no symlink followed)."""
         import yaml
 
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        from aspirectl.paths import ensure_private_dir
+        from aspirectl.safefile import atomic_write
+
+        ensure_private_dir(directory, elsewhere="name a directory of your own (it is created 0700)")
         source = Path(self.catalog.directory)
         for path in sorted(source.glob("*.y*ml")):
             raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -164,15 +171,12 @@ class Sandbox:
                         "upstream points at the local simulators.\n" + yaml.safe_dump(raw, sort_keys=False))
             else:
                 text = path.read_text(encoding="utf-8")
-            (directory / path.name).write_text(text, encoding="utf-8")
+            atomic_write(directory / path.name, text, 0o644, what="chain file")
         creds = directory / "credentials.env"
-        fd = os.open(creds.with_suffix(".env.tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write("# Dummy credentials of the aspirectl sandbox (not real secrets).\n")
-            handle.write("# Use: set -a; . ./credentials.env; set +a\n")
-            for name, value in sorted(self.credentials.items()):
-                handle.write(f"{env_name(name)}={value}\n")
-        os.replace(creds.with_suffix(".env.tmp"), creds)
+        lines = ["# Dummy credentials of the aspirectl sandbox (not real secrets).",
+                 "# Use: set -a; . ./credentials.env; set +a"]
+        lines += [f"{env_name(name)}={value}" for name, value in sorted(self.credentials.items())]
+        atomic_write(creds, "\n".join(lines) + "\n", 0o600, what="sandbox credentials")
         self._write_gateway_env(directory)
         return creds
 

@@ -209,7 +209,7 @@ def export(
                      what="environment example")
         written = [write / "config.yaml", write / "gateway.env.example"]
         if needs_handler(catalog):
-            (write / HANDLER_FILE).write_text(handler_source(), encoding="utf-8")
+            atomic_write(write / HANDLER_FILE, handler_source(), 0o644, what="custom provider")
             written.append(write / HANDLER_FILE)
         app_ctx.say("wrote " + ", ".join(str(p) for p in written))
         return
