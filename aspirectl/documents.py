@@ -53,13 +53,13 @@ FIELDS: dict[str, tuple[str, ...]] = {
     SECRETS: ("schema", "keyring", "credentials"),
     GRAPH: ("schema", "source", "catalog", "families"),
     USAGE: ("schema", "status", "exit_code", "catalog", "database", "since", "until", "by", "thresholds",
-            "aliases", "unknown_deployments", "unattributed_failures", "rows_without_original_group",
-            "reasons"),
+            "aliases", "unknown_deployments", "unknown_deployments_total", "unattributed_failures",
+            "rows_without_original_group", "reasons"),
 }
 OPTIONAL: dict[str, tuple[str, ...]] = {
     PROBE: ("gateway", "scenario"),
     ROUTE: ("sensitivity",),
-    USAGE: ("consumers",),
+    USAGE: ("consumers", "consumers_not_listed"),
     CHAINS: ("family", "title", "note", "source", "upstreams"),
 }
 
@@ -169,12 +169,18 @@ def usage(report: UsageReport, catalog_path: str, database: str, by: str,
                        "max_failure_share": thresholds.max_failure_share},
         "aliases": [u.to_dict() for u in report.aliases],
         "unknown_deployments": [h.to_dict() for h in report.unknown],
+        "unknown_deployments_total": {"deployments": report.unknown_total.deployments,
+                                      "requests": report.unknown_total.requests,
+                                      "list_spend": round(report.unknown_total.spend, 6)},
         "unattributed_failures": dict(sorted(report.unattributed_failures.items())),
         "rows_without_original_group": report.rows_without_original_group,
         "reasons": list(report.reasons),
     }
     if report.consumers is not None:
         doc["consumers"] = [c.to_dict() for c in report.consumers]
+        beyond = report.consumers_beyond
+        doc["consumers_not_listed"] = {"keys": beyond.keys if beyond else 0,
+                                       "requests": beyond.requests if beyond else 0}
     return doc
 
 

@@ -21,3 +21,7 @@ def secret_env(name: str) -> str:
 
 def gateway_env(credential: str) -> str:
     return _variable(credential)
+
+
+# Seconds any one database statement may run (default 60; a lock waits at most 10 of them).
+DB_TIMEOUT = "ASPIRECTL_DB_TIMEOUT"

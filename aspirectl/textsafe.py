@@ -39,6 +39,12 @@ def one_line(text: object, limit: int | None = DEFAULT_LIMIT) -> str:
     return value
 
 
+def printable_lines(text: str) -> str:
+    """Text of several lines (a notice on stderr) with every line made printable: control
+    characters become spaces, invisible ones are dropped, indentation is kept."""
+    return "\n".join(_INVISIBLE.sub("", _BREAKING.sub(" ", line)) for line in text.split("\n"))
+
+
 def optional_line(text: object, limit: int | None = DEFAULT_LIMIT) -> str | None:
     cleaned = one_line(text, limit) if text is not None else ""
     return cleaned or None

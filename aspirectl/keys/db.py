@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +44,21 @@ WRITTEN_BY = {
            "logs are on (general_settings.disable_spend_logs not true)",
 }
 CONNECT_TIMEOUT_S = 5
+# No statement may hang a command (a held lock, a recursive view, a huge scan): PostgreSQL
+# ends it after these, and SQLite's progress handler likewise.
+STATEMENT_TIMEOUT_S = 60
+LOCK_TIMEOUT_S = 10
+
+
+def statement_timeout() -> float:
+    """Seconds: ASPIRECTL_DB_TIMEOUT when it is a positive number, else 60."""
+    from aspirectl.envnames import DB_TIMEOUT
+
+    try:
+        value = float(os.environ.get(DB_TIMEOUT, ""))
+    except ValueError:
+        return STATEMENT_TIMEOUT_S
+    return value if math.isfinite(value) and 0 < value <= 86400 else STATEMENT_TIMEOUT_S
 LOCK_NAMESPACE = "aspirectl:key_alias:"
 
 
@@ -115,18 +132,46 @@ class Database:
     def time(self, value: datetime | None) -> Any:
         raise NotImplementedError
 
+    # Values read back from the gateway's DB are foreign: anyone with LiteLLM's key
+    # management (or the DB) writes them. Each reader turns a malformed value into the empty
+    # one instead of an exception that would end `keys list` or `usage` for every other row.
     def read_json(self, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
+        if isinstance(value, (str, bytes)):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return None
+        return value
+
+    def read_object(self, value: Any) -> dict[str, Any]:
+        """A JSON object column (metadata): anything else is {}."""
+        found = self.read_json(value)
+        return found if isinstance(found, dict) else {}
 
     def read_array(self, value: Any) -> list[str]:
-        if value is None:
+        """A text[] column (models): NULL, a malformed value or NULL items are left out."""
+        found = self.read_json(value) if isinstance(value, (str, bytes)) else value
+        if not isinstance(found, (list, tuple)):
             return []
-        return list(json.loads(value)) if isinstance(value, str) else list(value)
+        return [item for item in found if isinstance(item, str)]
 
     def read_time(self, value: Any) -> datetime | None:
         if value is None or isinstance(value, datetime):
             return value
-        return datetime.fromisoformat(str(value))
+        try:
+            return datetime.fromisoformat(str(value))
+        except ValueError:
+            text = str(value).strip().lower()
+            return datetime.max if text == "infinity" else datetime.min if text == "-infinity" else None
+
+    @staticmethod
+    def read_money(value: Any) -> float:
+        """A spend or budget: NaN, infinite, negative or non-numeric reads as 0."""
+        try:
+            number = float(value or 0)
+        except (TypeError, ValueError):
+            return 0.0
+        return number if math.isfinite(number) and number >= 0 else 0.0
 
     # statements -----------------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -169,6 +214,12 @@ class PostgresDatabase(Database):
         except psycopg.Error as exc:
             raise OperationFailed(f"cannot connect to {target.display}: {_first_line(exc)}",
                                   hint="check --db / ASPIRECTL_DB_URL and that the server is up") from None
+        _tolerate_infinite_timestamps(self.conn)
+        # SET, not the startup 'options' parameter: PgBouncer refuses unknown startup options.
+        self.timeout_s = statement_timeout()
+        self.lock_timeout_s = min(LOCK_TIMEOUT_S, self.timeout_s)
+        self.execute(f"SET statement_timeout = {int(self.timeout_s * 1000)}")
+        self.execute(f"SET lock_timeout = {int(self.lock_timeout_s * 1000)}")
         rows = self.query(
             "SELECT table_name, column_name FROM information_schema.columns "
             "WHERE table_schema = current_schema() AND table_name = ANY(%s) ORDER BY ordinal_position",
@@ -205,6 +256,14 @@ class PostgresDatabase(Database):
                                   hint="use the primary, not a replica") from None
         except psycopg.errors.InsufficientPrivilege as exc:
             raise OperationFailed(f"not allowed on {self.target.display}: {_first_line(exc)}") from None
+        except psycopg.errors.LockNotAvailable:
+            raise OperationFailed(f"{self.target.display}: a lock held by another session did not come "
+                                  f"free within {self.lock_timeout_s:g} s; nothing was changed",
+                                  hint="see pg_stat_activity for the session that holds it") from None
+        except psycopg.errors.QueryCanceled:
+            raise OperationFailed(f"{self.target.display} did not answer within {self.timeout_s:g} s "
+                                  "(statement timeout); nothing was changed",
+                                  hint="a held lock or a very large table: see pg_stat_activity") from None
         except psycopg.OperationalError as exc:
             raise OperationFailed(f"lost the connection to {self.target.display}: "
                                   f"{_first_line(exc)}") from None
@@ -268,11 +327,20 @@ class SqliteDatabase(Database):
                                         detect_types=0, check_same_thread=False)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA foreign_keys = ON")
+            self._deadline = 0.0
+            self.timeout_s = statement_timeout()
+            # Every ~100k virtual-machine steps: past the deadline, the statement is interrupted
+            # (a recursive view or a runaway query cannot hang the command).
+            self.conn.set_progress_handler(self._overdue, 100_000)
             tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.DatabaseError as exc:
             raise OperationFailed(f"cannot open {target.display}: {exc}",
                                   hint="is it an SQLite database?") from None
-        if not tables.intersection(REQUIRED_TABLES):
+        # LiteLLM's tables are added only to a file aspirectl started (new, or the embedded
+        # default still empty) or when a writing command was told --create: a read-only
+        # command pointed at an unrelated SQLite file never alters it.
+        ours = fresh or create or (path == default_sqlite() and not tables)
+        if not tables.intersection(REQUIRED_TABLES) and ours:
             from aspirectl.keys.schema import SQLITE_SCHEMA
 
             try:
@@ -300,7 +368,11 @@ class SqliteDatabase(Database):
     def _sql(sql: str) -> str:
         return _CAST.sub("", sql).replace("%s", "?")
 
+    def _overdue(self) -> int:
+        return 1 if self._deadline and time.monotonic() > self._deadline else 0
+
     def _run(self, sql: str, params: Sequence[Any], many: bool = False) -> Any:
+        self._deadline = time.monotonic() + self.timeout_s
         try:
             if many:
                 self.conn.executemany(self._sql(sql), params)
@@ -314,7 +386,10 @@ class SqliteDatabase(Database):
             if "readonly" in text or "read-only" in text:
                 raise OperationFailed(f"{self.target.display} is read-only",
                                       hint="check the file's permissions") from None
-            raise OperationFailed(f"{self.target.display}: {text}") from None
+            if text == "interrupted":
+                raise OperationFailed(f"{self.target.display}: a statement ran past {self.timeout_s:g} s "
+                                      "and was stopped; nothing was changed") from None
+            raise OperationFailed(f"{self.target.display}: {one_line(text, 300)}") from None
         except sqlite3.DatabaseError as exc:
             raise OperationFailed(f"{self.target.display} refused the change: {exc}") from None
 
@@ -355,6 +430,33 @@ class SqliteDatabase(Database):
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.conn.close()
+
+
+def _tolerate_infinite_timestamps(conn: Any) -> None:
+    """PostgreSQL's 'infinity' (a key that never expires, written by hand or another tool)
+    has no Python datetime: read it as datetime.max instead of failing the whole listing."""
+    from psycopg.types.datetime import TimestampLoader, TimestamptzLoader
+
+    class Timestamp(TimestampLoader):
+        def load(self, data: Any) -> datetime:
+            text = bytes(data)
+            if text in (b"infinity", b"-infinity"):
+                return datetime.max if text == b"infinity" else datetime.min
+            loaded: datetime = super().load(data)
+            return loaded
+
+    class Timestamptz(TimestamptzLoader):
+        def load(self, data: Any) -> datetime:
+            text = bytes(data)
+            if text in (b"infinity", b"-infinity"):
+                from datetime import UTC
+
+                return (datetime.max if text == b"infinity" else datetime.min).replace(tzinfo=UTC)
+            loaded: datetime = super().load(data)
+            return loaded
+
+    conn.adapters.register_loader("timestamp", Timestamp)
+    conn.adapters.register_loader("timestamptz", Timestamptz)
 
 
 def _sqlite_value(value: Any) -> Any:

@@ -37,6 +37,20 @@ CONSUMER_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_\-/.@]{0,253}[a-zA-Z0-9]")
 _SUFFIX = re.compile(r"/(?:\d+|retired-\d{14}(?:-\d+)?)")
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _count(value: Any) -> int | None:
+    """An integer column as stored (rpm/tpm limits, rotations); anything else is no value."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def _like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 JSON_COLUMNS = ("aliases", "config", "permissions", "model_spend", "model_max_budget", "router_settings",
@@ -76,6 +90,11 @@ class Provisioned:
     existing: list[str]
 
 
+def is_consumer(name: str) -> bool:
+    """A name aspirectl takes as a consumer (LiteLLM's key_alias_pattern, no '..')."""
+    return bool(CONSUMER_RE.fullmatch(name)) and ".." not in name
+
+
 def check_consumer(name: str) -> str:
     from aspirectl.textsafe import one_line
 
@@ -83,7 +102,7 @@ def check_consumer(name: str) -> str:
         raise UsageError(f"bad consumer name '{one_line(name, 80)}': it ends like the alias aspirectl "
                          "gives a second key (NAME/2) or a retired one (NAME/retired-...)",
                          hint="choose another name")
-    if not CONSUMER_RE.fullmatch(name) or ".." in name:
+    if not is_consumer(name):
         raise UsageError(f"bad consumer name '{one_line(name, 80)}'",
                          hint="2-255 characters: letters, digits and _ - / . @, starting and ending "
                               "with a letter or digit (LiteLLM's key_alias rule)")
@@ -146,16 +165,17 @@ class KeyStore:
         db = self.db
         expires = db.read_time(row.get("expires"))
         return KeyRecord(
-            token=row["token"], consumer=row.get("key_alias"), key_name=row.get("key_name"),
+            token=str(row["token"]), consumer=_text(row.get("key_alias")),
+            key_name=_text(row.get("key_name")),
             status=status or derive_status(bool(row.get("blocked")), expires, now),
             created_at=db.read_time(row.get("created_at")), expires=expires,
-            last_active=db.read_time(row.get("last_active")), spend=float(row.get("spend") or 0),
-            max_budget=row.get("max_budget"), rpm_limit=row.get("rpm_limit"),
-            tpm_limit=row.get("tpm_limit"), models=tuple(db.read_array(row.get("models"))),
-            metadata=db.read_json(row.get("metadata")) or {},
-            rotation_count=int(row.get("rotation_count") or 0),
+            last_active=db.read_time(row.get("last_active")), spend=db.read_money(row.get("spend")),
+            max_budget=None if row.get("max_budget") is None else db.read_money(row.get("max_budget")),
+            rpm_limit=_count(row.get("rpm_limit")), tpm_limit=_count(row.get("tpm_limit")),
+            models=tuple(db.read_array(row.get("models"))), metadata=db.read_object(row.get("metadata")),
+            rotation_count=_count(row.get("rotation_count")) or 0,
             last_rotation_at=db.read_time(row.get("last_rotation_at")),
-            revoke_at=db.read_time(row.get("revoke_at")), created_by=row.get("created_by"),
+            revoke_at=db.read_time(row.get("revoke_at")), created_by=_text(row.get("created_by")),
         )
 
     def _rows_of(self, consumer: str) -> list[dict[str, Any]]:
@@ -200,7 +220,9 @@ class KeyStore:
     def _consumer_or_unknown(self, consumer: str) -> list[dict[str, Any]]:
         rows = self._rows_of(consumer)
         if not rows:
-            raise UnknownName("consumer", consumer, self.consumers())
+            # Only names aspirectl would take are suggested: an alias from the DB such as
+            # "x; curl ... | sh" is never offered as something to type.
+            raise UnknownName("consumer", consumer, [c for c in self.consumers() if is_consumer(c)])
         return rows
 
     def consumers(self) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 from aspirectl.keys.model import KeyRecord
 from aspirectl.keys.scan import Finding
 from aspirectl.keys.store import Provisioned
+from aspirectl.textsafe import one_line
 
 COLUMNS = ("CONSUMER", "KEY", "STATUS", "CREATED", "EXPIRES", "LAST ACTIVE", "SPEND", "MODELS")
 WIDTHS = (24, 11, 9, 16, 16, 16, 9, 0)
@@ -21,10 +22,13 @@ def _when(moment: datetime | None) -> str:
 
 
 def row(record: KeyRecord) -> tuple[str, ...]:
+    """Every text a row shows comes from the gateway's DB (LiteLLM lets any key manager set an
+    alias): each is made one printable line."""
     expires = _when(record.revoke_at) if record.revoke_at else _when(record.expires)
     models = ",".join(record.models) if record.models else "all"
-    return (record.consumer or "?", record.key_name or "?", record.status.value, _when(record.created_at),
-            expires, _when(record.last_active), f"${record.spend:.2f}", models)
+    return (one_line(record.consumer, 200) or "?", one_line(record.key_name, 40) or "?", record.status.value,
+            _when(record.created_at), expires, _when(record.last_active), f"${record.spend:.2f}",
+            one_line(models, None))
 
 
 def _line(cells: Iterable[str]) -> str:
@@ -59,18 +63,18 @@ def stream_json(pages: Iterable[list[KeyRecord]], database: str) -> Iterator[str
 def detail(records: list[KeyRecord]) -> str:
     lines = []
     for r in records:
-        lines.append(f"{r.consumer}  {r.key_name}  {r.status.value}")
+        lines.append(f"{one_line(r.consumer, 200)}  {one_line(r.key_name, 40)}  {r.status.value}")
         pairs: list[tuple[str, Any]] = [
             ("created", _when(r.created_at)), ("expires", _when(r.expires)),
             ("grace until", _when(r.revoke_at) if r.revoke_at else None),
             ("last active", _when(r.last_active)), ("spend", f"${r.spend:.2f}"),
             ("budget", f"${r.max_budget:g}" if r.max_budget is not None else None),
             ("rpm limit", r.rpm_limit), ("tpm limit", r.tpm_limit),
-            ("models", ", ".join(r.models) if r.models else "all (models = [])"),
-            ("metadata", json.dumps(r.metadata) if r.metadata else None),
+            ("models", one_line(", ".join(r.models), None) if r.models else "all (models = [])"),
+            ("metadata", json.dumps(r.metadata) if r.metadata else None),  # JSON escapes controls
             ("rotations", r.rotation_count or None), ("last rotated", _when(r.last_rotation_at)
                                                       if r.last_rotation_at else None),
-            ("created by", r.created_by), ("sha256", r.token),
+            ("created by", one_line(r.created_by, 200) or None), ("sha256", one_line(r.token, 80)),
         ]
         lines.extend(f"  {name:12} {value}" for name, value in pairs if value not in (None, "-") or
                      name in ("expires", "last active"))
@@ -78,8 +82,9 @@ def detail(records: list[KeyRecord]) -> str:
 
 
 def provision_text(result: Provisioned, where: dict[str, str]) -> str:
-    lines = [f"created  {k.consumer}  {k.record.key_name}  -> {where[k.consumer]}" for k in result.created]
-    lines += [f"exists   {c}  (has an active key; unchanged)" for c in result.existing]
+    lines = [f"created  {k.consumer}  {one_line(k.record.key_name, 40)}  -> "
+             f"{one_line(where[k.consumer], None)}" for k in result.created]
+    lines += [f"exists   {one_line(c, 200)}  (has an active key; unchanged)" for c in result.existing]
     return "".join(f"{line}\n" for line in lines)
 
 
@@ -89,8 +94,9 @@ def scan_text(findings: list[Finding]) -> str:
         if f.record is None:
             continue
         label = "LIVE" if f.live else f.record.status.value
-        lines.append(f"{f.sighting.path}:{f.sighting.line}: {label} key {f.key_name} of "
-                     f"{f.record.consumer or '?'} ({f.record.status.value})")
+        lines.append(f"{one_line(f.sighting.path, None)}:{f.sighting.line}: {label} key "
+                     f"{one_line(f.key_name, 40)} of {one_line(f.record.consumer, 200) or '?'} "
+                     f"({f.record.status.value})")
     return "".join(f"{line}\n" for line in lines)
 
 

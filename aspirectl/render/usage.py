@@ -38,8 +38,13 @@ def _hop_row(h: HopUsage) -> tuple[str, ...]:
             _money(h.marginal_spend), _ms(h.p50_ms), _ms(h.p95_ms))
 
 
+def _causes(counts: dict[str, int]) -> str:
+    """Failure causes as LiteLLM logged them (error_class: foreign text, made one short line)."""
+    return ", ".join(f"{n:,} {one_line(cause, 80)}" for cause, n in sorted(counts.items()))
+
+
 def _alias_block(u: AliasUsage, style: Style) -> str:
-    failures = ", ".join(f"{n:,} {cause}" for cause, n in sorted(u.failures.items()))
+    failures = _causes(u.failures)
     outcome = f"{u.served:,} served, {u.failed:,} failed: {failures}" if u.failed else "all served"
     head = f"{u.alias}: {u.requests:,} requests ({outcome}); {u.cache_hits:,} cache hits apart"
     rows = [_hop_row(h) for h in sorted(u.hops.values(), key=_order)]
@@ -70,12 +75,18 @@ def usage_text(report: UsageReport, style: Style, catalog_path: str) -> str:
     if report.unknown:
         out.append("")
         out.append("Deployments not in the chains (a silent vendor fallback or a hand-added deployment):")
-        rows = [(h.deployment, f"{h.requests:,}", _money(h.list_spend), _ms(h.p50_ms))
+        rows = [(one_line(h.deployment, 120), f"{h.requests:,}", _money(h.list_spend), _ms(h.p50_ms))
                 for h in report.unknown]
         table = Table(("MODEL ID", "REQUESTS", "LIST PRICE", "P50"), rows)
         out.append(render_table(table, style).rstrip("\n"))
+        total = report.unknown_total
+        if total.deployments > len(report.unknown):
+            rest = total.requests - sum(h.requests for h in report.unknown)
+            out.append(f"... and {total.deployments - len(report.unknown):,} more deployments with "
+                       f"{rest:,} requests (the busiest {len(report.unknown)} are listed; --top N shows "
+                       "more)")
     if report.unattributed_failures:
-        causes = ", ".join(f"{n:,} {c}" for c, n in sorted(report.unattributed_failures.items()))
+        causes = _causes(report.unattributed_failures)
         out.append("")
         out.append(f"Failures the log does not attribute to an alias (blank model_group): {causes}")
     if report.rows_without_original_group:
@@ -92,16 +103,21 @@ def consumers_text(report: UsageReport, style: Style, catalog_path: str) -> str:
     rows = []
     advice: dict[str, str] = {}
     for c in report.consumers or []:
-        rows.append((c.consumer, c.key_name or "-", c.alias, f"{c.requests:,}", f"{c.via_fallback:,}",
+        rows.append((one_line(c.consumer, 120), one_line(c.key_name, 40) or "-", c.alias, f"{c.requests:,}",
+                     f"{c.via_fallback:,}",
                      f"{c.cross_family:,}", f"{c.paid_requests:,}", _money(c.paid_spend), f"{c.failed:,}"))
         if c.cross_family and c.advice:
-            advice[f"{c.consumer} ({c.alias})"] = c.advice
+            advice[f"{one_line(c.consumer, 120)} ({c.alias})"] = c.advice
     out = [f"Usage by consumer {_period(report)}, catalog {catalog_path}"]
     if not rows:
         out.append("No requests in this period.")
         return "\n".join(out) + "\n"
     out.append(render_table(Table(("CONSUMER", "KEY", "ASKED FOR", "SERVED", "VIA FALLBACK",
                                    "CROSS-FAMILY", "PAID", "PAID $", "FAILED"), rows), style).rstrip("\n"))
+    beyond = report.consumers_beyond
+    if beyond is not None and beyond.keys:
+        out.append(f"... and {beyond.keys:,} more keys with {beyond.requests:,} requests (the busiest "
+                   f"keys are listed; --top N shows more)")
     for who, text in advice.items():
         out.append(f"advice for {who}: {one_line(text)}")
     out.append(summary_line(report))
@@ -116,8 +132,8 @@ def summary_line(report: UsageReport) -> str:
             f"{_money(paid)} paid at the margin")
     if leaking:
         text += f" ({', '.join(leaking)})"
-    if report.unknown:
-        text += f"; {len(report.unknown)} deployment(s) not in the chains"
+    if report.unknown_total.deployments:
+        text += f"; {report.unknown_total.deployments} deployment(s) not in the chains"
     return text
 
 

@@ -374,8 +374,18 @@ def scan(
     else:
         app_ctx.emit(scan_text(findings))
         app_ctx.say(scan_summary(findings))
-    live = sorted({f.record.consumer or "?" for f in findings if f.live and f.record})
+    live = sorted({f.record.consumer or "" for f in findings if f.live and f.record})
     if live:
-        fixes = ", ".join(f"aspirectl keys rotate {c} --now" for c in live)
-        app_ctx.say(f"rotate the exposed keys: {fixes}")
+        from aspirectl.keys.store import is_consumer
+        from aspirectl.textsafe import one_line
+
+        # A copy-paste command only for a name aspirectl itself would take: an alias from the
+        # DB such as "x; curl ... | sh" is named (made printable), never put into a command.
+        fixes = [f"aspirectl keys rotate {c} --now" for c in live if is_consumer(c)]
+        odd = [one_line(c, 80) or "(no alias)" for c in live if not is_consumer(c)]
+        if fixes:
+            app_ctx.say(f"rotate the exposed keys: {', '.join(fixes)}")
+        if odd:
+            app_ctx.say("also exposed, under an alias that is no consumer name (rotate or revoke them "
+                        f"with LiteLLM's own API): {', '.join(repr(o) for o in odd)}")
         raise typer.Exit(1)

@@ -7,6 +7,7 @@ import typer
 
 from aspirectl.cli.context import app_context
 from aspirectl.cli.options import AliasesOrFamilies, Output
+from aspirectl.usage import DEFAULT_TOP
 
 
 def usage(
@@ -24,6 +25,10 @@ def usage(
     max_failure_share: Annotated[float | None, typer.Option(
         "--max-failure-share", help="CRITICAL (exit 2) when more than PCT% of an alias's requests failed.",
         metavar="PCT", show_default=False)] = None,
+    top: Annotated[int, typer.Option(
+        "--top", help="List at most N consumers (--by consumer) and N deployments the chains do not "
+        "name, the busiest first; the rest are counted as 'N more'.", metavar="N", min=1,
+        max=10000)] = DEFAULT_TOP,
     output: Output = None,
     textfile: Annotated[Path | None, typer.Option(
         "--textfile", help="Also write the Prometheus metrics here, atomically (node_exporter textfile "
@@ -53,7 +58,7 @@ def usage(
     url = service.db_url(app_ctx.settings.db_url, app_ctx.resolver())
     database = service.describe_db(url)
     app_ctx.say(f"database: {database}")
-    report = usage_report(url, catalog, span, aliases, thresholds, by_consumer=by == "consumer")
+    report = usage_report(url, catalog, span, aliases, thresholds, by_consumer=by == "consumer", top=top)
     if textfile:
         from aspirectl.render.usage import usage_prometheus
         from aspirectl.state import write_textfile
