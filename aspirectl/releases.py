@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-RELEASE = re.compile(r"\d+\.\d+(\.\d+)?\S{0,20}")
+# Bounded digits and a printable ASCII tail ("1.81.0rc1", "1.108.7-stable"): a readiness
+# answer of 5,000 digits or with an escape sequence in it is no release.
+RELEASE = re.compile(r"\d{1,4}\.\d{1,4}(\.\d{1,6})?[0-9A-Za-z.+_-]{0,20}")
 
 
 def is_release(text: str) -> bool:

@@ -458,3 +458,104 @@ def test_read_only_commands_never_alter_an_unrelated_sqlite_file(cli, tmp_path, 
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
     tables = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
     assert tables == {"notes"}
+
+
+# --- a hostile gateway (6, 7, 8) ---------------------------------------------------------------
+
+
+def _drip(conn) -> None:
+    """Headers at once, then the body one byte every 0.3 s, for as long as the client listens."""
+    import time
+
+    conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n")
+    for _ in range(400):
+        conn.sendall(b" ")
+        time.sleep(0.3)
+
+
+@pytest.mark.parametrize("command", [("chains", "export", "--format", "litellm"),
+                                     ("keys", "rotate", "postiz", "--grace", "1h")])
+def test_a_dripping_readiness_answer_cannot_hang_export_or_rotate(cli, tmp_path, command):
+    import time
+
+    from tests.hostile import raw_server
+
+    db = f"sqlite:///{tmp_path}/keys.db"
+    assert cli("--db", db, "--chains", SHIPPED_CHAINS, "keys", "create", "postiz", "--create").code == 0
+    with raw_server(_drip) as url:
+        started = time.monotonic()
+        result = cli("--gateway-url", url, "--db", db, "--chains", SHIPPED_CHAINS, *command)
+        elapsed = time.monotonic() - started
+    assert elapsed < 8, f"{command}: {elapsed:.1f}s"
+    assert "internal error" not in result.text and "Traceback" not in result.text
+    if command[0] == "chains":
+        assert result.code == 0 and "model_list" in result.out
+
+
+@pytest.mark.parametrize("version", ["1.80.0\x1b]8;;http://evil\x07", "1" * 5000 + ".1.1", "1.80.0\n1.0"],
+                         ids=["osc", "5000 digits", "newline"])
+def test_a_hostile_release_string_is_no_release(cli, version):
+    from aspirectl.gateway.export import DEFAULT_TARGET
+
+    from aspirectl.sandbox.httpserver import Response
+    from tests.hostile import http_server
+
+    def answer(req):
+        return Response(200, json.dumps({"status": "healthy", "db": "connected", "litellm_version": version}))
+
+    with http_server(answer) as url:
+        result = cli("-v", "--gateway-url", url, "--chains", SHIPPED_CHAINS, "chains", "export",
+                     "--format", "litellm")
+    assert result.code == 0, result.text
+    _no_control(result.text)
+    assert "internal error" not in result.err
+    assert f"# For LiteLLM {DEFAULT_TARGET} " in result.out  # not the 1.80.0 the string starts with
+
+
+def _canned_gateway(extra_header: bytes) -> bytes:
+    body = b'{"status": "healthy", "db": "connected", "choices": []}'
+    return (b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            b"x-litellm-model-id: claude-haiku-4-5@anthropic-oauth\r\n"
+            b"x-litellm-model-group: claude-haiku-4-5\r\n" + extra_header +
+            b"content-length: " + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body)
+
+
+@pytest.mark.parametrize("header", [b"x-litellm-attempted-fallbacks: \xc2\xb2\r\n",
+                                    b"x-litellm-attempted-fallbacks: \xff\xfe\x00\r\n",
+                                    b"x-litellm-attempted-fallbacks: 99999999999999999999\r\n",
+                                    b"x-litellm-model-id: \xff\x1b[2J\r\n"])
+def test_an_undecodable_routing_header_is_that_aliases_problem(cli, tmp_path, monkeypatch, header):
+    from tests.hostile import raw_server
+
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", "sk-gateway-key-for-tests-0001")
+    textfile = tmp_path / "aspirectl.prom"
+    with raw_server(_canned_gateway(header)) as url:
+        result = cli("--gateway-url", url, "--chains", SHIPPED_CHAINS, "probe", "--gateway",
+                     "claude-haiku-4-5", "--timeout", "2", "--deadline", "5", "-o", "nagios",
+                     "--textfile", textfile)
+    assert "internal error" not in result.err, result.err
+    first = result.out.splitlines()[0]
+    assert first.startswith("ASPIRECTL ") and result.code in (1, 2, 3)
+    _no_control(result.out)
+    assert f"aspirectl_status {result.code}" in textfile.read_text()
+
+
+def test_a_password_in_the_gateway_url_is_never_shown(cli, tmp_path, monkeypatch):
+    from tests.hostile import raw_server
+
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", "sk-gateway-key-for-tests-0001")
+    with raw_server(_canned_gateway(b"")) as url:
+        shown = url.replace("http://", "http://operator:Hunter2-gw-pass@")
+        page = tmp_path / "status.html"
+        outputs = []
+        for fmt in ("table", "json", "nagios"):
+            result = cli("--gateway-url", shown, "--chains", SHIPPED_CHAINS, "probe", "--gateway",
+                         "claude-haiku-4-5", "--timeout", "2", "--deadline", "5", "-o", fmt, "--html", page)
+            outputs.append(result.text)
+        outputs.append(page.read_text())
+        token = url.replace("http://", "http://tok-abcdefgh12345678@")
+        outputs.append(cli("--gateway-url", token, "--chains", SHIPPED_CHAINS, "probe", "--gateway",
+                           "claude-haiku-4-5", "--timeout", "2", "--deadline", "5").text)
+    for text in outputs:
+        assert "Hunter2-gw-pass" not in text and "tok-abcdefgh12345678" not in text
+    assert "[redacted]@127.0.0.1" in outputs[0]

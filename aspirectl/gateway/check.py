@@ -5,6 +5,7 @@ request per alias through it, read from LiteLLM's x-litellm-* headers (never the
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -119,6 +120,26 @@ async def _fetch(client: Any, method: str, url: str, **kwargs: Any) -> Answer:
     return Answer(response.status_code, response.headers, body)
 
 
+def _header(answer: Answer, name: str) -> str | None:
+    """A routing header as one printable line; bytes that decode to nothing sensible (raw
+    latin-1, NUL) are read as they come, never as an exception that ends the run."""
+    try:
+        raw = answer.headers.get_list(name)
+    except (UnicodeError, ValueError):
+        return None
+    return optional_line(raw[0], 200) if raw else None
+
+
+_COUNT = re.compile(r"[0-9]{1,3}")
+
+
+def _fallbacks(answer: Answer) -> int | None:
+    """x-litellm-attempted-fallbacks: ASCII digits only ('²' is a digit to str.isdigit and an
+    error to int())."""
+    value = _header(answer, "x-litellm-attempted-fallbacks") or ""
+    return int(value) if _COUNT.fullmatch(value) else None
+
+
 async def _check(url: str, key: str | None, decisions: list[Decision], timeout: float,
                  deadline: float) -> GatewayCheck:
     import httpx
@@ -170,14 +191,15 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
                 return AliasThroughGateway(decision.alias, None, None, None, None, expected_hop(decision),
                                            "transport", classify_transport(exc).detail,
                                            predicted=decision.status is not Health.UNKNOWN)
-            headers = answer.headers
-            fallbacks = headers.get("x-litellm-attempted-fallbacks", "")
+            except Exception as exc:  # a hostile answer ends this alias, not the run
+                return AliasThroughGateway(decision.alias, None, None, None, None, expected_hop(decision),
+                                           "transport", f"unreadable answer ({type(exc).__name__})",
+                                           predicted=decision.status is not Health.UNKNOWN)
             error_type, message = (None, "") if answer.status < 400 else _error(answer.body)
             return AliasThroughGateway(
                 decision.alias, answer.status,
-                optional_line(headers.get("x-litellm-model-id"), 200) if answer.status < 400 else None,
-                optional_line(headers.get("x-litellm-model-group"), 200),
-                int(fallbacks) if fallbacks.isdigit() and len(fallbacks) < 4 else None,
+                _header(answer, "x-litellm-model-id") if answer.status < 400 else None,
+                _header(answer, "x-litellm-model-group"), _fallbacks(answer),
                 expected_hop(decision), error_type, message, (time.monotonic() - started) * 1000,
                 predicted=decision.status is not Health.UNKNOWN)
 
@@ -217,7 +239,14 @@ def _judge(url: str, db: str, answers: list[AliasThroughGateway]) -> GatewayChec
 
 def check_gateway(url: str, key: str | None, decisions: list[Decision], timeout: float,
                   deadline: float) -> GatewayCheck:
-    return asyncio.run(_check(url, key, decisions, timeout, deadline))
+    """The result names the gateway by its display URL (no userinfo: a password or token in
+    --gateway-url never reaches a table, a status page or JSON)."""
+    import dataclasses
+
+    from aspirectl.secrets.redact import display_url
+
+    found = asyncio.run(_check(url, key, decisions, timeout, deadline))
+    return dataclasses.replace(found, url=display_url(url))
 
 
 def attach(assessment: Assessment, gateway: GatewayCheck) -> Assessment:
@@ -230,3 +259,22 @@ def attach(assessment: Assessment, gateway: GatewayCheck) -> Assessment:
 def gateway_for(assessment: Assessment, url: str, key: str | None, timeout: float,
                 deadline: float) -> Assessment:
     return attach(assessment, check_gateway(url, key, list(assessment.decisions), timeout, deadline))
+
+
+def readiness(url: str, timeout: float) -> Answer | str:
+    """GET /health/readiness within ``timeout`` seconds in all (a gateway that drips its
+    answer a byte at a time is cut off there), at most GATEWAY_BODY_CAP read: the answer, or
+    why there is none."""
+    import httpx
+
+    async def ask() -> Answer:
+        async with httpx.AsyncClient(timeout=timeout, trust_env=False, follow_redirects=False) as client:
+            async with asyncio.timeout(timeout):
+                return await _fetch(client, "GET", url.rstrip("/") + "/health/readiness")
+
+    try:
+        return asyncio.run(ask())
+    except TimeoutError:
+        return f"no whole answer within {timeout:g}s"
+    except Exception as exc:  # any failure is "did not answer", with its kind
+        return f"did not answer ({type(exc).__name__})"

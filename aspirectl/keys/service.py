@@ -89,23 +89,14 @@ def learn_release(flag: str | None, gateway_url: str | None, timeout: float = 3.
             return given.strip(), where
     if not gateway_url:
         return None, "no --litellm-version, ASPIRECTL_LITELLM_VERSION or --gateway-url"
-    import httpx
+    from aspirectl.gateway.check import readiness
+    from aspirectl.secrets.redact import display_url
 
-    from aspirectl.probe.transport import parse_json
-
-    url = gateway_url.rstrip("/") + "/health/readiness"
-    try:
-        with httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False) as client, \
-                client.stream("GET", url, headers={"accept-encoding": "identity"}) as response:
-            data = b""
-            for chunk in response.iter_raw():
-                data += chunk
-                if len(data) > 65536:
-                    break
-    except httpx.HTTPError as exc:
-        return None, f"the gateway at {one_line(gateway_url, 100)} did not answer ({type(exc).__name__})"
-    body, _ = parse_json(data[:65536].decode("utf-8", "replace"))
-    version = body.get("litellm_version") if isinstance(body, dict) else None
+    shown = one_line(display_url(gateway_url), 100)
+    answer = readiness(gateway_url, timeout)
+    if isinstance(answer, str):
+        return None, f"the gateway at {shown}: {answer}"
+    version = answer.body.get("litellm_version") if isinstance(answer.body, dict) else None
     if isinstance(version, str) and is_release(version):
-        return version.strip(), f"the readiness answer of {one_line(gateway_url, 100)}"
-    return None, f"the gateway at {one_line(gateway_url, 100)} does not report its release"
+        return version.strip(), f"the readiness answer of {shown}"
+    return None, f"the gateway at {shown} does not report its release"

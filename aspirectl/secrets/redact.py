@@ -113,6 +113,28 @@ def mask_url(url: str) -> str:
     return f"{scheme}{found.group('user')}:{MASK}@{found.group('rest')}"
 
 
+def display_url(url: str) -> str:
+    """A service URL to show (tables, status pages, notices): no userinfo at all, since a
+    user name alone may be a token (``https://TOKEN@gw``); what was there is remembered so
+    that an error echoing it is masked too."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return mask_url(url)
+    if "@" not in parts.netloc or not host:
+        return redact(url)
+    for secret in (parts.username, parts.password):
+        if secret:
+            register(secret, short_ok=True)
+    netloc = f"[{host}]" if ":" in host else host
+    netloc = f"{MASK}@{netloc}" + (f":{port}" if port else "")
+    return parts._replace(netloc=netloc).geturl()
+
+
 def redact(text: str) -> str:
     if not text:
         return text
