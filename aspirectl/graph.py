@@ -5,7 +5,6 @@ catalog diff line by line."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,8 +23,19 @@ WORD = {OK: "serves", FALLBACK: "serves (fallback)", DOWN: "down", DEFERRED: "de
         UNKNOWN: "unknown"}
 
 
+_ESCAPES = {".": "_d", "-": "_h", "_": "_u"}
+
+
+def _id_part(part: str) -> str:
+    return "".join(c if c.isascii() and c.isalnum() else _ESCAPES.get(c) or
+                   (f"_x{ord(c):02x}" if ord(c) < 256 else f"_y{ord(c):06x}") for c in part)
+
+
 def node_id(*parts: str) -> str:
-    return "_".join(re.sub(r"[^A-Za-z0-9]", "_", p) for p in parts)
+    """A Mermaid node id from names, one-to-one: ``gpt-5.5``, ``gpt-5-5`` and ``gpt_5.5``
+    stay three nodes. Each escape is ``_`` and a letter (d . h - u _, x/y and fixed-width hex),
+    so no part holds ``__``, the separator: two pictures of one catalog still diff line by line."""
+    return "__".join(_id_part(p) for p in parts)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from aspirectl.graph import node_id
 from tests.conftest import SHIPPED_CHAINS, assert_one_line_error
 
 BOX = set("─│┃━┏┓┗┛╭╮╰╯┌┐└┘├┤┬┴┼")
@@ -115,7 +116,7 @@ def test_unknown_option_is_one_line(cli):
 def test_graph_is_mermaid(cli):
     out = cli("--chains", SHIPPED_CHAINS, "chains", "graph").out
     assert out.startswith("graph LR\n")
-    assert "-.->|cross-family fallback| alias_claude_haiku_4_5" in out
+    assert f"-.->|cross-family fallback| {node_id('alias', 'claude-haiku-4-5')}" in out
     assert '["1. codex-shim sidecar (ChatGPT Pro OAuth, OpenAI-compatible)<br/>subscription<br/>deferred"]' in out
     assert out.count("|no further fallback|") == 4
 

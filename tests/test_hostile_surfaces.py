@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -496,7 +497,6 @@ def test_a_dripping_readiness_answer_cannot_hang_export_or_rotate(cli, tmp_path,
                          ids=["osc", "5000 digits", "newline"])
 def test_a_hostile_release_string_is_no_release(cli, version):
     from aspirectl.gateway.export import DEFAULT_TARGET
-
     from aspirectl.sandbox.httpserver import Response
     from tests.hostile import http_server
 
@@ -559,3 +559,72 @@ def test_a_password_in_the_gateway_url_is_never_shown(cli, tmp_path, monkeypatch
     for text in outputs:
         assert "Hunter2-gw-pass" not in text and "tok-abcdefgh12345678" not in text
     assert "[redacted]@127.0.0.1" in outputs[0]
+
+
+# --- free text of chain files (9) and Mermaid ids (15) -------------------------------------------
+
+MERMAID_ATTACK = ('Evil"]\n  click alias__qwen_h3_d6 "javascript:alert(1)"\n%%{init: {"securityLevel": "loose"}}%%\n'
+                  '  fake["injected node"] --> alias__gpt_h5_d5\n<img src=x onerror=alert(1)> '
+                  '\x1b]8;;http://evil/\x07osc\x1b]8;;\x07 `md` {curly} [square]')
+
+
+def _hostile_catalog(tmp_path: Path) -> Path:
+    import yaml
+
+    target = tmp_path / "chains"
+    shutil.copytree(SHIPPED_CHAINS, target)
+    ups = yaml.safe_load((target / "upstreams.yaml").read_text())
+    for spec in ups["upstreams"].values():
+        spec["title"] = MERMAID_ATTACK
+        spec["note"] = MERMAID_ATTACK
+    (target / "upstreams.yaml").write_text(yaml.safe_dump(ups))
+    qwen = yaml.safe_load((target / "qwen.yaml").read_text())
+    qwen["title"] = MERMAID_ATTACK
+    qwen["fallbacks"]["qwen-3.6-omni"]["reason"] = MERMAID_ATTACK
+    qwen["fallbacks"]["qwen-3.6-omni"]["advice"] = MERMAID_ATTACK
+    qwen["hops"][0]["state"]["qwen-3.6-omni"]["note"] = MERMAID_ATTACK
+    (target / "qwen.yaml").write_text(yaml.safe_dump(qwen))
+    return target
+
+
+def test_chain_file_free_text_never_reaches_the_terminal_raw(cli, tmp_path):
+    chains = _hostile_catalog(tmp_path)
+    for name in ("qwen", "qwen-3.6-omni", "gpt"):
+        result = cli("--chains", chains, "chains", "show", name)
+        assert result.code == 0, result.text
+        _no_control(result.out)
+        assert not any(ln.lstrip().startswith(("click", "%%", "fake[")) for ln in result.out.splitlines())
+
+
+def test_chain_file_free_text_cannot_inject_into_the_declared_mermaid(cli, tmp_path):
+    from aspirectl.catalog.loader import load_catalog
+    from aspirectl.graph import node_id
+    from tests.test_pictures import render_in_mermaid
+
+    chains = _hostile_catalog(tmp_path)
+    result = cli("--chains", chains, "chains", "graph")
+    assert result.code == 0, result.text
+    text = result.out
+    _no_control(text)
+    for line in text.splitlines()[1:]:  # every line is one of the shapes the renderer writes
+        assert re.fullmatch(r"  (subgraph \w+\[\".*\"\]|  \w+\(\[\".*\"\]\)|end|\w+\[\".*\"\]|"
+                            r"\w+\{\{\"fail loudly\"\}\}|\w+ (-->|-\.->)(\|[\w -]+\|)? \w+)", line), line
+    assert not any(ln.strip().startswith(("click", "%%", "fake")) for ln in text.splitlines())
+    assert "%%{" not in text and "<img" not in text  # a directive or HTML only as inert label text
+    rendered = render_in_mermaid(text, tmp_path)
+    assert rendered["ok"], rendered.get("error")
+    catalog = load_catalog(chains)
+    expected = {node_id("alias", a) for a in catalog.aliases}
+    ids = {i.removeprefix("g1-flowchart-").rsplit("-", 1)[0] for i, _ in rendered["nodes"]}
+    assert {i for i in ids if i.startswith("alias__")} == expected  # no fake node
+    svg = rendered["svg"]  # the attack is at most inert label text: no link, no element of its own
+    assert "<a " not in svg and 'href="javascript' not in svg and "<img" not in svg
+
+
+def test_mermaid_node_ids_never_collide():
+    from aspirectl.graph import node_id
+
+    names = ["gpt-5.5", "gpt-5-5", "gpt_5.5", "gpt_5_5", "gpt.5.5", "gpt5.5"]
+    assert len({node_id("alias", n) for n in names}) == len(names)
+    assert node_id("a_b", "c") != node_id("a", "b_c") != node_id("a", "b", "c")
+    assert all(re.fullmatch(r"[A-Za-z0-9_]+", node_id("hop", n, "1", "x")) for n in [*names, "é", "日本"])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from aspirectl.graph import build
+from aspirectl.graph import build, node_id
 from aspirectl.render.html import status_page
 from aspirectl.render.mermaid import live_mermaid
 from aspirectl.sandbox.catalogue import SCENARIO_NAMES
@@ -62,13 +62,11 @@ def _assess(scenario: str):
         return probe_box(box, list(catalog.aliases), timeout=1.0, deadline=3.0), catalog
 
 
-@pytest.mark.parametrize("scenario", SCENARIO_NAMES)
-def test_the_live_mermaid_renders_in_the_real_mermaid_for_every_scenario(scenario, tmp_path):
+def render_in_mermaid(text: str, tmp_path: Path) -> dict:
+    """Parse and render ``text`` with the real mermaid in headless Chromium: {"ok", "nodes":
+    [[id, class]...], "svg"} or {"ok": false, "error"}."""
     if not MERMAID_JS.is_file():
         pytest.fail(f"the mermaid npm package is needed at {MERMAID_JS}: run scripts/test, which installs it")
-    assessment, catalog = _assess(scenario)
-    graph = build(catalog, list(assessment.decisions), "live")
-    text = live_mermaid(graph)
     shutil.copy(MERMAID_JS, tmp_path / "mermaid.min.js")
     page = tmp_path / "page.html"
     page.write_text(f"""<!DOCTYPE html><html><head><meta charset="utf-8">
@@ -82,6 +80,7 @@ mermaid.initialize({{startOnLoad: false, securityLevel: 'strict'}});
     const {{svg}} = await mermaid.render('g1', {json.dumps(text)});
     document.getElementById('out').innerHTML = svg;
     res.nodes = [...document.querySelectorAll('#out g.node')].map(n => [n.id, n.getAttribute('class')]);
+    res.svg = svg;
     res.ok = true;
   }} catch (e) {{ res.error = String((e && e.message) || e); }}
   document.getElementById('result').textContent = JSON.stringify(res);
@@ -92,23 +91,35 @@ mermaid.initialize({{startOnLoad: false, securityLevel: 'strict'}});
     import html
 
     result = json.loads(html.unescape(raw))
+    return result
+
+
+@pytest.mark.parametrize("scenario", SCENARIO_NAMES)
+def test_the_live_mermaid_renders_in_the_real_mermaid_for_every_scenario(scenario, tmp_path):
+    if not MERMAID_JS.is_file():
+        pytest.fail(f"the mermaid npm package is needed at {MERMAID_JS}: run scripts/test, which installs it")
+    assessment, catalog = _assess(scenario)
+    graph = build(catalog, list(assessment.decisions), "live")
+    text = live_mermaid(graph)
+    result = render_in_mermaid(text, tmp_path)
     assert result["ok"], result.get("error")
     rendered = {}
     for element_id, classes in result["nodes"]:
         ident = element_id.removeprefix("g1-flowchart-").rsplit("-", 1)[0]
         rendered[ident] = classes.split()
     hops = [h for row in graph.rows for h in row.hops]
-    assert len([i for i in rendered if i.startswith("hop_")]) == len(hops) == len(
+    assert len([i for i in rendered if i.startswith("hop__")]) == len(hops) == len(
         [h for d in assessment.decisions for h in d.hops])  # one node per hop
     for hop in hops:
         assert hop.kind in rendered[hop.id], (hop.id, rendered[hop.id])
     if scenario == "seed":
         kinds = {h.id: h.kind for h in hops}
-        assert kinds["hop_gpt_5_5_1_codex_shim"] == "deferred"
-        assert kinds["hop_gemini_2_5_pro_1_google_code_assist"] == "down"
-        assert kinds["hop_gemini_2_5_pro_2_google_ai_studio"] == "fallback"
-        assert "alias_qwen_3_6_omni -.->|declared cross-family fallback, taken now| alias_claude_haiku_4_5" in text
-        assert "alias_gpt_5_5 ==> hop_gpt_5_5_1_codex_shim" in text  # the path taken is thick
+        assert kinds["hop__gpt_h5_d5__1__codex_hshim"] == "deferred"
+        assert kinds[node_id("hop", "gemini-2.5-pro", "1", "google-code-assist")] == "down"
+        assert kinds[node_id("hop", "gemini-2.5-pro", "2", "google-ai-studio")] == "fallback"
+        assert (f"{node_id('alias', 'qwen-3.6-omni')} -.->|declared cross-family fallback, taken now| "
+                f"{node_id('alias', 'claude-haiku-4-5')}") in text
+        assert "alias__gpt_h5_d5 ==> hop__gpt_h5_d5__1__codex_hshim" in text  # the path taken is thick
     # Stable ids: the same catalog draws the same node ids, so two pictures diff line by line.
     assert sorted(rendered) == sorted({*rendered})
 
@@ -188,7 +199,7 @@ def test_the_status_page_in_a_browser(scenario, tmp_path):
     assert hop_rows == {(r.alias, r.upstream) for r in assessment.report.results}
     for d in assessment.decisions:
         for h in d.hops:
-            assert f"hop_{d.alias}_{h.position}_{h.upstream}".replace("-", "_").replace(".", "_") in parsed.ids
+            assert node_id("hop", d.alias, str(h.position), h.upstream) in parsed.ids
 
 
 def test_demo_html_shows_the_seed_story_at_a_glance(cli, tmp_path):
@@ -227,5 +238,5 @@ def test_probe_html_file_is_written_atomically_and_foreign_text_is_escaped(cli, 
 def test_demo_draws_the_same_live_picture(cli):
     result = cli("--chains", SHIPPED_CHAINS, "demo", "-o", "mermaid")
     assert result.code == 1 and result.out.startswith("graph LR")
-    assert "class hop_gpt_5_5_1_codex_shim deferred" in result.out
-    assert "class hop_gemini_2_5_pro_2_google_ai_studio fallback" in result.out
+    assert "class hop__gpt_h5_d5__1__codex_hshim deferred" in result.out
+    assert f"class {node_id('hop', 'gemini-2.5-pro', '2', 'google-ai-studio')} fallback" in result.out

@@ -136,38 +136,3 @@ def upstream_document(catalog: Catalog, name: str) -> dict[str, object]:
         "canary_by_default": up.canary,
         "source": str(up.source),
     }
-
-
-def mermaid_graph(catalog: Catalog) -> str:
-    """Mermaid ``graph LR``: family -> aliases -> hops in order -> fail loudly."""
-
-    def node_id(kind: str, name: str) -> str:
-        return f"{kind}_" + "".join(c if c.isalnum() else "_" for c in name)
-
-    lines = ["graph LR"]
-    for fam in catalog.families.values():
-        fid = node_id("fam", fam.name)
-        lines.append(f'  subgraph {fid}["{fam.title}"]')
-        for alias in fam.aliases:
-            lines.append(f'    {node_id("alias", alias)}(["{alias}"])')
-        lines.append("  end")
-        prev = None
-        for i, hop in enumerate(fam.hops, 1):
-            up = catalog.upstreams[hop.upstream]
-            hid = node_id(f"hop_{fam.name}_{i}", hop.upstream)
-            state = f"<br/>{up.state.status.value}" if up.state else ""
-            lines.append(f'  {hid}["{i}. {up.title}<br/>{up.billing.value}{state}"]')
-            if prev is None:
-                for alias in fam.aliases:
-                    lines.append(f"  {node_id('alias', alias)} --> {hid}")
-            else:
-                lines.append(f"  {prev} -->|fallback| {hid}")
-            prev = hid
-        end = node_id("end", fam.name)
-        lines.append(f'  {end}{{{{"fail loudly"}}}}')
-        if prev:
-            lines.append(f"  {prev} -->|no further fallback| {end}")
-        for fb in fam.fallbacks:
-            label = "cross-family fallback" if fb.cross_family else "fallback"
-            lines.append(f"  {node_id('alias', fb.alias)} -.->|{label}| {node_id('alias', fb.target)}")
-    return "\n".join(lines) + "\n"

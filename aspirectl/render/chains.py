@@ -5,6 +5,10 @@ from __future__ import annotations
 from aspirectl.catalog.problems import Problem
 from aspirectl.catalog.views import AliasChain, HopView
 from aspirectl.render.table import Style, Table, paint, render_table
+from aspirectl.textsafe import one_line as line
+
+# Titles, notes, reasons and advice are the chain files' free text: a crafted catalog could
+# carry escape sequences or line breaks, so each is one printable line here (``line``).
 
 FAIL_LOUDLY = "fail loudly"
 
@@ -22,23 +26,23 @@ def listing_text(chains: list[AliasChain], style: Style) -> str:
 
 
 def _hop_lines(h: HopView, indent: str) -> list[str]:
-    lines = [f"{indent}{h.position}. {h.upstream} — {h.title}"]
+    lines = [f"{indent}{h.position}. {h.upstream} — {line(h.title)}"]
     sub = indent + "   "
-    lines.append(f"{sub}protocol {h.protocol}, model {h.model}, {h.billing} ({h.cost})")
+    lines.append(f"{sub}protocol {h.protocol}, model {line(h.model)}, {h.billing} ({line(h.cost)})")
     lines.append(f"{sub}credential: {h.credential or 'none'}")
     if h.state:
-        since = f" since {h.state.since}" if h.state.since else ""
-        lines.append(f"{sub}declared {h.state.status.value}{since}: {h.state.note}")
+        since = f" since {line(h.state.since)}" if h.state.since else ""
+        lines.append(f"{sub}declared {h.state.status.value}{since}: {line(h.state.note)}")
     if h.why:
-        lines.append(f"{sub}why: {h.why}")
+        lines.append(f"{sub}why: {line(h.why)}")
     if h.note:
-        lines.append(f"{sub}note: {h.note}")
+        lines.append(f"{sub}note: {line(h.note)}")
     if h.data_retention != "provider-default":
         cleared = ", ".join(h.cleared_for) or "nothing"
         lines.append(f"{sub}data: retention {h.data_retention}; cleared for {cleared} "
                      "(sensitivity routing is designed, not enforced)")
         if h.data_note:
-            lines.append(f"{sub}      {h.data_note}")
+            lines.append(f"{sub}      {line(h.data_note)}")
     return lines
 
 
@@ -51,16 +55,16 @@ def alias_tree(chain: AliasChain, style: Style) -> str:
         kind = "CROSS-FAMILY fallback" if fb.cross_family else "fallback"
         lines.append(f"  then {kind} -> {fb.target}")
         if fb.reason:
-            lines.append(f"     reason: {fb.reason}")
+            lines.append(f"     reason: {line(fb.reason)}")
         if fb.advice:
-            lines.append(f"     advice: {fb.advice}")
+            lines.append(f"     advice: {line(fb.advice)}")
     lines.append(f"  then no further fallback — {FAIL_LOUDLY}")
     return "\n".join(lines) + "\n"
 
 
 def family_tree(title: str, name: str, chains: list[AliasChain], note: str, style: Style) -> str:
-    head = paint(f"{title}", "bold", style) + f"  (family {name})"
-    parts = [head + "\n" + (f"  {note}\n" if note else "")]
+    head = paint(line(title), "bold", style) + f"  (family {name})"
+    parts = [head + "\n" + (f"  {line(note)}\n" if note else "")]
     parts.extend(alias_tree(c, style) for c in chains)
     return "\n".join(parts)
 

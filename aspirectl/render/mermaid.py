@@ -15,6 +15,7 @@ from aspirectl.graph import CLASSES, FALLBACK, WORD, node_id
 from aspirectl.textsafe import one_line
 
 if TYPE_CHECKING:
+    from aspirectl.catalog.model import Catalog
     from aspirectl.graph import AliasRow, HopNode, LiveGraph
 
 # Okabe-Ito: bluish green, orange, vermillion, grey, sky blue.
@@ -92,4 +93,36 @@ def live_mermaid(graph: LiveGraph) -> str:
         lines.append(f"  class {row.end_id} loud")
         for h in row.hops:
             lines.append(f"  class {h.id} {h.kind}")
+    return "\n".join(lines) + "\n"
+
+
+def declared_mermaid(catalog: Catalog) -> str:
+    """The declared chain, ``graph LR``: family -> aliases -> hops in order -> fail loudly.
+    Titles come from the chain files: every label goes through ``text`` (no directive, no
+    click line, no HTML, no fake node), every id through ``node_id`` (no collision)."""
+    lines = ["graph LR"]
+    for fam in catalog.families.values():
+        lines.append(f'  subgraph {node_id("fam", fam.name)}["{text(fam.title)}"]')
+        for alias in fam.aliases:
+            lines.append(f'    {node_id("alias", alias)}(["{text(alias)}"])')
+        lines.append("  end")
+        prev = None
+        for i, hop in enumerate(fam.hops, 1):
+            up = catalog.upstreams[hop.upstream]
+            hid = node_id("hop", fam.name, str(i), hop.upstream)
+            state = f"<br/>{text(up.state.status.value)}" if up.state else ""
+            lines.append(f'  {hid}["{i}. {text(up.title)}<br/>{text(up.billing.value)}{state}"]')
+            if prev is None:
+                for alias in fam.aliases:
+                    lines.append(f"  {node_id('alias', alias)} --> {hid}")
+            else:
+                lines.append(f"  {prev} -->|fallback| {hid}")
+            prev = hid
+        end = node_id("end", fam.name)
+        lines.append(f'  {end}{{{{"fail loudly"}}}}')
+        if prev:
+            lines.append(f"  {prev} -->|no further fallback| {end}")
+        for fb in fam.fallbacks:
+            label = "cross-family fallback" if fb.cross_family else "fallback"
+            lines.append(f"  {node_id('alias', fb.alias)} -.->|{label}| {node_id('alias', fb.target)}")
     return "\n".join(lines) + "\n"

@@ -122,8 +122,8 @@ def graph(
 ) -> None:
     """Mermaid 'graph LR' of families, hops and fallbacks (paste into any Markdown); with
     --live or --cached every hop carries its state and the path traffic takes now is thick."""
-    from aspirectl.catalog.views import mermaid_graph
     from aspirectl.errors import UsageError
+    from aspirectl.render.mermaid import declared_mermaid
 
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, "chains graph")
@@ -136,7 +136,7 @@ def graph(
         if fmt == "json":
             raise UsageError("-o json draws the live chain: add --live or --cached",
                              hint="the declared chain as JSON is 'chains list -o json'")
-        app_ctx.emit(mermaid_graph(catalog))
+        app_ctx.emit(declared_mermaid(catalog))
         return
     from aspirectl import documents
     from aspirectl.checks import ProbeRequest, check_limits, route_aliases
