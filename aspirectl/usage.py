@@ -38,7 +38,7 @@ UNATTRIBUTED = "(unattributed)"
 
 # --------------------------------------------------------------------------- window
 
-_RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
+_RELATIVE = re.compile(r"^(\d+)\s*([mhdw])\Z")
 _UNIT = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 

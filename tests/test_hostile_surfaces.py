@@ -628,3 +628,125 @@ def test_mermaid_node_ids_never_collide():
     assert len({node_id("alias", n) for n in names}) == len(names)
     assert node_id("a_b", "c") != node_id("a", "b_c") != node_id("a", "b", "c")
     assert all(re.fullmatch(r"[A-Za-z0-9_]+", node_id("hop", n, "1", "x")) for n in [*names, "é", "日本"])
+
+
+# --- secrets set, core dumps, proxies, names, URLs, echoed credentials (16-19) ----------------
+
+
+def test_secrets_set_from_an_endless_stdin_is_refused_bounded(tmp_path):
+    import time
+
+    started = time.monotonic()
+    with open("/dev/zero", "rb") as zero:
+        proc = subprocess.run([sys.executable, "-m", "aspirectl", "--chains", str(SHIPPED_CHAINS), "secrets",
+                               "set", "openai-api-key"], stdin=zero, capture_output=True, text=True, timeout=30)
+    assert time.monotonic() - started < 10
+    assert proc.returncode == 2, proc.stderr
+    assert "longer than 64 KiB" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("value, why", [(b"abc\x00def", "control character"), (b"\xff\xfe", "not UTF-8"),
+                                        (b"line1\nline2\n", "line break")])
+def test_secrets_set_refuses_a_value_that_is_no_credential(value, why):
+    proc = subprocess.run([sys.executable, "-m", "aspirectl", "--chains", str(SHIPPED_CHAINS), "secrets", "set",
+                           "openai-api-key"], input=value, capture_output=True, timeout=30)
+    assert proc.returncode == 2 and why in proc.stderr.decode()
+
+
+def _core_limit(pid: int) -> str:
+    limits = Path(f"/proc/{pid}/limits").read_text()
+    return next(ln for ln in limits.splitlines() if ln.startswith("Max core file size"))
+
+
+def test_no_core_dump_while_a_plaintext_is_in_memory(tmp_path):
+    """secrets set blocks on stdin after its hardening: read its limits from /proc then."""
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "aspirectl", "--chains", str(SHIPPED_CHAINS), "secrets",
+                             "set", "openai-api-key"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        core = ""
+        for _ in range(100):
+            core = _core_limit(proc.pid)
+            if core.split()[4:6] == ["0", "0"]:
+                break
+            time.sleep(0.05)
+        assert core.split()[4:6] == ["0", "0"], core  # soft and hard core-file limits are 0
+    finally:
+        proc.stdin.close()  # an empty value: nothing is stored
+        proc.wait(10)
+    import ctypes
+
+    from aspirectl.keys.tokens import mint
+    from aspirectl.secrets.memory import PR_SET_DUMPABLE
+
+    mint()  # in this process: minting a key turns dumping off
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.prctl(PR_SET_DUMPABLE - 1, 0, 0, 0, 0) == 0  # PR_GET_DUMPABLE = 3
+    import resource
+
+    assert resource.getrlimit(resource.RLIMIT_CORE) == (0, 0)
+
+
+@pytest.mark.parametrize("variable, value, said", [
+    ("HTTP_PROXY", "::bad::", "HTTP_PROXY='http://::bad::' is not a usable proxy URL"),
+    ("ALL_PROXY", "socks5://127.0.0.1:1", "ALL_PROXY='socks5://127.0.0.1:1' is a SOCKS proxy"),
+    ("https_proxy", "ftp://proxy:21", "https_proxy='ftp://proxy:21' is not a usable proxy URL"),
+    ("HTTPS_PROXY", "http://user:Pr0xyPassw0rd@[::1", "fix or unset HTTPS_PROXY"),
+])
+def test_a_bad_proxy_variable_is_one_unknown_line_naming_it(run_process, variable, value, said):
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env[variable] = value
+    proc = subprocess.run([sys.executable, "-m", "aspirectl", "--chains", str(SHIPPED_CHAINS), "probe", "gpt-5.5",
+                           "-o", "nagios"], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 3, proc.stderr
+    assert said in proc.stderr and "internal error" not in proc.stderr
+    assert "Pr0xyPassw0rd" not in proc.stderr + proc.stdout
+
+
+@pytest.mark.parametrize("field", ["alias", "upstream", "credential"])
+def test_a_name_with_a_trailing_newline_is_invalid(cli, tmp_path, field):
+    import yaml
+
+    chains = tmp_path / "chains"
+    shutil.copytree(SHIPPED_CHAINS, chains)
+    qwen = yaml.safe_load((chains / "qwen.yaml").read_text())
+    ups = yaml.safe_load((chains / "upstreams.yaml").read_text())
+    if field == "alias":
+        qwen["aliases"][0] = "qwen-3.6\n"
+    elif field == "upstream":
+        ups["upstreams"]["cloud-first-litellm\n"] = ups["upstreams"].pop("cloud-first-litellm")
+    else:
+        ups["upstreams"]["cloud-first-litellm"]["auth"]["credential"] = "cloud-first-litellm-key\n"
+    (chains / "qwen.yaml").write_text(yaml.safe_dump(qwen))
+    (chains / "upstreams.yaml").write_text(yaml.safe_dump(ups))
+    result = cli("chains", "validate", chains)
+    assert result.code == 3, result.text
+    assert "problem" in result.out
+
+
+def test_a_var_with_a_trailing_newline_is_refused(cli, tmp_path):
+    result = cli("--db", f"sqlite:///{tmp_path}/k.db", "--chains", SHIPPED_CHAINS, "keys", "create", "postiz",
+                 "--create", "--save", tmp_path / "postiz.env", "--var", "POSTIZ_KEY\n")
+    assert result.code == 2, result.text
+    assert not (tmp_path / "postiz.env").exists()
+
+
+@pytest.mark.parametrize("url", ["postgresql:/user:Typo0Secret@127.0.0.1/db", "//user:Typo0Secret@127.0.0.1/db",
+                                 "postgresql//user:Typo0Secret@127.0.0.1/db", "postgres:user:Typo0Secret@host/db"])
+def test_a_db_url_typo_never_shows_the_password(cli, url):
+    result = cli("--db", url, "keys", "list")
+    assert result.code == 3, result.text
+    assert "Typo0Secret" not in result.text and "0Secret" not in result.text
+
+
+def test_an_inner_run_of_an_echoed_credential_is_masked():
+    from aspirectl.secrets.redact import redact, register
+
+    token = "opaque7token7value7abcdefghijk"
+    register(token)
+    for echo in (token[5:17], token[8:24], token[-14:-1]):
+        assert echo not in redact(f"the upstream says: key '...{echo}...' is unknown")
+    assert redact("an ordinary sentence, nothing secret in it at all") == \
+        "an ordinary sentence, nothing secret in it at all"

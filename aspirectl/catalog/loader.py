@@ -33,8 +33,8 @@ from aspirectl.catalog.problems import CatalogInvalid, Problem
 from aspirectl.catalog.yamlsource import key_line, line_of, load_yaml
 from aspirectl.errors import ConfigError, did_you_mean
 
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-CREDENTIAL_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*\Z")  # \Z: "$" would take a trailing newline
+CREDENTIAL_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 END_OF_CHAIN = "fail-loudly"
 
 TOP_UPSTREAMS: Schema = {"upstreams": (dict, True), "sensitivity": (dict, False)}

@@ -86,6 +86,9 @@ def parse_db_url(url: str | None) -> DbTarget:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme in ("postgresql", "postgres") or scheme.startswith("postgresql+"):
+        if not url.strip().lower().startswith(f"{scheme}://"):
+            raise ConfigError(f"bad PostgreSQL URL '{shown}': '//' must follow '{scheme}:'",
+                              hint="use postgresql://USER@HOST:PORT/DBNAME, the password after USER:")
         if parts.netloc.count("@") > 1:
             raise ConfigError(f"the password in {shown} holds a raw '@'",
                               hint="percent-encode it: '@' is %40 in a URL")

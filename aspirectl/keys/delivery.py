@@ -16,7 +16,7 @@ from aspirectl.errors import ConfigError, OperationFailed, UsageError
 from aspirectl.keys.model import NewKey
 from aspirectl.safefile import is_special, read_regular
 
-ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 DEFAULT_VAR = "LITELLM_API_KEY"
 KEYRING_PREFIX = "key-"  # keyring entry: service aspirectl, name key-<consumer>
 

@@ -11,7 +11,7 @@ from aspirectl.errors import UsageError
 from aspirectl.keys.db import Database, open_database, parse_db_url
 from aspirectl.secrets.store import Resolver
 
-METADATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+METADATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*\Z")
 
 
 def db_url(flag_or_env: str | None, resolver: Resolver | None) -> str | None:

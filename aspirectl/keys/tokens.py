@@ -15,7 +15,11 @@ MINTED_LENGTH = len(KEY_PREFIX) + 22  # sk- + token_urlsafe(16)
 
 
 def mint() -> str:
-    """A new plaintext key. Its sk- shape is masked by the redactor wherever it might leak."""
+    """A new plaintext key. Its sk- shape is masked by the redactor wherever it might leak; the
+    process can no longer dump core once one exists."""
+    from aspirectl.secrets.memory import no_core_dumps
+
+    no_core_dumps()
     return KEY_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
 
 

@@ -52,7 +52,7 @@ def environment_proxies() -> dict[str, str | None]:
     for scheme in ("http", "https", "all"):
         url = found.get(scheme)
         if url:
-            mounts[f"{scheme}://"] = url if "://" in url else f"http://{url}"
+            mounts[f"{scheme}://"] = usable_proxy(scheme, url if "://" in url else f"http://{url}")
     bypass = [h.strip() for h in found.get("no", "").split(",") if h.strip()]
     if "*" in bypass:
         return {}
@@ -65,6 +65,39 @@ def environment_proxies() -> dict[str, str | None]:
         if not (host.replace(".", "").isdigit() or ":" in host or host == "localhost"):
             mounts[f"all://*.{host}"] = None  # a domain: its subdomains too
     return mounts
+
+
+def _variable_for(scheme: str) -> str:
+    """The variable a proxy setting came from, as the operator spelt it."""
+    import os
+
+    for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY"):
+        if os.environ.get(name):
+            return name
+    return f"{scheme.upper()}_PROXY"
+
+
+def usable_proxy(scheme: str, url: str) -> str:
+    """``url`` if httpx can use it as a proxy, else a ConfigError naming the variable: a typo
+    in HTTP_PROXY or a SOCKS proxy without socksio is this machine's problem (UNKNOWN, one
+    line), never an internal error of every probe."""
+    from aspirectl.errors import ConfigError
+
+    name = _variable_for(scheme)
+    shown = one_line(redact(url), 120)
+    try:
+        proxy = httpx.Proxy(url)
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise ConfigError(f"the proxy variable {name}='{shown}' is not a usable proxy URL: "
+                          f"{one_line(str(exc), 120)}", hint=f"fix or unset {name}") from None
+    if proxy.url.scheme in ("socks5", "socks5h"):
+        import importlib.util
+
+        if importlib.util.find_spec("socksio") is None:
+            raise ConfigError(f"the proxy variable {name}='{shown}' is a SOCKS proxy, and SOCKS support "
+                              "(the socksio package) is not installed",
+                              hint=f"pip install 'httpx[socks]' beside aspirectl, or unset {name}")
+    return url
 
 
 class ShardedTransport(httpx.AsyncBaseTransport):

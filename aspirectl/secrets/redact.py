@@ -22,8 +22,11 @@ _dirty = False
 
 
 # An upstream that refuses a key often echoes it cut short ("sk-proj-abc...wxyz", "the key
-# ABCD... is invalid"): a long secret's leading part alone is masked too.
+# ABCD... is invalid"): a long secret's leading part alone is masked too, and so is any run
+# of ECHOED_RUN characters or more from inside it (an answer quoting the key's middle).
 ECHOED_PREFIX_MIN = 16
+ECHOED_RUN = 12
+_grams: set[str] = set()
 
 
 def register(value: str | None, *, short_ok: bool = False) -> None:
@@ -37,10 +40,12 @@ def register(value: str | None, *, short_ok: bool = False) -> None:
     if len(value) >= ECHOED_PREFIX_MIN:
         forms.add(value[:-4])
         forms.add(value[: len(value) // 2])
+    grams = {value[i:i + ECHOED_RUN] for i in range(len(value) - ECHOED_RUN + 1)}
     with _known_lock:
         if not forms <= _known:
             _known.update(forms)
             _dirty = True
+        _grams.update(grams)
 
 
 def _known_pattern() -> re.Pattern[str] | None:
@@ -98,19 +103,27 @@ _TRIGGERS = ("sk-", "aiza", "ya29.", "eyj", "authorization", "api-key", "cookie"
              "token", "sig", "password", "secret", "://")
 
 
-_USERINFO = re.compile(r"^(?:(?P<scheme>[A-Za-z][\w+.\-]*)://)?(?P<user>[^:@/\s]*):(?P<pw>(?!//).*)@"
-                       r"(?P<rest>[^@]*)$", re.S)
+_PREFIX = re.compile(r"^(?:[A-Za-z][\w+.\-]*:(?://?)?|//)?", re.S)
 
 
 def mask_url(url: str) -> str:
-    """A connection URL for a message: any password (with '@' in it, with or without a
-    scheme) masked, and remembered so that an error echoing it is masked as well."""
-    found = _USERINFO.match(url.strip())
-    if not found:
-        return redact(url)
-    register(found.group("pw"), short_ok=True)
-    scheme = f"{found.group('scheme')}://" if found.group("scheme") else ""
-    return f"{scheme}{found.group('user')}:{MASK}@{found.group('rest')}"
+    """A connection URL for a message: any password masked (with '@' in it, with or without a
+    scheme, with a typo such as one slash: everything between the scheme and the last '@' that
+    holds a ':'), and remembered so that an error echoing it is masked as well. A user name
+    alone (postgresql://postgres@db/x) is no secret and stays."""
+    text = url.strip()
+    at = text.rfind("@")
+    if at < 0:
+        return redact(text)
+    head, rest = text[:at], text[at + 1:]
+    prefix = _PREFIX.match(head).group(0)  # type: ignore[union-attr]  # matches "" at least
+    userinfo = head[len(prefix):]
+    user, sep, password = userinfo.partition(":")
+    if not sep:
+        return redact(text)
+    register(password, short_ok=True)
+    shown_user = user if user and "/" not in user else ""
+    return f"{prefix}{shown_user}:{MASK}@{rest}" if shown_user else f"{prefix}{MASK}@{rest}"
 
 
 def display_url(url: str) -> str:
@@ -135,12 +148,35 @@ def display_url(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+def _mask_inner_runs(text: str) -> str:
+    """Every stretch of ``text`` covered by ECHOED_RUN-character windows that occur inside a
+    registered secret becomes one MASK (one set lookup per position)."""
+    spans: list[list[int]] = []
+    for i in range(len(text) - ECHOED_RUN + 1):
+        if text[i:i + ECHOED_RUN] in _grams:
+            if spans and spans[-1][1] >= i:
+                spans[-1][1] = i + ECHOED_RUN
+            else:
+                spans.append([i, i + ECHOED_RUN])
+    if not spans:
+        return text
+    out, last = [], 0
+    for start, end in spans:
+        out.append(text[last:start])
+        out.append(MASK)
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
 def redact(text: str) -> str:
     if not text:
         return text
     known = _known_pattern()
     if known is not None:
         text = known.sub(MASK, text)
+    if _grams and len(text) >= ECHOED_RUN:
+        text = _mask_inner_runs(text)
     lowered = text.lower()
     if not any(trigger in lowered for trigger in _TRIGGERS):
         return text

@@ -194,6 +194,9 @@ class Resolver:
     def lookup(self, name: str | None) -> Credential | None:
         if not name:
             return None
+        from aspirectl.secrets.memory import no_core_dumps
+
+        no_core_dumps()  # before any credential is read into this process
         for source in self.sources:
             value = source.get(name)
             if value:

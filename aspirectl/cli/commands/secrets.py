@@ -52,6 +52,9 @@ def _check(name: str, known: dict[str, list[str]] | None = None, force: bool = F
                          hint=f"{hint} --force stores it anyway")
 
 
+MAX_SECRET_BYTES = 64 * 1024  # the largest credential we know (a service-account JSON) is ~2.5 KiB
+
+
 @app.command("set")
 def set_(ctx: typer.Context, name: Name,
          force: Annotated[bool, typer.Option("--force", help="Store a name that nothing uses.")] = False,
@@ -62,14 +65,28 @@ def set_(ctx: typer.Context, name: Name,
     import sys
 
     from aspirectl.errors import UsageError
+    from aspirectl.secrets.memory import no_core_dumps
     from aspirectl.secrets.store import KeyringSource, env_name
 
     app_ctx = app_context(ctx)
     _check(name, known_names(app_ctx), force)
+    no_core_dumps()
     if sys.stdin.isatty():
         value = getpass.getpass(f"value for {name} (hidden): ")
     else:
-        value = sys.stdin.read().rstrip("\r\n")
+        # Bounded: `secrets set NAME < /dev/zero` (or a file named by mistake) is refused at
+        # the cap, not read until memory runs out.
+        raw = sys.stdin.buffer.read(MAX_SECRET_BYTES + 1)
+        if len(raw) > MAX_SECRET_BYTES:
+            raise UsageError(f"the value on stdin is longer than {MAX_SECRET_BYTES // 1024} KiB: not a "
+                             "credential; nothing stored")
+        try:
+            value = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise UsageError("the value on stdin is not UTF-8 text; nothing stored") from None
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise UsageError("the value holds a control character or a line break (a credential is one "
+                         "line of text); nothing stored")
     if not value:
         raise UsageError("empty value; nothing stored")
     from aspirectl.secrets.redact import register
