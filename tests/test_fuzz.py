@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aspirectl.catalog.loader import load_catalog
+from aspirectl.graph import build
 from aspirectl.health import assess
 from aspirectl.probe.adapter import adapter_for
 from aspirectl.probe.outcomes import Facts
@@ -20,6 +21,8 @@ from aspirectl.probe.plan import plan_targets
 from aspirectl.probe.report import ProbeReport
 from aspirectl.probe.runner import _result, read_answer
 from aspirectl.render import health as view
+from aspirectl.render.html import status_page
+from aspirectl.render.mermaid import live_mermaid
 from aspirectl.render.nagios import nagios_text
 from aspirectl.render.prometheus import prometheus_text
 from aspirectl.render.route import route_text
@@ -38,7 +41,8 @@ BY_UPSTREAM = {t.upstream.name: t for t in TARGETS}
 
 HOSTILE_CHARS = st.sampled_from(["\x1b", "\x1b]8;;x\x07", "\n", "\r", "\x00", "\x07", "\u2028", "\u202e",
                                  "[link=http://e]", "[/bogus]", "[bold]", "|", "ASPIRECTL OK - ", "%s",
-                                 "{", "}", "'", '"', "\\"])
+                                 "{", "}", "'", '"', "\\", "<script>alert(1)</script>",
+                                 "<img src=x onerror=alert(1)>", "%%{init: {}}%%", "\nclick x call y()"])
 TEXT = st.one_of(st.text(max_size=40), st.lists(st.one_of(HOSTILE_CHARS, st.text(max_size=5)),
                                                  max_size=6).map("".join))
 NUMBERS = st.one_of(st.integers(), st.floats(allow_nan=True, allow_infinity=True),
@@ -93,6 +97,9 @@ HEADERS = st.dictionaries(HEADER_NAMES, st.one_of(TEXT, NUMBERS.map(str), st.sam
 STATUS = st.one_of(st.sampled_from([200, 400, 401, 402, 403, 404, 408, 429, 499, 500, 502, 503, 504, 529]),
                    st.integers(100, 599))
 
+# Every line the live Mermaid renderer writes: a classDef, subgraph, node, edge, class or end.
+MERMAID_LINE = re.compile(r"  (classDef \w+ [\w:#,.\- ]+|subgraph \w+\[\"[^\"\n]*\"\]|  \w+(\(\[|\[|\{\{)\"[^\"\n]*\""
+                          r"(\]\)|\]|\}\})|end|\w+ (==>|-->|-\.->)(\|[^|\n]*\|)? \w+|class \w+ \w+)")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]")
 
 
@@ -147,6 +154,8 @@ def test_every_renderer_keeps_foreign_text_inert(data):
         "json": to_json(assessment.to_dict()),
         "route": "".join(route_text(d, Style()) for d in assessment.decisions),
         "explanation": view.explanation(assessment),
+        "html": status_page(assessment, CATALOG),
+        "mermaid": live_mermaid(build(CATALOG, list(assessment.decisions), "live")),
     }
     for name, text in outputs.items():
         assert not CONTROL.search(text), (name, CONTROL.search(text))
@@ -155,5 +164,99 @@ def test_every_renderer_keeps_foreign_text_inert(data):
     assert nagios[0].startswith("ASPIRECTL ") and nagios[0].count("|") == 1
     assert not any(line.startswith("ASPIRECTL") for line in nagios[1:])
     json.loads(outputs["json"])  # valid JSON: no NaN, no Infinity
+    assert "<script" not in outputs["html"] and "<img" not in outputs["html"]  # foreign markup is text
+    for line in outputs["mermaid"].splitlines()[1:]:
+        assert MERMAID_LINE.fullmatch(line), line
     for line in outputs["prometheus"].splitlines():
         assert line.startswith("#") or re.match(r'^aspirectl_\w+(\{.*\})? -?[0-9.e+]+$', line), line
+
+
+# ------------------------------------------------------- strings read from the gateway's DB
+
+DB_TEXT = st.one_of(TEXT, st.none())
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(consumer=DB_TEXT, key_name=DB_TEXT, cause=TEXT, model_id=TEXT, models=st.lists(DB_TEXT, max_size=3),
+       created_by=DB_TEXT, spend=NUMBERS)
+def test_usage_and_keys_renderers_keep_db_text_inert(consumer, key_name, cause, model_id, models, created_by,
+                                                     spend):
+    from datetime import UTC, datetime, timedelta
+
+    from aspirectl.keys.model import KeyRecord, KeyStatus
+    from aspirectl.render import keys as keys_view
+    from aspirectl.render.usage import render_usage
+    from aspirectl.usage import Group, Sizes, Thresholds, Unknown, Window, summarise
+
+    now = datetime.now(UTC)
+    span = Window(now - timedelta(days=1), now)
+
+    def group(**kw):
+        base = dict(model_id="gpt-5.5@openai-api", requested="gpt-5.5", failed=False, cache_hit=False, cause="",
+                    api_key="k", consumer=consumer, key_name=key_name, requests=3, spend=1.0, p50_ms=10.0,
+                    p95_ms=20.0)
+        return Group(**{**base, **kw})
+
+    groups = [group(), group(failed=True, cause=cause, model_id=""), group(failed=True, cause=cause,
+                                                                           requested="", model_id="")]
+    unknown = Unknown([group(model_id=model_id, requested="")], 7, 20, 3.0)
+    report = summarise(CATALOG, groups, span, None, Thresholds(50, 10), groups, unknown, Sizes(4, 9))
+    outputs = {f"{by}-{fmt}": render_usage(report, fmt, by, "/c", "db", Style())
+               for by in ("hop", "consumer") for fmt in ("table", "json", "nagios", "prometheus")}
+    safe_models = tuple(m for m in models if isinstance(m, str))
+    record = KeyRecord(token="t" * 64, consumer=consumer, key_name=key_name, status=KeyStatus.ACTIVE,
+                       models=safe_models, created_by=created_by,
+                       spend=spend if isinstance(spend, float) and spend == spend else 0.0)
+    outputs["keys-table"] = "".join(keys_view.stream_table([[record]]))
+    outputs["keys-detail"] = keys_view.detail([record])
+    for name, text in outputs.items():
+        assert not CONTROL.search(text), (name, CONTROL.search(text))
+        if name.endswith("nagios"):
+            lines = text.splitlines()
+            assert lines[0].startswith("ASPIRECTL USAGE ") and lines[0].count("|") == 1
+            assert not any(line.startswith("ASPIRECTL") for line in lines[1:])
+    json.loads(outputs["hop-json"])
+    for line in outputs["hop-prometheus"].splitlines():
+        assert line.startswith("#") or re.match(r'^aspirectl_\w+(\{.*\})? -?[0-9.e+]+$', line), line
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(alias=TEXT, key_name=TEXT, metadata=TEXT, models=TEXT, spend=TEXT, original=TEXT, error_class=TEXT)
+def test_every_string_read_from_a_real_db_is_read_without_raising(tmp_path_factory, alias, key_name, metadata,
+                                                                  models, spend, original, error_class):
+    """Raw column values (any text, where LiteLLM writes JSON or numbers too) in a real
+    SQLite gateway DB: keys list and usage read them, in every format, as data."""
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    from aspirectl.cli.main import run
+    from aspirectl.keys.db import open_database
+
+    directory = tmp_path_factory.mktemp("db")
+    url = f"sqlite:///{directory}/gw.db"
+    open_database(url, create=True).close()
+    conn = sqlite3.connect(directory / "gw.db")
+    now = (datetime.now(UTC) - timedelta(minutes=5)).replace(tzinfo=None).isoformat(sep=" ")
+    conn.execute('INSERT INTO "LiteLLM_VerificationToken" (token, key_alias, key_name, metadata, models, spend) '
+                 "VALUES (?, ?, ?, ?, ?, ?)", ("k" * 64, alias, key_name, metadata, models, spend))
+    meta = json.dumps({"original_model_group": original, "error_information": {"error_class": error_class}})
+    for status, meta_text in (("success", meta), ("failure", meta), ("failure", metadata)):
+        conn.execute('INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, "startTime", "endTime", '
+                     "model_id, model_group, metadata, cache_hit, status) "
+                     "VALUES (?, 'acompletion', ?, ?, ?, ?, ?, ?, ?, 'False', ?)",
+                     (f"r-{status}-{len(meta_text)}-{id(meta_text)}", "k" * 64, spend, now, now, "gpt-5.5@openai-api",
+                      original, meta_text, status))
+    conn.commit()
+    conn.close()
+    import contextlib
+    import io
+
+    for args in (["keys", "list"], ["keys", "list", "-o", "json"], ["usage", "--by", "consumer"],
+                 ["usage", "-o", "nagios"], ["usage", "-o", "json"]):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = run(["--db", url, "--chains", str(SHIPPED_CHAINS), *args])
+        assert "internal error" not in err.getvalue(), (args, err.getvalue())
+        assert code in (0, 1, 2), (args, code, err.getvalue())
+        assert not CONTROL.search(out.getvalue() + err.getvalue()), args

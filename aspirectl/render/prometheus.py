@@ -6,10 +6,13 @@ import time
 
 from aspirectl.health import Assessment
 from aspirectl.status import Health
+from aspirectl.textsafe import one_line
 
 
 def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    """A label value: one printable line (a deployment name from the gateway's DB may carry
+    control characters), then the exposition format's own escapes."""
+    return one_line(value, 200).replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _labels(**labels: str | int) -> str:
