@@ -152,20 +152,19 @@ class MonitoredRun(NamedTuple):
     assessment: Assessment
     previous: SavedState | None
     changes: list[Transition]
-
-    @property
-    def last_ok(self) -> float | None:
-        previous = self.previous
-        return previous.last_ok_at.timestamp() if previous and previous.last_ok_at else None
+    last_success: float | None  # the catalog's last complete run with a verdict (epoch s)
 
 
 def monitored_probe(catalog: Catalog, request: ProbeRequest, resolver: Resolver, *,
                     gateway_url: str | None = None, on_progress: Progress | None = None) -> MonitoredRun:
-    """The probe as cron runs it: one run at a time (flock), the gateway asked when a URL is
-    given, the result merged into the state file and compared with the previous run."""
-    from aspirectl.state import exclusive_run, load_state, save_state, transitions
+    """The probe as cron runs it: runs of one catalog take turns (flock, waiting up to the
+    run's deadline), the gateway asked when a URL is given, the catalog's acknowledgements
+    applied, the result merged into the state file and compared with the previous run."""
+    from aspirectl.acks import apply_acks, load_acks
+    from aspirectl.state import exclusive_run, load_state, lock_file, save_state, transitions
 
-    with exclusive_run():
+    acks = load_acks(catalog.directory)
+    with exclusive_run(lock_file(catalog.directory), wait_s=request.options.deadline):
         previous = load_state(catalog.directory)
         assessment = probe_aliases(catalog, request, resolver, on_progress)
         if gateway_url:
@@ -173,7 +172,9 @@ def monitored_probe(catalog: Catalog, request: ProbeRequest, resolver: Resolver,
 
             assessment = gateway_for(assessment, gateway_url, resolver.value(GATEWAY_KEY),
                                      request.options.timeout, request.options.deadline)
+        assessment = apply_acks(assessment, acks)
         document = assessment.to_dict()
         changes = transitions(previous, document)
-        save_state(document, previous, str(catalog.directory))
-    return MonitoredRun(assessment, previous, changes)
+        complete = set(catalog.aliases) <= set(request.aliases)
+        last = save_state(document, previous, str(catalog.directory), complete=complete)
+    return MonitoredRun(assessment, previous, changes, last.timestamp() if last else None)

@@ -37,6 +37,7 @@ SCAN = "aspirectl.scan/v1"
 SECRETS = "aspirectl.secrets/v1"
 GRAPH = "aspirectl.graph/v1"  # chains graph --live|--cached -o json
 USAGE = "aspirectl.usage/v1"
+ACKS = "aspirectl.acks/v1"  # ack list -o json (the acknowledgements file has the same shape)
 
 # schema -> its top-level members, in order (optional members are listed in OPTIONAL).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -52,12 +53,13 @@ FIELDS: dict[str, tuple[str, ...]] = {
     SCAN: ("schema", "database", "candidates", "findings"),
     SECRETS: ("schema", "keyring", "credentials"),
     GRAPH: ("schema", "source", "catalog", "families"),
+    ACKS: ("schema", "catalog", "acks"),
     USAGE: ("schema", "status", "exit_code", "catalog", "database", "since", "until", "by", "thresholds",
             "aliases", "unknown_deployments", "unknown_deployments_total", "unattributed_failures",
             "rows_without_original_group", "reasons"),
 }
 OPTIONAL: dict[str, tuple[str, ...]] = {
-    PROBE: ("gateway", "scenario"),
+    PROBE: ("gateway", "acknowledgements", "scenario"),
     ROUTE: ("sensitivity",),
     USAGE: ("consumers", "consumers_not_listed"),
     CHAINS: ("family", "title", "note", "source", "upstreams"),
@@ -92,9 +94,16 @@ def probe(assessment: Assessment, catalog: Catalog, *, scenario: str | None = No
     doc["summary"] = assessment.counts()
     if assessment.gateway is not None:
         doc["gateway"] = assessment.gateway.to_dict()
+    if assessment.acknowledgements:
+        doc["acknowledgements"] = [n.to_dict() for n in assessment.acknowledgements]
     if scenario is not None:
         doc["scenario"] = scenario
     return doc
+
+
+def acks(catalog: Catalog, records: Iterable[Any], now: Any) -> dict[str, Any]:
+    return {"schema": ACKS, "catalog": _catalog_path(catalog),
+            "acks": [{**a.to_dict(), "active": a.until > now} for a in records]}
 
 
 def route(decisions: Iterable[Decision], status: Any, catalog: Catalog, source: str,

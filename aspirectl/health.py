@@ -11,6 +11,7 @@ from aspirectl.routing import Decision, resolve, worst
 from aspirectl.status import Health
 
 if TYPE_CHECKING:
+    from aspirectl.acks import AckNote
     from aspirectl.gateway.check import GatewayCheck
 
 SCHEMA_PROBE = "aspirectl.probe/v1"
@@ -22,6 +23,13 @@ class Assessment:
     decisions: tuple[Decision, ...]
     status: Health
     gateway: GatewayCheck | None = None  # when --gateway was asked for
+    # the catalog's acknowledgements as they stand in this run (acks.apply_acks)
+    acknowledgements: tuple[AckNote, ...] = ()
+
+    @property
+    def acknowledged(self) -> dict[str, AckNote]:
+        """alias -> the acknowledgement that turns its WARNING into an exit 0 in this run."""
+        return {alias: n for n in self.acknowledgements for alias in n.applied_to}
 
     def counts(self) -> dict[str, int]:
         """Every number any output shows, from the decisions' own meaning (routing.Decision):
@@ -36,7 +44,8 @@ class Assessment:
                 "degraded": sum(1 for d in decisions if d.degraded),
                 "failing": sum(1 for d in decisions if d.failing),
                 "hops": len(self.report.results),
-                "hops_serving": sum(1 for r in self.report.results if r.serves)}
+                "hops_serving": sum(1 for r in self.report.results if r.serves),
+                "acknowledged": len(self.acknowledged)}
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"schema": SCHEMA_PROBE, "status": self.status.name,
@@ -46,6 +55,8 @@ class Assessment:
         doc["summary"] = self.counts()
         if self.gateway is not None:
             doc["gateway"] = self.gateway.to_dict()
+        if self.acknowledgements:
+            doc["acknowledgements"] = [n.to_dict() for n in self.acknowledgements]
         return doc
 
 

@@ -51,23 +51,45 @@ def state_file(chains_dir: Path | str | None = None) -> Path:
     return paths.state_dir() / f"last-probe-{catalog_key(chains_dir)}.json"
 
 
-def lock_file() -> Path:
-    return paths.runtime_dir() / "probe.lock"
+def directory_key(chains_dir: Path | str) -> str:
+    """A catalog by where it is (not what it says): its lock and acknowledgements survive
+    an edit of the chain files."""
+    import hashlib
+
+    return hashlib.sha256(str(Path(chains_dir).resolve()).encode()).hexdigest()[:16]
+
+
+def lock_file(chains_dir: Path | str | None = None) -> Path:
+    """One lock per catalog: two Nagios services probing one catalog take turns; probes of
+    two catalogs never wait for each other."""
+    if chains_dir is None:
+        return paths.runtime_dir() / "probe.lock"
+    return paths.runtime_dir() / f"probe-{directory_key(chains_dir)}.lock"
 
 
 @contextlib.contextmanager
-def exclusive_run(path: Path | None = None) -> Iterator[None]:
-    """flock(LOCK_EX|LOCK_NB): a second overlapping run fails at once; the kernel drops the
-    lock when the process ends, so there are no stale lock files to clean."""
+def exclusive_run(path: Path | None = None, wait_s: float = 0.0) -> Iterator[None]:
+    """flock(LOCK_EX): a second overlapping run waits up to ``wait_s`` for the first, then
+    fails with BusyError (UNKNOWN: "another run holds the lock"); the kernel drops the lock
+    when the process ends, so there are no stale lock files to clean."""
+    import time
+
     path = path or lock_file()
     paths.ensure_private_dir(path.parent)
     fd = open_lock(path)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BusyError(f"another aspirectl probe is running (lock {path})",
-                            hint="wait for it, or use 'flock -w SECONDS' in cron") from None
+        give_up = time.monotonic() + max(0.0, wait_s)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= give_up:
+                    raise BusyError(f"another aspirectl run holds the lock of this catalog ({path}) "
+                                    f"and did not finish within {wait_s:g}s",
+                                    hint="runs of one catalog take turns; give the check more time "
+                                         "(--deadline) or space the runs out") from None
+                time.sleep(0.05)
         yield
     finally:
         os.close(fd)
@@ -93,7 +115,9 @@ class SavedState:
     hops: dict[tuple[str, str], HopResult]
     aliases: dict[str, dict[str, Any]]
     status: str
-    last_ok_at: datetime | None
+    # the last complete run (every alias of the catalog) that reached a verdict (not UNKNOWN)
+    last_success_at: datetime | None
+    acknowledged: tuple[str, ...] = ()  # the acks this run applied, to report their end as news
 
     def report(self) -> ProbeReport:
         return ProbeReport(tuple(self.hops.values()), self.saved_at, 0.0, False, "cached")
@@ -117,14 +141,26 @@ def load_state(chains_dir: Path | str | None = None, path: Path | None = None) -
         saved = parse_time(doc.get("saved_at")) or datetime.now(UTC)
     except (KeyError, ValueError, TypeError):
         return None
+    found = doc.get("acknowledged")
+    acknowledged: list[Any] = found if isinstance(found, list) else []
     return SavedState(saved, doc.get("chains_dir", ""), hops, doc.get("aliases", {}),
-                      doc.get("status", "UNKNOWN"), parse_time(doc.get("last_ok_at")))
+                      doc.get("status", "UNKNOWN"),
+                      parse_time(doc.get("last_success_at") or doc.get("last_ok_at")),
+                      tuple(str(a) for a in acknowledged))
+
+
+def last_success_of(chains_dir: Path | str) -> float | None:
+    """When the catalog's last complete run reached a verdict (epoch seconds), if ever."""
+    saved = load_state(chains_dir)
+    return saved.last_success_at.timestamp() if saved and saved.last_success_at else None
 
 
 def save_state(assessment_doc: dict[str, Any], previous: SavedState | None, chains_dir: str,
-               path: Path | None = None) -> None:
+               path: Path | None = None, *, complete: bool = False) -> datetime | None:
+    """Merge this run's hops and aliases into the saved state (a partial probe keeps the
+    rest). ``complete``: the run probed every alias of the catalog; only such a run that
+    reached a verdict (not UNKNOWN) is a success. Returns the catalog's last success."""
     chains_dir = str(Path(chains_dir).resolve())
-    """Merge this run's hops and aliases into the saved state (a partial probe keeps the rest)."""
     hops = {(h.alias, h.upstream): h.to_dict() for h in previous.hops.values()} if previous else {}
     for hop in assessment_doc["hops"]:
         hops[(hop["alias"], hop["upstream"])] = hop
@@ -132,13 +168,18 @@ def save_state(assessment_doc: dict[str, Any], previous: SavedState | None, chai
     for alias in assessment_doc["aliases"]:
         aliases[alias["alias"]] = {"status": alias["status"], "served_by": alias["served_by"],
                                    "failure": alias["failure"]}
-    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    last_ok = now if assessment_doc["status"] == "OK" else (
-        previous.last_ok_at.isoformat().replace("+00:00", "Z") if previous and previous.last_ok_at else None)
+    moment = datetime.now(UTC).replace(microsecond=0)
+    now = moment.isoformat().replace("+00:00", "Z")
+    succeeded = complete and assessment_doc["status"] != "UNKNOWN"
+    last_success = moment if succeeded else (previous.last_success_at if previous else None)
     doc = {"schema": STATE_SCHEMA, "saved_at": now, "chains_dir": chains_dir,
-           "status": assessment_doc["status"], "last_ok_at": last_ok,
+           "status": assessment_doc["status"],
+           "last_success_at": last_success.isoformat().replace("+00:00", "Z") if last_success else None,
+           "acknowledged": [a["subject"] for a in assessment_doc.get("acknowledgements", [])
+                            if a.get("applied")],
            "hops": list(hops.values()), "aliases": aliases}
     write_private(path or state_file(chains_dir), json.dumps(redact_obj(doc), indent=1))
+    return last_success
 
 
 @dataclass(frozen=True)
@@ -157,7 +198,9 @@ class Transition:
                 "detail": self.detail}
 
 
-def _served(entry: dict[str, Any] | None, alias: str = "") -> str:
+def served_text(entry: dict[str, Any] | None, alias: str = "") -> str:
+    """An alias's verdict in words ("WARNING via anthropic-oauth on claude-haiku-4-5 ..."):
+    what --changes compares and what an acknowledgement records."""
     if not entry:
         return "unknown"
     served = entry.get("served_by")
@@ -174,8 +217,8 @@ def transitions(previous: SavedState | None, assessment_doc: dict[str, Any]) -> 
         return []
     out: list[Transition] = []
     for alias in assessment_doc["aliases"]:
-        before = _served(previous.aliases.get(alias["alias"]), alias["alias"])
-        after = _served({"status": alias["status"], "served_by": alias["served_by"],
+        before = served_text(previous.aliases.get(alias["alias"]), alias["alias"])
+        after = served_text({"status": alias["status"], "served_by": alias["served_by"],
                          "failure": alias["failure"]}, alias["alias"])
         if before != after:
             out.append(Transition(f"alias {alias['alias']}", before, after,
@@ -186,4 +229,12 @@ def transitions(previous: SavedState | None, assessment_doc: dict[str, Any]) -> 
         if before != hop["outcome"]:
             out.append(Transition(f"hop {hop['alias']} @ {hop['upstream']}", before, hop["outcome"],
                                   hop["detail"]))
+    # An acknowledgement that applied last run and does not now (it ended, was removed, or the
+    # state it acknowledged changed) is news: its WARNING pages again.
+    notes = {a["subject"]: a for a in assessment_doc.get("acknowledgements", [])}
+    for subject in previous.acknowledged:
+        note = notes.get(subject)
+        if note is None or not note.get("applied"):
+            why = (note or {}).get("why_not") or "removed"
+            out.append(Transition(f"acknowledgement {subject}", "acknowledged", "no longer", why))
     return out

@@ -34,12 +34,14 @@ def test_every_global_option_before_every_command_keeps_its_exit_family(cli, opt
 
 
 def test_a_held_lock_is_unknown_with_the_readme_form(cli, sandbox_chains):
-    from aspirectl.state import exclusive_run
+    from aspirectl.state import exclusive_run, lock_file
 
     chains = sandbox_chains("seed")
-    with exclusive_run():
-        result = cli("--gateway-url", "http://127.0.0.1:9", "--chains", chains, "probe")
-    assert result.code == 3 and "another aspirectl probe is running" in result.err
+    with exclusive_run(lock_file(chains)):
+        result = cli("--gateway-url", "http://127.0.0.1:9", "--chains", chains, "probe", "--deadline", "1",
+                     "-o", "nagios")
+    assert result.code == 3 and "another aspirectl run holds the lock of this catalog" in result.err
+    assert result.out.startswith("ASPIRECTL UNKNOWN - another aspirectl run holds the lock")
 
 
 # ------------------------------------------------------------------ 2. deadline, bad URL

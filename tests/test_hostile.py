@@ -100,7 +100,9 @@ def test_a_symlink_at_the_lock_file_is_refused_with_one_line(cli, tmp_path, cred
     state_dir.mkdir(parents=True, mode=0o700)
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
-    (state_dir / "probe.lock").symlink_to(victim)
+    from aspirectl.state import lock_file
+
+    lock_file(SHIPPED_CHAINS).symlink_to(victim)
     result = cli("--chains", SHIPPED_CHAINS, "probe", "--timeout", "0.3", "--deadline", "1")
     assert result.code == 3
     assert_one_line_error(result)

@@ -308,17 +308,45 @@ def test_missing_credentials_for_a_whole_chain_is_unknown(cli, sandbox_chains, m
     assert doc["hops"][0]["outcome"] == "no_credentials"
 
 
-def test_overlapping_run_exits_3_at_once(sandbox_chains, run_process):
+def test_an_overlapping_run_waits_its_deadline_then_exits_3(sandbox_chains, run_process):
     chains = sandbox_chains("all-up")
-    from aspirectl.state import exclusive_run
+    from aspirectl.state import exclusive_run, lock_file
 
-    with exclusive_run():
+    with exclusive_run(lock_file(chains)):
         started = time.monotonic()
-        result = run_process("--chains", chains, "probe", env=dict(os.environ))
-        assert time.monotonic() - started < 5
+        result = run_process("--chains", chains, "probe", "--deadline", "1.5", env=dict(os.environ))
+        waited = time.monotonic() - started
     assert result.code == 3
     assert_one_line_error(result)
-    assert "another aspirectl probe is running" in result.err
+    assert "another aspirectl run holds the lock of this catalog" in result.err
+    assert "did not finish within 1.5s" in result.err and waited >= 1.5
+
+
+def test_runs_of_one_catalog_take_turns_and_other_catalogs_do_not_wait(sandbox_chains, run_process):
+    import shutil
+    import threading
+
+    from aspirectl.state import exclusive_run, lock_file
+
+    chains = sandbox_chains("all-up")
+    other = chains.parent / "same-catalog-elsewhere"  # the same sandbox, another catalog directory
+    shutil.copytree(chains, other)
+    with exclusive_run(lock_file(chains)):
+        elsewhere = run_process("--chains", other, "probe", "--deadline", "5", env=dict(os.environ))
+    assert elsewhere.code == 1, elsewhere.text  # another catalog, its own lock: all-up's WARNING
+    hold = threading.Event()
+
+    def holder() -> None:
+        with exclusive_run(lock_file(chains)):
+            hold.set()
+            time.sleep(1.0)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    hold.wait(5)
+    second = run_process("--chains", chains, "probe", "--deadline", "10", env=dict(os.environ))
+    thread.join()
+    assert second.code == 1, second.text  # it waited for the first run, then ran
 
 
 def test_progress_line_only_on_a_tty(sandbox_chains, run_process):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import configparser
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -37,20 +36,28 @@ def seed_env(sandbox_chains, tmp_path):
     return {**os.environ, "ASPIRECTL_CHAINS": str(chains)}, textfiles
 
 
+def _crontab() -> tuple[dict[str, str], str]:
+    """The shipped crontab's variables and its probe job's command."""
+    lines = [ln for ln in (RECIPES / "crontab").read_text().splitlines() if ln and not ln.startswith("#")]
+    variables = dict(ln.split("=", 1) for ln in lines if re.match(r"^[A-Z_]+=", ln))
+    job = next(ln for ln in lines if re.match(r"^[*/\d,-]+ ", ln) and "probe" in ln)
+    fields = job.split(None, 5)
+    assert fields[:5] == ["*/5", "*", "*", "*", "*"]
+    return variables, fields[5]
+
+
 def test_crontab_line_is_quiet_single_and_locked(seed_env, tmp_path):
     env, textfiles = seed_env
     if not shutil.which("flock"):
         pytest.fail("flock (util-linux) is needed for the crontab recipe")
-    lines = [ln for ln in (RECIPES / "crontab").read_text().splitlines() if ln and not ln.startswith("#")]
-    job = next(ln for ln in lines if re.match(r"^[*/\d,-]+ ", ln))
-    fields = job.split(None, 5)
-    assert fields[:5] == ["*/5", "*", "*", "*", "*"]
-    command = fields[5].replace("/run/lock/", f"{tmp_path}/").replace(
+    variables, command = _crontab()
+    assert variables["PATH"].split(":")[0] == "/usr/local/bin" and "/usr/bin" in variables["PATH"]
+    command = command.replace("/run/lock/", f"{tmp_path}/").replace(
         "/var/lib/node_exporter/textfile", str(textfiles))
-    result = _run(command, env)
-    assert result.returncode == 1  # seed: WARNING
-    assert len(result.stdout.splitlines()) == 1 and result.stdout.startswith("ASPIRECTL WARNING - ")
-    assert (textfiles / "aspirectl.prom").exists()
+    for _ in range(2):  # the steady seed state: a WARNING, and nothing to mail
+        result = _run(command, env)
+        assert result.returncode == 1 and result.stdout == "", result.stdout
+    assert "aspirectl_status 1" in (textfiles / "aspirectl.prom").read_text()
     lock = tmp_path / "aspirectl-probe.lock"
     with open(lock, "w") as held:
         import fcntl
@@ -115,6 +122,8 @@ def test_icinga2_command_builds_a_working_check(seed_env):
 
 def test_prometheus_rules_use_metrics_aspirectl_writes(cli, sandbox_chains):
     chains = sandbox_chains("seed")
+    cli("--chains", chains, "probe")
+    assert cli("--chains", chains, "ack", "qwen-3.6-omni", "--reason", "known").code == 0
     written = _parse_prometheus(cli("--chains", chains, "probe", "-o", "prometheus").out)
     rules = yaml.safe_load((RECIPES / "prometheus-alerts.yml").read_text())
     names = set()
@@ -130,10 +139,17 @@ def test_prometheus_rules_use_metrics_aspirectl_writes(cli, sandbox_chains):
     assert {"aspirectl_alias_fallback_active", "aspirectl_alias_failing"} <= names
     stale = next(r for g in rules["groups"] for r in g["rules"] if r["alert"] == "AspirectlTextfileStale")
     assert "node_textfile_mtime_seconds" in stale["expr"]
-    if shutil.which("promtool"):
-        check = subprocess.run(["promtool", "check", "rules", str(RECIPES / "prometheus-alerts.yml")],
-                               capture_output=True, text=True)
+    for recipe in ("prometheus-alerts.yml", "usage-alerts.yml"):
+        check = subprocess.run([_promtool(), "check", "rules", str(RECIPES / recipe)], capture_output=True,
+                               text=True)
         assert check.returncode == 0, check.stdout + check.stderr
+
+
+def _promtool() -> str:
+    found = shutil.which("promtool")
+    if not found:
+        pytest.fail("promtool (Debian package prometheus) is needed: scripts/test installs it")
+    return found
 
 
 def test_recipes_readme_lists_every_recipe():
@@ -141,4 +157,3 @@ def test_recipes_readme_lists_every_recipe():
     for path in RECIPES.iterdir():
         if path.name != "README.md":
             assert f"`{path.name}`" in listed, path.name
-    assert shlex.split("a b") == ["a", "b"]

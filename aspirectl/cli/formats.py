@@ -24,6 +24,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "keys provision": PLAIN,
     "keys scan": PLAIN,
     "secrets list": PLAIN,
+    "ack list": PLAIN,
 }
 ALL = tuple(dict.fromkeys(f for formats in FORMATS.values() for f in formats))
 

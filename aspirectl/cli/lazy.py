@@ -29,6 +29,8 @@ COMMANDS: dict[str, CommandInfo] = {
                          "Which hop serves an alias right now, and why."),
     "usage": CommandInfo("aspirectl.cli.commands.usage", "usage",
                          "What served each alias, and what it cost (the gateway's request log)."),
+    "ack": CommandInfo("aspirectl.cli.commands.ack", "app",
+                       "Acknowledge a known WARNING for a while; list and remove acknowledgements."),
     "keys": CommandInfo("aspirectl.cli.commands.keys", "app",
                         "Create, list, rotate, revoke and scan the gateway's virtual keys."),
     "secrets": CommandInfo("aspirectl.cli.commands.secrets", "app",

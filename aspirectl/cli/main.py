@@ -120,20 +120,18 @@ def run(argv: list[str]) -> int:
         sys.stdout.write(exc.format_message() + "\n")
         return 0
     except click.UsageError as exc:
-        _error_line(_usage_hint(exc, command))
-        return exit_code_for(ErrorKind.USAGE, command)
+        return _failed(argv, command, ErrorKind.USAGE, _usage_hint(exc, command))
     except click.ClickException as exc:
-        _error_line(exc.format_message())
-        return exit_code_for(ErrorKind.USAGE, command)
+        return _failed(argv, command, ErrorKind.USAGE, exc.format_message())
     except (click.exceptions.Abort, KeyboardInterrupt):
         _quiet_interrupted_coroutines()
         _error_line("interrupted")
         return int(ExitStatus.INTERRUPTED)
     except AspirectlError as exc:
-        _error_line(str(exc))
+        code = _failed(argv, command, exc.kind, str(exc))
         if exc.detail and _verbose(argv):
             _error_line(exc.detail)
-        return exit_code_for(exc.kind, command)
+        return code
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): not an error worth a line.
         try:
@@ -142,17 +140,34 @@ def run(argv: list[str]) -> int:
             pass
         return 0
     except Exception as exc:  # the catch-all every monitoring plugin needs
-        _error_line(f"internal error: {type(exc).__name__}: {exc} "
-                    "(please report it; --verbose shows where)")
+        code = _failed(argv, command, ErrorKind.INTERNAL, f"internal error: {type(exc).__name__}: {exc} "
+                       "(please report it; --verbose shows where)")
         if _verbose(argv):
             import traceback
 
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             _error_line(f"raised at {frame.filename}:{frame.lineno} in {frame.name}")
-        return exit_code_for(ErrorKind.INTERNAL, command)
+        return code
     if code == ExitStatus.INTERRUPTED:  # Ctrl-C, which Typer turns into Exit(130) on its own
         _quiet_interrupted_coroutines()
         _error_line("interrupted")
+    return code
+
+
+def _failed(argv: list[str], command: str | None, kind: ErrorKind, message: str) -> int:
+    """One error line on stderr; for a monitoring command also its Nagios line on stdout and
+    its textfile (cli/fallout.py). Returns the exit code of ``kind`` for ``command``."""
+    from aspirectl.secrets.redact import redact
+    from aspirectl.textsafe import one_line
+
+    code = exit_code_for(kind, command)
+    _error_line(message)
+    try:
+        from aspirectl.cli.fallout import monitoring_fallout
+
+        monitoring_fallout(argv, command, code, one_line(redact(message), 400))
+    except Exception as exc:  # the fallout itself must never turn an error into a traceback
+        _error_line(f"also: {type(exc).__name__} while reporting it")
     return code
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from aspirectl.render.route import STATUS_COLOUR, served_text, shorten
 from aspirectl.render.table import Style, Table, paint, render_table
 from aspirectl.status import Health
+from aspirectl.textsafe import one_line
 
 if TYPE_CHECKING:
     from aspirectl.health import Assessment
@@ -66,6 +67,17 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 'es' if word.endswith('s') else many or word + 's')}"
 
 
+def ack_lines(assessment: Assessment) -> list[str]:
+    """One line per acknowledgement: what it acknowledges now, or why it no longer does."""
+    out = []
+    for n in assessment.acknowledgements:
+        if n.applied:
+            out.append(f"acknowledged ({', '.join(n.applied_to)}): {one_line(n.text(), 400)}")
+        else:
+            out.append(f"NOT acknowledged any more: {one_line(n.text(), 400)}")
+    return out
+
+
 def summary_line(assessment: Assessment) -> str:
     c = assessment.counts()
     parts = [f"{plural(c['aliases'], 'alias')}: {c['ok']} ok"]
@@ -75,6 +87,11 @@ def summary_line(assessment: Assessment) -> str:
         if c[key]:
             names = [d.alias for d in assessment.decisions if d.status is status]
             parts.append(f"{c[key]} {word} ({', '.join(names)})")
+    if c["acknowledged"]:
+        parts.append(f"{c['acknowledged']} acknowledged ({', '.join(sorted(assessment.acknowledged))})")
+    ended = [n.ack.subject for n in assessment.acknowledgements if not n.applied]
+    if ended:
+        parts.append(f"acknowledgement not applied: {', '.join(ended)}")
     tail = f"; {c['hops_serving']}/{c['hops']} hops serve ({assessment.report.duration_s:.2f}s)"
     gw = assessment.gateway
     if gw is not None:
@@ -111,6 +128,8 @@ def probe_text(assessment: Assessment, style: Style) -> str:
     parts = [hops_table(assessment, style), aliases_table(assessment, style)]
     if assessment.gateway is not None:
         parts.append(gateway_table(assessment, style))
+    if assessment.acknowledgements:
+        parts.append("".join(f"{line}\n" for line in ack_lines(assessment)))
     return "\n".join([*parts, status]) + "\n"
 
 

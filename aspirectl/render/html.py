@@ -234,6 +234,11 @@ def status_page(assessment: Assessment, catalog: Catalog, *, scenario: str | Non
                         f"db {e(gateway.db)}. {e('; '.join(gateway.reasons))}</p>"
                         + _table(("Alias", "Served by (gateway)", "Expected (route)", "Drift", "Gateway error"),
                                  rows, "gateway"))
+    if assessment.acknowledgements:
+        from aspirectl.render.health import ack_lines
+
+        sections.append("<h2>Acknowledged</h2><ul>"
+                        + "".join(f"<li>{e(line, None)}</li>" for line in ack_lines(assessment)) + "</ul>")
     explained = explanation(assessment).splitlines()
     sections.append("<h2>What this means</h2><ul>"
                     + "".join(f"<li>{e(line.lstrip('- '), None)}</li>" for line in explained[1:]) + "</ul>")

@@ -8,6 +8,14 @@ from aspirectl.render.route import served_text
 from aspirectl.status import Health
 from aspirectl.textsafe import nagios_text as nagios_safe
 
+# The first word(s) of each monitoring command's Nagios line, defined once.
+PREFIX = {"probe": "ASPIRECTL", "usage": "ASPIRECTL USAGE"}
+
+
+def error_line(command: str, state: Health, cause: str) -> str:
+    """The one line a monitoring command prints when it ends in an error, not a verdict."""
+    return f"{PREFIX.get(command, 'ASPIRECTL')} {state.name} - {nagios_safe(cause)}"
+
 
 def _perf(label: str, value: float | int, uom: str = "", lo: int | None = 0,
           hi: int | None = None) -> str:
@@ -27,6 +35,8 @@ def nagios_text(assessment: Assessment) -> str:
     if gw is not None:
         summary += (f", gateway {'DOWN' if not gw.alive else ('DB down' if not gw.ready else 'up')}"
                     f", {len(gw.drifted)} drift")
+    if c["acknowledged"]:
+        summary += f", {c['acknowledged']} acknowledged"
     perf = " ".join([
         _perf("aliases_ok", c["ok"], hi=n), _perf("aliases_fallback", c["on_later_hop"], hi=n),
         _perf("aliases_degraded", c["degraded"], hi=n), _perf("aliases_failing", c["failing"], hi=n),
@@ -37,9 +47,14 @@ def nagios_text(assessment: Assessment) -> str:
     lines = [f"ASPIRECTL {assessment.status.name} - {nagios_safe(summary)} | {perf}"]
     if gw is not None:
         lines.extend(nagios_safe(f"gateway: {reason}") for reason in gw.reasons)
+    acknowledged = assessment.acknowledged
     for d in assessment.decisions:
         if d.status is not Health.OK:
             why = "; ".join(d.reasons)
-            lines.append(nagios_safe(f"{d.alias}: {d.status.name} - {served_text(d)}"
+            note = acknowledged.get(d.alias)
+            ack = f" [acknowledged until {note.ack.until:%Y-%m-%d %H:%MZ}: {note.ack.reason}]" if note else ""
+            lines.append(nagios_safe(f"{d.alias}: {d.status.name}{ack} - {served_text(d)}"
                                      + (f" ({why})" if why else "")))
+    lines.extend(nagios_safe(f"acknowledgement of {n.ack.subject} not applied: {n.why_not}")
+                 for n in assessment.acknowledgements if not n.applied)
     return "\n".join(lines) + "\n"

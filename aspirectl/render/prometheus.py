@@ -8,6 +8,9 @@ from aspirectl.health import Assessment
 from aspirectl.status import Health
 from aspirectl.textsafe import one_line
 
+LAST_SUCCESS_HELP = ("When a complete run (every alias of the catalog) last reached a verdict, OK, WARNING "
+                     "or CRITICAL (0: never, as far as the state file knows).")
+
 
 def _escape(value: str) -> str:
     """A label value: one printable line (a deployment name from the gateway's DB may carry
@@ -86,9 +89,27 @@ def prometheus_text(assessment: Assessment, last_success: float | None = None,
     m.family("aspirectl_run_duration_seconds", "Wall time of the whole probe run.",
              [({}, round(assessment.report.duration_s, 4))])
     m.family("aspirectl_last_run_timestamp_seconds", "When this file was written.", [({}, round(now))])
-    if assessment.status is Health.OK:
-        last_success = now
-    m.family("aspirectl_last_success_timestamp_seconds",
-             "When a run last found every alias OK (0: never, as far as the state file knows).",
-             [({}, round(last_success or 0))])
+    m.family("aspirectl_last_success_timestamp_seconds", LAST_SUCCESS_HELP, [({}, round(last_success or 0))])
+    notes = assessment.acknowledged
+    m.family("aspirectl_alias_acknowledged",
+             "The alias's WARNING is acknowledged (aspirectl ack) until the labelled time.",
+             [({"alias": alias, "until": n.ack.until.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "reason": n.ack.reason}, 1) for alias, n in sorted(notes.items())])
+    return "\n".join(m.lines) + "\n"
+
+
+def error_metrics(command: str, state: Health, last_success: float | None = None,
+                  now: float | None = None) -> str:
+    """The textfile of a run that ended in an error: its status (3 for UNKNOWN), when it ran,
+    and (probe) the last complete run's success as the state file knows it, so that the
+    status alert fires and the staleness and success alerts keep their meaning."""
+    now = time.time() if now is None else now
+    m = _Metrics()
+    if command == "usage":
+        m.family("aspirectl_usage_status", "Nagios state of the usage check.", [({}, int(state))])
+        m.family("aspirectl_usage_last_run_timestamp_seconds", "When this was computed.", [({}, round(now))])
+        return "\n".join(m.lines) + "\n"
+    m.family("aspirectl_status", "Nagios state of the whole run.", [({}, int(state))])
+    m.family("aspirectl_last_run_timestamp_seconds", "When this file was written.", [({}, round(now))])
+    m.family("aspirectl_last_success_timestamp_seconds", LAST_SUCCESS_HELP, [({}, round(last_success or 0))])
     return "\n".join(m.lines) + "\n"

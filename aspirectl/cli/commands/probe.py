@@ -63,7 +63,7 @@ def probe(
     with progress_for(app_ctx, enabled=not quiet and fmt == "table") as progress:
         run = monitored_probe(catalog, request, app_ctx.resolver(), gateway_url=gateway_url,
                               on_progress=progress)
-    assessment, previous, changed, last_ok = run.assessment, run.previous, run.changes, run.last_ok
+    assessment, previous, changed, last_ok = run.assessment, run.previous, run.changes, run.last_success
     if textfile:
         write_textfile(textfile, prometheus_text(assessment, last_ok))
     if html_file:
