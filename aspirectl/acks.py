@@ -212,9 +212,18 @@ def _verdict(d: Decision) -> str:
                        d.alias)
 
 
+def concerns(ack_subject: str, decisions: tuple[Decision, ...]) -> bool:
+    """Whether a run of these decisions says anything about the subject (a partial run that
+    did not probe it neither applies nor ends its acknowledgement)."""
+    return any(d.alias == ack_subject or any(h.upstream == ack_subject for h in d.hops) for d in decisions)
+
+
 def judge(acks: list[Ack], decisions: tuple[Decision, ...], now: datetime) -> list[AckNote]:
+    """How each acknowledgement the run concerns stands in it."""
     notes = []
     for ack in acks:
+        if not concerns(ack.subject, decisions):
+            continue
         if ack.until <= now:
             notes.append(AckNote(ack, (), f"expired {_shown(ack.until)}: the state is news again"))
             continue

@@ -175,11 +175,19 @@ def save_state(assessment_doc: dict[str, Any], previous: SavedState | None, chai
     doc = {"schema": STATE_SCHEMA, "saved_at": now, "chains_dir": chains_dir,
            "status": assessment_doc["status"],
            "last_success_at": last_success.isoformat().replace("+00:00", "Z") if last_success else None,
-           "acknowledged": [a["subject"] for a in assessment_doc.get("acknowledgements", [])
-                            if a.get("applied")],
+           "acknowledged": _still_acknowledged(assessment_doc, previous),
            "hops": list(hops.values()), "aliases": aliases}
     write_private(path or state_file(chains_dir), json.dumps(redact_obj(doc), indent=1))
     return last_success
+
+
+def _still_acknowledged(assessment_doc: dict[str, Any], previous: SavedState | None) -> list[str]:
+    """The acknowledgements that apply after this run: those it applied, and those of
+    subjects it did not probe (a partial run keeps what it did not look at)."""
+    applied = [a["subject"] for a in assessment_doc.get("acknowledgements", []) if a.get("applied")]
+    probed = {a["alias"] for a in assessment_doc["aliases"]} | {h["upstream"] for h in assessment_doc["hops"]}
+    kept = [s for s in (previous.acknowledged if previous else ()) if s not in probed]
+    return sorted({*applied, *kept})
 
 
 @dataclass(frozen=True)
@@ -232,8 +240,11 @@ def transitions(previous: SavedState | None, assessment_doc: dict[str, Any]) -> 
     # An acknowledgement that applied last run and does not now (it ended, was removed, or the
     # state it acknowledged changed) is news: its WARNING pages again.
     notes = {a["subject"]: a for a in assessment_doc.get("acknowledgements", [])}
+    probed = {a["alias"] for a in assessment_doc["aliases"]} | {h["upstream"] for h in assessment_doc["hops"]}
     for subject in previous.acknowledged:
         note = notes.get(subject)
+        if subject not in probed:  # a partial run that did not probe it says nothing of it
+            continue
         if note is None or not note.get("applied"):
             why = (note or {}).get("why_not") or "removed"
             out.append(Transition(f"acknowledgement {subject}", "acknowledged", "no longer", why))

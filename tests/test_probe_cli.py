@@ -156,8 +156,8 @@ def test_probe_nagios_line(cli, sandbox_chains):
     result = cli("--chains", chains, "probe", "-o", "nagios")
     assert result.code == 1
     first, *rest = result.out.splitlines()
-    assert re.fullmatch(r"ASPIRECTL WARNING - 9 aliases: 7 ok, 2 on a later hop or fallback, 0 degraded, "
-                        r"0 failing, 0 unknown \| aliases_ok=7;;;0;9 aliases_fallback=2;;;0;9 "
+    assert re.fullmatch(r"ASPIRECTL WARNING - 9 aliases: 7 ok, 2 warning \(gemini-2.5-pro, qwen-3.6-omni\) "
+                        r"\| aliases_ok=7;;;0;9 aliases_fallback=2;;;0;9 "
                         r"aliases_degraded=0;;;0;9 aliases_failing=0;;;0;9 aliases_unknown=0;;;0;9 "
                         r"hops_serving=11;;;0;16 time=[\d.]+s;;;0;", first), first
     assert any(line.startswith("gemini-2.5-pro: WARNING - google-ai-studio (hop 2)") for line in rest)

@@ -79,6 +79,13 @@ def ack_lines(assessment: Assessment) -> list[str]:
 
 
 def summary_line(assessment: Assessment) -> str:
+    return f"ASPIRECTL {assessment.status.name} - " + verdict_text(assessment) + _tail(assessment)
+
+
+def verdict_text(assessment: Assessment) -> str:
+    """'9 aliases: 7 ok, 2 warning (gemini-2.5-pro, qwen-3.6-omni), 2 acknowledged (...)': every
+    alias counted once, by its status, with the names of those that are not OK; the one
+    sentence the table, cron and Nagios lines share."""
     c = assessment.counts()
     parts = [f"{plural(c['aliases'], 'alias')}: {c['ok']} ok"]
     for status, key, word in ((Health.WARNING, "warning", "warning"),
@@ -92,13 +99,18 @@ def summary_line(assessment: Assessment) -> str:
     ended = [n.ack.subject for n in assessment.acknowledgements if not n.applied]
     if ended:
         parts.append(f"acknowledgement not applied: {', '.join(ended)}")
+    return ", ".join(parts)
+
+
+def _tail(assessment: Assessment) -> str:
+    c = assessment.counts()
     tail = f"; {c['hops_serving']}/{c['hops']} hops serve ({assessment.report.duration_s:.2f}s)"
     gw = assessment.gateway
     if gw is not None:
         tail += f"; gateway: {'; '.join(gw.reasons) if gw.reasons else 'serves as predicted'}"
     if assessment.report.deadline_hit:
         tail += "; global deadline overrun"
-    return f"ASPIRECTL {assessment.status.name} - " + ", ".join(parts) + tail
+    return tail
 
 
 def gateway_table(assessment: Assessment, style: Style) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aspirectl.health import Assessment
-from aspirectl.render.health import plural
+from aspirectl.render.health import verdict_text
 from aspirectl.render.route import served_text
 from aspirectl.status import Health
 from aspirectl.textsafe import nagios_text as nagios_safe
@@ -27,16 +27,13 @@ def _perf(label: str, value: float | int, uom: str = "", lo: int | None = 0,
 def nagios_text(assessment: Assessment) -> str:
     c = assessment.counts()
     n = c["aliases"]
-    summary = (f"{plural(n, 'alias')}: {c['ok']} ok, {c['on_later_hop']} on a later hop or fallback, "
-               f"{c['degraded']} degraded, {c['failing']} failing, {c['unknown']} unknown")
+    summary = verdict_text(assessment)
     if assessment.report.deadline_hit:
         summary += ", deadline overrun"
     gw = assessment.gateway
     if gw is not None:
         summary += (f", gateway {'DOWN' if not gw.alive else ('DB down' if not gw.ready else 'up')}"
                     f", {len(gw.drifted)} drift")
-    if c["acknowledged"]:
-        summary += f", {c['acknowledged']} acknowledged"
     perf = " ".join([
         _perf("aliases_ok", c["ok"], hi=n), _perf("aliases_fallback", c["on_later_hop"], hi=n),
         _perf("aliases_degraded", c["degraded"], hi=n), _perf("aliases_failing", c["failing"], hi=n),
