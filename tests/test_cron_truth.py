@@ -55,7 +55,8 @@ def test_a_global_deadline_overrun_is_unknown_not_a_loud_failure(cli, sandbox_ch
     nagios = cli("--chains", chains, "probe", "claude", "--deadline", "0.5", "--timeout", "5",
                  "-o", "nagios")
     first = nagios.out.splitlines()[0]
-    assert first.startswith("ASPIRECTL UNKNOWN - 3 aliases: 0 ok, 3 unknown (") and "failing" not in first
+    assert first.startswith("ASPIRECTL UNKNOWN - 3 aliases: 0 ok, 3 unknown (") and "failing loudly" not in first
+    assert "aliases_failing=0;" in first
 
 
 @pytest.mark.parametrize("url", ["127.0.0.1:9", "gateway:4000", "ftp://gw", "http://"])
