@@ -597,6 +597,11 @@ def usage_report(db_url: str | None, catalog: Catalog, span: Window, aliases: li
     from aspirectl.errors import ConfigError, OperationFailed
     from aspirectl.keys.db import open_database
 
+    if not db_url:
+        # The embedded key store is no gateway's request log: LiteLLM never writes there, so
+        # "0 requests, OK" from it would be a confident wrong answer to a monitoring check.
+        raise ConfigError("no gateway database named: usage reads the LiteLLM proxy's request log",
+                          hint="pass --db postgresql://... or set ASPIRECTL_DB_URL (or the db-url secret)")
     try:
         db = open_database(db_url, require=(SPEND,))
     except OperationFailed as exc:

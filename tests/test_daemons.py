@@ -6,11 +6,13 @@ them (Debian packages prometheus, nagios4-core, cron)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -225,3 +227,273 @@ def _check_docs_table(runs: dict[str, Run]) -> None:
         (ROOT / "test-artifacts" / "monitoring-table.md").write_text(table)
         pytest.fail("docs/recipes/README.md's monitoring table differs from the runs; the table these runs "
                     f"give is in test-artifacts/monitoring-table.md:\n{table}")
+
+
+# ------------------------------------------------------------------------ Nagios Core
+
+def _world_dir(prefix: str) -> Path:
+    """A directory other users (nagios, nobody) can read: pytest's own tmp is root's alone."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    path.chmod(0o755)
+    return path
+
+
+def _wrapper(directory: Path) -> Path:
+    """An `aspirectl` any user can run: Debian's python3 (same minor as the test venv's) on
+    the checkout and the test venv's packages, as an installed console script would."""
+    import sysconfig
+
+    site = sysconfig.get_paths()["purelib"]
+    path = directory / "aspirectl"
+    paths = json.dumps([str(ROOT), site])  # double quotes inside the shell's single quotes
+    path.write_text("#!/bin/sh\nexec /usr/bin/python3 -I -c 'import sys; sys.path[:0] = "
+                    f"{paths}; from aspirectl.cli.main import main; sys.exit(main())' \"$@\"\n")
+    path.chmod(0o755)
+    return path
+
+
+def _owned_by(path: Path, user: str) -> None:
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+@dataclass
+class Situation:
+    name: str
+    catalog: str = "seed"  # sandbox scenario of the catalog, or "" for no sandbox
+    break_catalog: bool = False
+    arg: str = ""  # the probe service's $ARG1$
+    db: str = ""  # ASPIRECTL_DB_URL for the usage service
+    hold_lock: bool = False
+
+
+NAGIOS_SITUATIONS = [
+    Situation("seed"),
+    Situation("bad chain file", break_catalog=True),
+    Situation("unknown alias", arg="gtp"),
+    Situation("lock held by another run", hold_lock=True),
+    Situation("DB unreachable", db="postgresql://aspirectl@127.0.0.1:1/litellm"),
+    Situation("DB without the spend-log table", db="sqlite"),
+]
+
+
+def _nagios_config(work: Path, wrapper: Path, sandbox_url: str | None) -> Path:
+    shipped = (RECIPES / "nagios-commands.cfg").read_text().replace("/usr/local/bin/aspirectl", str(wrapper))
+    (work / "aspirectl.cfg").write_text(shipped)
+    (work / "site.cfg").write_text("""
+define timeperiod {
+    timeperiod_name 24x7
+    alias always
+    sunday 00:00-24:00
+    monday 00:00-24:00
+    tuesday 00:00-24:00
+    wednesday 00:00-24:00
+    thursday 00:00-24:00
+    friday 00:00-24:00
+    saturday 00:00-24:00
+}
+define command {
+    command_name notify-nobody
+    command_line /bin/true
+}
+define contact {
+    contact_name ops
+    alias Ops
+    host_notifications_enabled 0
+    service_notifications_enabled 0
+    host_notification_period 24x7
+    service_notification_period 24x7
+    host_notification_options n
+    service_notification_options n
+    host_notification_commands notify-nobody
+    service_notification_commands notify-nobody
+}
+define service {
+    name generic-service
+    register 0
+    max_check_attempts 1
+    check_interval 5
+    retry_interval 1
+    check_period 24x7
+    notification_interval 0
+    notification_period 24x7
+    notifications_enabled 0
+    contacts ops
+}
+define host {
+    alias the LLM gateway
+    host_name llm-gateway
+    address 127.0.0.1
+    max_check_attempts 1
+    check_period 24x7
+    notification_interval 0
+    notification_period 24x7
+    notifications_enabled 0
+    contacts ops
+}
+""")
+    for sub in ("checkresults", "rw"):
+        (work / sub).mkdir(exist_ok=True)
+        _owned_by(work / sub, "nagios")
+    _owned_by(work, "nagios")
+    cfg = work / "nagios.cfg"
+    cfg.write_text(f"""log_file={work}/nagios.log
+cfg_file={work}/site.cfg
+cfg_file={work}/aspirectl.cfg
+object_cache_file={work}/objects.cache
+precached_object_file={work}/objects.precache
+resource_file={work}/resource.cfg
+status_file={work}/status.dat
+status_update_interval=1
+nagios_user=nagios
+nagios_group=nagios
+check_external_commands=0
+lock_file={work}/nagios.pid
+temp_file={work}/nagios.tmp
+temp_path={work}
+check_result_path={work}/checkresults
+check_result_reaper_frequency=1
+service_inter_check_delay_method=n
+host_inter_check_delay_method=n
+max_concurrent_checks=0
+service_check_timeout=60
+retain_state_information=0
+execute_host_checks=0
+enable_notifications=0
+enable_environment_macros=0
+use_syslog=0
+log_initial_states=1
+check_for_updates=0
+illegal_macro_output_chars=`~$&|'"<>
+""")
+    (work / "resource.cfg").write_text("$USER1$=/usr/lib/nagios/plugins\n")
+    return cfg
+
+
+def _status(path: Path) -> dict[str, dict[str, str]]:
+    """status.dat's servicestatus blocks: service_description -> its fields."""
+    out: dict[str, dict[str, str]] = {}
+    text = path.read_text(errors="replace") if path.exists() else ""
+    for block in re.findall(r"servicestatus \{\n(.*?)\n\t\}", text, re.S):
+        fields = dict(line.strip().split("=", 1) for line in block.splitlines() if "=" in line)
+        out[fields["service_description"]] = fields
+    return out
+
+
+def _run_nagios(situation: Situation, tmp_path: Path) -> dict[str, dict[str, str]]:
+    import fcntl
+
+    from aspirectl.catalog.loader import load_catalog
+    from aspirectl.sandbox.app import SandboxThread
+
+    nagios = _tool("nagios4", "/usr/sbin/nagios4")
+    work = _world_dir("aspirectl-nagios-")
+    thread = SandboxThread(load_catalog(SHIPPED_CHAINS), situation.catalog)
+    box = thread.start()
+    held = None
+    try:
+        chains = work / "chains"
+        box.write_chains(chains)
+        chains.chmod(0o755)
+        if situation.break_catalog:
+            (chains / "gpt.yaml").write_text("family: gpt\naliases: [gpt-5.5\n")
+        state = work / "nagios-state"
+        state.mkdir()
+        _owned_by(state, "nagios")
+        state.chmod(0o700)
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(state), "XDG_STATE_HOME": str(state),
+               "ASPIRECTL_CHAINS": str(chains), "LANG": "C.UTF-8"}
+        env.update({ln.split("=", 1)[0]: ln.split("=", 1)[1] for ln in
+                    (chains / "credentials.env").read_text().splitlines() if ln and ln[0] != "#"})
+        if situation.db == "sqlite":
+            import sqlite3
+
+            db = work / "keys-only.db"
+            conn = sqlite3.connect(db)
+            conn.execute('CREATE TABLE "LiteLLM_VerificationToken" (token TEXT PRIMARY KEY)')
+            conn.close()
+            db.chmod(0o644)
+            env["ASPIRECTL_DB_URL"] = f"sqlite:///{db}"
+        elif situation.db:
+            env["ASPIRECTL_DB_URL"] = situation.db
+        if situation.hold_lock:  # another run of the same catalog, as the nagios user would
+            saved = os.environ.get("XDG_STATE_HOME")
+            os.environ["XDG_STATE_HOME"] = str(state)
+            try:
+                from aspirectl.state import lock_file
+
+                lock = lock_file(chains)
+            finally:
+                os.environ["XDG_STATE_HOME"] = saved or ""
+            lock.parent.mkdir(parents=True, mode=0o700)
+            _owned_by(lock.parent, "nagios")
+            lock.touch(mode=0o600)
+            _owned_by(lock, "nagios")
+            held = open(lock, "w")  # noqa: SIM115 - held for the whole run
+            fcntl.flock(held, fcntl.LOCK_EX)
+        cfg = _nagios_config(work, _wrapper(work), None)
+        probe_arg = situation.arg
+        if probe_arg:
+            text = (work / "aspirectl.cfg").read_text().replace("check_aspire_gateway!gpt",
+                                                                 f"check_aspire_gateway!{probe_arg}")
+            text = text.replace("check_command           check_aspire_gateway\n",
+                                f"check_command           check_aspire_gateway!{probe_arg}\n")
+            (work / "aspirectl.cfg").write_text(text)
+        verify = subprocess.run([nagios, "-v", str(cfg)], capture_output=True, text=True, env=env)
+        assert verify.returncode == 0, verify.stdout[-3000:]
+        proc = subprocess.Popen([nagios, str(cfg)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wanted = {"LLM gateway chains", "LLM gateway GPT family", "LLM gateway usage"}
+            found: dict[str, dict[str, str]] = {}
+            for _ in range(400):
+                found = _status(work / "status.dat")
+                if wanted <= set(found) and all(found[s].get("has_been_checked") == "1" for s in wanted):
+                    break
+                time.sleep(0.1)
+            else:
+                pytest.fail(f"Nagios did not check every service within 40 s: {found}")
+            return found
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    finally:
+        if held is not None:
+            held.close()
+        thread.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.mark.parametrize("situation", NAGIOS_SITUATIONS, ids=[s.name for s in NAGIOS_SITUATIONS])
+def test_nagios_records_the_right_state_and_cause_never_a_blank(situation, tmp_path):
+    """Nagios Core loads the shipped command and service definitions and runs them as its own
+    user with its own environment; status.dat holds what an operator sees."""
+    status = _run_nagios(situation, tmp_path)
+    chains, gpt, usage = (status[s] for s in ("LLM gateway chains", "LLM gateway GPT family",
+                                              "LLM gateway usage"))
+    for service in (chains, gpt, usage):
+        assert service["plugin_output"].strip(), service  # never a blank UNKNOWN
+        assert service["plugin_output"].startswith("ASPIRECTL ")
+    state = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
+    expect = {
+        "seed": ("WARNING", "OK", "UNKNOWN", "ASPIRECTL WARNING - 9 aliases: 7 ok, 2 warning"),
+        "bad chain file": ("UNKNOWN", "UNKNOWN", "UNKNOWN", "ASPIRECTL UNKNOWN - invalid chain files"),
+        "unknown alias": ("UNKNOWN", "UNKNOWN", "UNKNOWN", "ASPIRECTL UNKNOWN - unknown alias or family 'gtp'"),
+        "lock held by another run": ("UNKNOWN", "UNKNOWN", "UNKNOWN",
+                                     "ASPIRECTL UNKNOWN - another aspirectl run holds the lock of this catalog"),
+        "DB unreachable": ("WARNING", "OK", "UNKNOWN", "ASPIRECTL WARNING - 9 aliases"),
+        "DB without the spend-log table": ("WARNING", "OK", "UNKNOWN", "ASPIRECTL WARNING - 9 aliases"),
+    }[situation.name]
+    got = (state[int(chains["current_state"])], state[int(gpt["current_state"])],
+           state[int(usage["current_state"])])
+    assert got == expect[:3], (got, chains["plugin_output"], gpt["plugin_output"], usage["plugin_output"])
+    assert chains["plugin_output"].startswith(expect[3]), chains["plugin_output"]
+    usage_cause = {"seed": "no gateway database named",
+                   "DB unreachable": "cannot connect to postgresql 127.0.0.1:1/litellm",
+                   "DB without the spend-log table": "has no LiteLLM_SpendLogs table"}.get(situation.name)
+    if usage_cause:
+        assert usage["plugin_output"].startswith("ASPIRECTL USAGE UNKNOWN - ") and usage_cause in \
+            usage["plugin_output"], usage["plugin_output"]
