@@ -497,3 +497,176 @@ def test_nagios_records_the_right_state_and_cause_never_a_blank(situation, tmp_p
     if usage_cause:
         assert usage["plugin_output"].startswith("ASPIRECTL USAGE UNKNOWN - ") and usage_cause in \
             usage["plugin_output"], usage["plugin_output"]
+
+
+# ------------------------------------------------------------------------------- cron
+
+SENDMAIL = """#!/bin/sh
+# cron's mail, captured: one file per message, named after its recipient
+n=$(date +%s%N)
+cat > "{mail}/$n.$$.eml"
+"""
+
+
+def _crontab_recipe() -> tuple[dict[str, str], str]:
+    lines = [ln for ln in (RECIPES / "crontab").read_text().splitlines() if ln and not ln.startswith("#")]
+    variables = dict(ln.split("=", 1) for ln in lines if re.match(r"^[A-Z_]+=", ln))
+    job = next(ln for ln in lines if re.match(r"^[*/\d,-]+ ", ln) and " probe " in ln)
+    return variables, job.split(None, 5)[5]
+
+
+def _mails(mail_dir: Path, to: str) -> list[str]:
+    found = [p.read_text(errors="replace") for p in sorted(mail_dir.glob("*.eml"))]
+    return [m for m in found if re.search(rf"^To: {re.escape(to)}", m, re.M)]
+
+
+def _wait(predicate, seconds: float, what: str, evidence=lambda: "") -> None:
+    give_up = time.monotonic() + seconds
+    while time.monotonic() < give_up:
+        if predicate():
+            return
+        time.sleep(0.5)
+    pytest.fail(f"waited {seconds:.0f} s for {what}; {evidence()}")
+
+
+def test_the_crontab_line_under_a_real_cron_daemon(tmp_path):
+    """The shipped crontab, verbatim but for its paths, run by Debian's cron (in a private
+    mount namespace: its own spool, /etc/crontab, /run and sendmail, nothing of the host's)
+    as root and as an unprivileged user, with cron's own environment. In the seed state with
+    the known WARNINGs acknowledged no mail is sent; an outage sends exactly one."""
+    from aspirectl.catalog.loader import load_catalog
+    from aspirectl.sandbox.app import SandboxThread
+
+    cron = _tool("cron", "/usr/sbin/cron")
+    if not Path("/usr/sbin/sendmail").exists():
+        pytest.fail("/usr/sbin/sendmail (an MTA: nagios4's mailx pulls one in) is needed for cron's mail")
+    work = _world_dir("aspirectl-cron-")
+    thread = SandboxThread(load_catalog(SHIPPED_CHAINS), "seed")
+    box = thread.start()
+    cron_proc = None
+    try:
+        chains = work / "chains"
+        box.write_chains(chains)
+        chains.chmod(0o755)
+        credentials = [ln for ln in (chains / "credentials.env").read_text().splitlines() if ln and ln[0] != "#"]
+        bin_dir, mail, spool, run = (work / d for d in ("bin", "mail", "spool", "run"))
+        for d in (bin_dir, mail, spool, run, work / "cron.d"):
+            d.mkdir()
+        mail.chmod(0o1777)
+        run.chmod(0o1777)  # /run/lock's own mode
+        _wrapper(bin_dir)
+        (work / "sendmail").write_text(SENDMAIL.format(mail=mail))
+        (work / "sendmail").chmod(0o755)
+        (work / "etc-crontab").write_text("# empty: only the users' crontabs run here\n")
+        variables, command = _crontab_recipe()
+        assert variables["PATH"].startswith("/usr/local/bin:")
+        users = {"root": "root", "nobody": "nobody"}
+        for user in users:
+            state, textfiles = work / f"state-{user}", work / f"textfile-{user}"
+            for d in (state, textfiles):
+                d.mkdir()
+                _owned_by(d, user)
+            state.chmod(0o700)
+            env = {**variables, "MAILTO": f"{user}-ops@aspire.example", "ASPIRECTL_CHAINS": str(chains),
+                   "XDG_STATE_HOME": str(state)}
+            secrets = work / f"credentials-{user}.env"  # the recipe's /etc/aspirectl/credentials.env
+            secrets.write_text("".join(f"{c}\n" for c in credentials))
+            _owned_by(secrets, user)
+            secrets.chmod(0o600)
+            line = command.replace("/var/lib/node_exporter/textfile", str(textfiles)).replace(
+                "/run/lock/aspirectl-probe.lock", str(run / f"aspirectl-probe-{user}.lock")).replace(
+                "/etc/aspirectl/credentials.env", str(secrets))
+            crontab = spool / user
+            crontab.write_text("".join(f"{k}={v}\n" for k, v in env.items()) + f"* * * * * {line}\n")
+            _owned_by(crontab, user)
+            crontab.chmod(0o600)
+            # The operator's steps before cron: one probe, then the known WARNINGs acknowledged.
+            as_user = ["su", "-s", "/bin/sh", user, "-c"] if user != "root" else ["sh", "-c"]
+            home = "/" if user == "root" else "/nonexistent"  # nobody's home does not exist
+            prefix = " ".join(f"{k}='{v}'" for k, v in {**env, "HOME": home}.items() if k != "SHELL") + " " + \
+                " ".join(credentials)
+            for step in ("probe -q", "ack qwen-3.6-omni --for 30d --reason 'declared fallback'",
+                         "ack google-code-assist --for 30d --reason 'free tier at capacity'"):
+                done = subprocess.run([*as_user, f"env -i {prefix} {bin_dir}/aspirectl {step}"],
+                                      capture_output=True, text=True, timeout=60)
+                assert done.returncode in (0, 1), (user, step, done.stderr)
+        _owned_by(spool, "root")
+        os.chown(spool, 0, int(subprocess.run(["getent", "group", "crontab"], capture_output=True,
+                                              text=True).stdout.split(":")[2]))
+        spool.chmod(0o1730)
+        script = (f"mount -t tmpfs tmpfs /run && mkdir -p /run/lock && "
+                  f"mount --bind {spool} /var/spool/cron/crontabs && "
+                  f"mount --bind {work}/etc-crontab /etc/crontab && mount --bind {work}/cron.d /etc/cron.d && "
+                  f"mount --bind {work}/sendmail /usr/sbin/sendmail && mount --bind {bin_dir} /usr/local/bin && "
+                  f"exec {cron} -f -L 15")
+        cron_proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+        def ran(user: str, after: float) -> bool:
+            path = work / f"textfile-{user}" / "aspirectl.prom"
+            return path.exists() and path.stat().st_mtime > after
+
+        started = time.time()
+        def evidence() -> str:
+            mails = "\n---\n".join(p.read_text(errors="replace")[-600:] for p in mail.glob("*.eml"))
+            alive = cron_proc.poll() if cron_proc is not None else None
+            return f"cron exit status {alive}; mail:\n{mails or '(none)'}"
+
+        _wait(lambda: all(ran(u, started) for u in users), 75, "cron's first run of the job", evidence)
+        for user in users:
+            text = (work / f"textfile-{user}" / "aspirectl.prom").read_text()
+            assert "aspirectl_status 0" in text, (user, text[-400:])  # acknowledged: OK
+            assert _mails(mail, f"{user}-ops@aspire.example") == [], _mails(mail, f"{user}-ops@aspire.example")
+        # An outage of the Claude family: both Anthropic hops overloaded.
+        box.switch(_seed_with(anthropic_oauth=Behaviour(fault="overloaded"),
+                              anthropic_api=Behaviour(fault="overloaded")))
+        second = time.time()
+        _wait(lambda: all(ran(u, second) for u in users), 75, "cron's second run of the job")
+        _wait(lambda: all(_mails(mail, f"{u}-ops@aspire.example") for u in users), 10, "the outage's mail")
+        for user in users:
+            mails = _mails(mail, f"{user}-ops@aspire.example")
+            assert len(mails) == 1, mails
+            assert "ASPIRECTL CRITICAL" in mails[0] and "claude-haiku-4-5" in mails[0]
+            for credential in credentials:  # cron mails its environment: no credential is in it
+                assert credential.split("=", 1)[1] not in mails[0]
+            assert "aspirectl_status 2" in (work / f"textfile-{user}" / "aspirectl.prom").read_text()
+    finally:
+        if cron_proc is not None:
+            cron_proc.terminate()
+            cron_proc.wait(10)
+        thread.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_a_day_of_steady_runs_prints_nothing_with_crons_environment(tmp_path):
+    """What cron would mail for a day of the steady, acknowledged seed state, without waiting
+    a day: the crontab's own command, run 24 times (scripts/cron-day runs all 288) with only
+    the crontab's variables, as cron gives them. Output is what cron mails: there is none."""
+    from aspirectl.catalog.loader import load_catalog
+    from aspirectl.sandbox.app import SandboxThread
+
+    variables, command = _crontab_recipe()
+    thread = SandboxThread(load_catalog(SHIPPED_CHAINS), "seed")
+    box = thread.start()
+    try:
+        chains = tmp_path / "chains"
+        box.write_chains(chains)
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir()
+        (bin_dir / "aspirectl").symlink_to(Path(sys.executable).parent / "aspirectl")
+        (tmp_path / "textfile").mkdir()
+        env = {**variables, "PATH": f"{bin_dir}:{variables['PATH']}", "HOME": str(tmp_path),
+               "LOGNAME": "root", "ASPIRECTL_CHAINS": str(chains), "XDG_STATE_HOME": str(tmp_path / "state"),
+               "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+        line = command.replace("/var/lib/node_exporter/textfile", str(tmp_path / "textfile")).replace(
+            "/run/lock/", f"{tmp_path}/").replace("/etc/aspirectl/credentials.env", str(chains / "credentials.env"))
+        operator = {**env, **dict(ln.split("=", 1) for ln in (chains / "credentials.env").read_text().splitlines()
+                                  if ln and ln[0] != "#")}
+        for step in ("probe -q", "ack qwen-3.6-omni --reason known", "ack google-code-assist --reason known"):
+            done = subprocess.run(["sh", "-c", f"aspirectl {step}"], env=operator, capture_output=True, timeout=60)
+            assert done.returncode in (0, 1), done.stderr
+        for run in range(24):
+            result = subprocess.run(["/bin/sh", "-c", line], env=env, capture_output=True, text=True, timeout=60)
+            assert (result.stdout, result.stderr, result.returncode) == ("", "", 0), run
+    finally:
+        thread.stop()

@@ -750,3 +750,26 @@ def test_an_inner_run_of_an_echoed_credential_is_masked():
         assert echo not in redact(f"the upstream says: key '...{echo}...' is unknown")
     assert redact("an ordinary sentence, nothing secret in it at all") == \
         "an ordinary sentence, nothing secret in it at all"
+
+
+def test_a_catalog_cache_others_may_write_is_neither_read_nor_written(cli, tmp_path):
+    """The parsed-catalog cache decides where credentials go as much as the chain files: in a
+    cache directory another user may write, a planted cache is ignored (and the run works)."""
+    import marshal
+
+    from aspirectl import paths
+    from aspirectl.catalog.cache import _cache_path, _encode, fingerprint
+    from aspirectl.catalog.loader import load_catalog
+
+    chains = tmp_path / "chains"
+    shutil.copytree(SHIPPED_CHAINS, chains)
+    evil = load_catalog(chains)
+    evil = evil._replace(upstreams={k: v._replace(base_url="http://evil.example") for k, v in evil.upstreams.items()})
+    cache = paths.cache_dir()
+    cache.mkdir(parents=True)
+    cache.chmod(0o777)
+    key = fingerprint(chains)
+    _cache_path(key).write_bytes(marshal.dumps((key, _encode(evil))))
+    result = cli("--chains", chains, "chains", "export", "--format", "litellm")
+    assert result.code == 0, result.text
+    assert "evil.example" not in result.out and "api.anthropic.com" in result.out

@@ -53,7 +53,8 @@ def test_crontab_line_is_quiet_single_and_locked(seed_env, tmp_path):
     variables, command = _crontab()
     assert variables["PATH"].split(":")[0] == "/usr/local/bin" and "/usr/bin" in variables["PATH"]
     command = command.replace("/run/lock/", f"{tmp_path}/").replace(
-        "/var/lib/node_exporter/textfile", str(textfiles))
+        "/var/lib/node_exporter/textfile", str(textfiles)).replace(
+        "/etc/aspirectl/credentials.env", str(Path(env["ASPIRECTL_CHAINS"]) / "credentials.env"))
     for _ in range(2):  # the steady seed state: a WARNING, and nothing to mail
         result = _run(command, env)
         assert result.returncode == 1 and result.stdout == "", result.stdout

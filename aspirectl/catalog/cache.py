@@ -77,10 +77,23 @@ def _model_types() -> dict[str, Any]:
     return {name: obj for name, obj in vars(model).items() if isinstance(obj, type)}
 
 
+def _private_cache() -> bool:
+    """The cache is used only in a directory of the user's own that nobody else may write
+    (a planted cache would decide where credentials go), and it is only an optimisation: a
+    user without a writable home (cron as nobody, a system user) parses the YAML instead."""
+    from aspirectl.errors import AspirectlError
+
+    try:
+        paths.ensure_private_dir(paths.cache_dir())
+    except (AspirectlError, OSError):
+        return False
+    return True
+
+
 def load_cached_catalog(directory: Path) -> Catalog:
     import marshal
 
-    key = fingerprint(directory)
+    key = fingerprint(directory) if _private_cache() else ""
     if key:
         path = _cache_path(key)
         with contextlib.suppress(Exception):
@@ -93,7 +106,6 @@ def load_cached_catalog(directory: Path) -> Catalog:
     catalog = load_catalog(directory)
     if key:
         with contextlib.suppress(OSError):
-            paths.ensure_private_dir(_cache_path(key).parent)
             tmp = _cache_path(key).with_suffix(f".{os.getpid()}.tmp")
             tmp.write_bytes(marshal.dumps((key, _encode(catalog))))
             os.replace(tmp, _cache_path(key))
