@@ -33,6 +33,7 @@ CHANGES = "aspirectl.changes/v1"
 KEYS = "aspirectl.keys/v1"
 KEY = "aspirectl.key/v1"
 PROVISION = "aspirectl.provision/v1"
+PROVISION_PLAN = "aspirectl.provision-plan/v1"  # keys provision --dry-run -o json
 SCAN = "aspirectl.scan/v1"
 SECRETS = "aspirectl.secrets/v1"
 GRAPH = "aspirectl.graph/v1"  # chains graph --live|--cached -o json
@@ -50,6 +51,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     KEYS: ("schema", "database", "keys"),
     KEY: ("schema", "database", "consumer"),  # + every key field and "key" (the plaintext)
     PROVISION: ("schema", "database", "fleet", "created", "existing"),
+    PROVISION_PLAN: ("schema", "database", "fleet", "create", "keep"),
     SCAN: ("schema", "database", "candidates", "findings"),
     SECRETS: ("schema", "keyring", "credentials"),
     GRAPH: ("schema", "source", "catalog", "families"),
@@ -99,6 +101,11 @@ def probe(assessment: Assessment, catalog: Catalog, *, scenario: str | None = No
     if scenario is not None:
         doc["scenario"] = scenario
     return doc
+
+
+def provision_plan(database: str, fleet: str, create: list[dict[str, str]],
+                   keep: list[str]) -> dict[str, Any]:
+    return {"schema": PROVISION_PLAN, "database": database, "fleet": fleet, "create": create, "keep": keep}
 
 
 def acks(catalog: Catalog, records: Iterable[Any], now: Any) -> dict[str, Any]:

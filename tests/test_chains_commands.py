@@ -194,3 +194,28 @@ def test_help_imports_neither_httpx_nor_keyring(run_process):
 def test_version(cli):
     result = cli("--version")
     assert result.code == 0 and result.out.startswith("aspirectl ")
+
+
+def test_every_help_lists_its_own_formats_and_examples_that_exist(cli):
+    """-o's help is the command's row of cli/formats.py; each example of cli/examples.py names
+    a command that exists and only options that command (or the root) has."""
+    import shlex
+
+    from aspirectl.cli.examples import EXAMPLES
+    from aspirectl.cli.formats import FORMATS
+
+    root = cli("--help").out
+    for path, formats in FORMATS.items():
+        helped = cli(*path.split(), "--help")
+        assert helped.code == 0, path
+        flat = " ".join(helped.out.split())
+        assert f"Output format: {', '.join(formats)} (default {formats[0]})." in flat, (path, flat)
+    for path, examples in EXAMPLES.items():
+        helped = cli(*path.split(), "--help").out
+        assert "Examples:" in helped, path
+        for example in examples:
+            words = shlex.split(example.split("  #")[0].split("|")[-1])  # the aspirectl part of a pipe
+            assert words[0] == "aspirectl"
+            options = [w.split("=")[0] for w in words if w.startswith("-")]
+            for option in options:
+                assert option in helped or option in root, (path, example, option)

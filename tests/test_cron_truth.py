@@ -125,9 +125,24 @@ def test_one_spelling_for_the_gateway_and_a_hint_for_the_other(cli):
     as_global = cli("--gateway", "http://x", "--chains", SHIPPED_CHAINS, "probe")
     assert as_global.code == 3
     assert "aspirectl --gateway-url URL probe --gateway" in as_global.err
-    as_probe = cli("--chains", SHIPPED_CHAINS, "probe", "--gateway-url", "http://x")
-    assert as_probe.code == 3
-    assert "--gateway-url is a global option: put it before the command" in as_probe.err
+    # A global option after the command is taken as given before it (kubectl and gh do so).
+    after = cli("--chains", SHIPPED_CHAINS, "probe", "claude", "--gateway", "--gateway-url", "http://127.0.0.1:9",
+                "--timeout", "0.5", "--deadline", "3", "-o", "json")
+    assert after.code in (2, 3), after.text
+    assert json.loads(after.out)["gateway"]["url"] == "http://127.0.0.1:9"
+
+
+def test_global_options_are_accepted_after_the_command(cli, tmp_path):
+    named = cli("chains", "list", "--chains", SHIPPED_CHAINS, "-o", "json")
+    assert named.code == 0 and json.loads(named.out)["chains_dir"] == str(SHIPPED_CHAINS)
+    db = tmp_path / "k.db"
+    created = cli("--chains", SHIPPED_CHAINS, "keys", "create", "postiz", "--create", "--db", f"sqlite:///{db}")
+    assert created.code == 0 and db.exists(), created.text
+    assert cli("keys", "list", "--db", f"sqlite:///{db}", "--chains", SHIPPED_CHAINS, "--no-color").code == 0
+    own = cli("--chains", SHIPPED_CHAINS, "chains", "show", "gpt", "-o", "yaml")  # the command's own -o
+    assert own.code == 0 and own.out.startswith(("schema:", "aliases:", "family:", "chains_dir:")), own.out[:80]
+    after_dashdash = cli("--chains", SHIPPED_CHAINS, "probe", "--", "--chains")
+    assert after_dashdash.code == 3 and "unknown alias or family '--chains'" in after_dashdash.err
 
 
 # ------------------------------------------------------------------ 5. DRIFT needs an answer

@@ -84,7 +84,7 @@ def test_a_bug_in_a_probe_is_an_internal_error_not_a_timeout(cli, sandbox_chains
     monkeypatch.delattr(litellm_protocol, "headers")
     started = time.monotonic()
     result = cli("--chains", chains, "probe", "qwen-3.6", "--deadline", "10")
-    assert time.monotonic() - started < 3  # not held until the deadline
+    assert time.monotonic() - started < 8  # not held until the 10 s deadline
     assert result.code == 3
     assert_one_line_error(result)
     assert "internal error: AttributeError" in result.err

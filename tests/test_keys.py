@@ -400,3 +400,58 @@ def test_secrets_never_reach_the_database(keys, db_url, tmp_path):
     assert sha(plaintexts[0]) in dump  # the dump does hold the hashes
     for plaintext in plaintexts:
         assert plaintext not in dump
+
+
+def test_provision_dry_run_shows_the_plan_and_changes_nothing(keys, tmp_path):
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text("fleet: openclaw\nsave:\n  dir: agent-keys\nconsumers:\n  - agent-a\n  - agent-b\n")
+    create(keys, "agent-a")
+    before = rows(keys.url, 'SELECT token, key_alias FROM "LiteLLM_VerificationToken" ORDER BY token')
+    plan = keys("provision", fleet, "--dry-run")
+    assert plan.code == 0, plan.text
+    assert f"would create  agent-b  -> {tmp_path / 'agent-keys' / 'agent-b.env'}" in plan.out
+    assert "keep          agent-a  (has an active key; unchanged)" in plan.out
+    assert "dry run: nothing was changed" in plan.err
+    assert rows(keys.url, 'SELECT token, key_alias FROM "LiteLLM_VerificationToken" ORDER BY token') == before
+    assert not (tmp_path / "agent-keys").exists()
+    doc = json.loads(keys("provision", fleet, "--dry-run", "-o", "json").out)
+    assert doc["schema"] == "aspirectl.provision-plan/v1" and doc["keep"] == ["agent-a"]
+    assert [c["consumer"] for c in doc["create"]] == ["agent-b"]
+    real = keys("provision", fleet)
+    assert real.code == 0 and real.out.count("created  ") == 1  # the plan was what happened
+
+
+def test_delete_asks_with_the_database_and_the_number_of_keys(tmp_path):
+    """In a real terminal (tmux): the question names the database and how many keys go."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    tmux = shutil.which("tmux")
+    assert tmux, "tmux is needed (scripts/test installs it)"
+    db = f"sqlite:///{tmp_path}/keys.db"
+    env = {**os.environ, "ASPIRECTL_LITELLM_VERSION": "1.108.7"}
+    base = [sys.executable, "-m", "aspirectl", "--chains", str(SHIPPED_CHAINS), "--db", db, "keys"]
+    for args in (["create", "postiz", "--create"], ["create", "postiz", "--allow-second"], ["revoke", "postiz"]):
+        subprocess.run([*base, *args], env=env, capture_output=True, check=False, timeout=60)
+    sock = f"aspirectl-{uuid.uuid4().hex[:8]}"
+    command = " ".join([*base, "delete", "postiz"])
+    subprocess.run([tmux, "-L", sock, "new-session", "-d", "-x", "200", "-y", "20", command], env=env, check=True)
+    try:
+        screen = ""
+        for _ in range(100):
+            screen = subprocess.run([tmux, "-L", sock, "capture-pane", "-p"], capture_output=True,
+                                    text=True).stdout
+            if "type 'postiz'" in screen:
+                break
+            time.sleep(0.1)
+        assert f"delete 2 keys of postiz (0 still working) from sqlite {tmp_path}/keys.db?" in screen, screen
+        subprocess.run([tmux, "-L", sock, "send-keys", "nope", "Enter"], check=True)
+        time.sleep(1.0)
+    finally:
+        subprocess.run([tmux, "-L", sock, "kill-server"], capture_output=True)
+    left = subprocess.run([*base, "show", "postiz"], env=env, capture_output=True, text=True, timeout=60)
+    assert left.returncode == 0 and "postiz" in left.stdout  # not confirmed: nothing deleted

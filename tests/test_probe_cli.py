@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.conftest import SHIPPED_CHAINS, assert_one_line_error, export_credentials
 
 
@@ -406,3 +408,61 @@ def test_every_command_has_help(cli):
         result = cli(*args)
         assert result.code == 0, args
         assert "Usage:" in result.out
+
+
+def test_missing_credentials_are_one_block_not_a_hint_per_hop(cli):
+    result = cli("--chains", SHIPPED_CHAINS, "probe", "--timeout", "0.5", "--deadline", "3")
+    assert result.code == 3
+    assert result.out.count("Credentials not set here (7)") == 1
+    for name in ("anthropic-oauth-token", "openai-api-key", "google-ai-studio-key"):
+        env = "ASPIRECTL_SECRET_" + name.upper().replace("-", "_")
+        assert result.out.count(env) == 1, env  # said once, in the block
+    assert "openai-api-key  (ASPIRECTL_SECRET_OPENAI_API_KEY): 3 hops, gpt-4.1@openai-api" in result.out
+    nagios = cli("--chains", SHIPPED_CHAINS, "probe", "gpt-5.5", "-o", "nagios", "--timeout", "0.5")
+    assert "ASPIRECTL_SECRET_OPENAI_API_KEY" in nagios.out  # a one-check line keeps its own hint
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_on_a_terminal_nothing_is_broken_mid_word(width):
+    """In a real terminal (tmux) of 60, 80 and 100 columns, every line aspirectl prints fits:
+    the terminal never wraps one (a name or a hint cut in two), tables too wide stack their
+    columns, prose wraps at spaces; every alias and upstream is there whole."""
+    import shutil
+    import subprocess
+    import sys
+    import uuid
+
+    from aspirectl.catalog.loader import load_catalog
+
+    tmux = shutil.which("tmux")
+    assert tmux, "tmux is needed (scripts/test installs it)"
+    sock = f"aspirectl-{uuid.uuid4().hex[:8]}"
+    command = (f"NO_COLOR=1 {sys.executable} -m aspirectl --chains {SHIPPED_CHAINS} demo 2>&1; "
+               "echo __DONE__; sleep 30")
+    subprocess.run([tmux, "-L", sock, "new-session", "-d", "-x", str(width), "-y", "50", command],
+                   env={**os.environ, "COLUMNS": str(width)}, check=True)
+    try:
+        for _ in range(150):
+            screen = subprocess.run([tmux, "-L", sock, "capture-pane", "-p", "-S", "-"], capture_output=True,
+                                    text=True).stdout
+            if "__DONE__" in screen:
+                break
+            time.sleep(0.1)
+        joined = subprocess.run([tmux, "-L", sock, "capture-pane", "-p", "-J", "-S", "-"], capture_output=True,
+                                text=True).stdout
+    finally:
+        subprocess.run([tmux, "-L", sock, "kill-server"], capture_output=True)
+    assert "__DONE__" in screen and "ASPIRECTL WARNING" in screen.replace("\n", " ")
+    assert screen.count("\n") == joined.count("\n"), "the terminal wrapped a line aspirectl printed"
+    # Every alias and upstream the plain (piped) output names, the terminal shows as often,
+    # whole: a name folded across lines or cropped at the edge would be missing.
+    from collections import Counter
+
+    catalog = load_catalog(SHIPPED_CHAINS)
+    names = {*catalog.aliases, *catalog.upstreams}
+    token = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]")
+    piped = subprocess.run([sys.executable, "-m", "aspirectl", "--chains", str(SHIPPED_CHAINS), "demo"],
+                           capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"}, timeout=60).stdout
+    shown = Counter(t for t in token.findall(screen) if t in names)
+    wanted = Counter(t for t in token.findall(piped) if t in names)
+    assert shown == wanted, (wanted - shown, shown - wanted)

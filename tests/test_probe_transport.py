@@ -34,7 +34,9 @@ def test_transport_faults_are_classified_and_bounded(transport, expected, text):
     result = hop(assessment, "gpt-5.5", "openai-api")
     assert result.outcome is expected, result.detail
     assert text in result.detail
-    assert elapsed < 2.0, elapsed
+    # Bounded, not timed: without the per-hop timeout a drip or a hang lasts until the 3 s
+    # deadline or far longer. How fast the bound is, is benchmarks/probe.py's to measure.
+    assert elapsed < 3.0, elapsed
 
 
 def test_tcp_accepted_but_no_answer_is_timeout_not_unreachable():
@@ -77,7 +79,7 @@ def test_global_deadline_cuts_hung_hops_and_the_run_still_reports():
     assessment = probe_scenario(scn, ["claude-haiku-4-5", "gpt-5.5", "qwen-3.6"], timeout=10.0,
                                 deadline=1.0)
     elapsed = time.monotonic() - started
-    assert elapsed < 1.6, elapsed
+    assert elapsed < 5.0, elapsed  # the hung hop alone would hold it 10 s (its timeout)
     cut = hop(assessment, "claude-haiku-4-5", "anthropic-api")
     assert cut.outcome is Outcome.TIMEOUT and "global deadline of 1s reached" in cut.detail
     assert hop(assessment, "qwen-3.6", "cloud-first-litellm").outcome is Outcome.OK
@@ -89,7 +91,7 @@ def test_global_deadline_cuts_hung_hops_and_the_run_still_reports():
 def test_hung_scenario_everything_times_out_within_the_timeout():
     started = time.monotonic()
     assessment = probe_scenario("hung", ["gpt-5.5", "claude-haiku-4-5"], timeout=1.0, deadline=5.0)
-    assert time.monotonic() - started < 1.6
+    assert time.monotonic() - started < 4.0  # cut by the 1 s timeout, not by the 5 s deadline
     assert {r.outcome for r in assessment.report.results} <= {Outcome.TIMEOUT, Outcome.UNREACHABLE}
     assert assessment.status is Health.CRITICAL
 
@@ -97,5 +99,5 @@ def test_hung_scenario_everything_times_out_within_the_timeout():
 def test_slow_drip_scenario_is_bounded():
     started = time.monotonic()
     assessment = probe_scenario("slow-drip", ["qwen-3.6"], timeout=1.0, deadline=5.0)
-    assert time.monotonic() - started < 1.6
+    assert time.monotonic() - started < 4.0  # cut by the 1 s timeout, not by the 5 s deadline
     assert hop(assessment, "qwen-3.6", "cloud-first-litellm").outcome is Outcome.TIMEOUT

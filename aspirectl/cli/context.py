@@ -57,7 +57,12 @@ class AppContext:
     def style(self) -> Style:
         from aspirectl.render.table import Style
 
-        return Style(rich=self.settings.tty, color=self.settings.color)
+        width = None
+        if self.settings.tty:
+            import shutil
+
+            width = shutil.get_terminal_size(fallback=(100, 24)).columns
+        return Style(rich=self.settings.tty, color=self.settings.color, width=width)
 
     def output(self, requested: str | None, allowed: tuple[str, ...] | str) -> str:
         """The format asked for (the command's -o, else the global -o), checked against the
@@ -85,7 +90,12 @@ class AppContext:
         gateway's DB or an upstream, so no control character is written."""
         from aspirectl.textsafe import printable_lines
 
-        self.stderr.write(printable_lines(text.rstrip("\n")) + "\n")
+        text = printable_lines(text.rstrip("\n"))
+        if self.settings.tty:  # prose on a terminal: wrapped at word boundaries, not mid-word
+            from aspirectl.render.table import wrap_prose
+
+            text = wrap_prose(text, self.style())
+        self.stderr.write(text + "\n")
         self.stderr.flush()
 
 

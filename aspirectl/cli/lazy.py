@@ -51,7 +51,25 @@ def load_command(name: str) -> click.Command:
         target = single
     command = typer.main.get_command(target)
     command.name = name
+    _describe(command, name)
     return command
+
+
+def _describe(command: click.Command, path: str) -> None:
+    """Each command's own -o formats (cli/formats.py) in its --help, and its examples
+    (cli/examples.py) at the end: one table each, read by the help and by the option."""
+    from aspirectl.cli.examples import EXAMPLES
+    from aspirectl.cli.formats import FORMATS
+
+    for param in command.params:
+        if isinstance(param, click.Option) and "--output" in param.opts and path in FORMATS:
+            param.help = f"Output format: {', '.join(FORMATS[path])} (default {FORMATS[path][0]})."
+    examples = EXAMPLES.get(path)
+    if examples:
+        command.epilog = "\b\nExamples:\n" + "\n".join(f"  {line}" for line in examples)
+    if isinstance(command, click.Group):
+        for sub_name, sub in command.commands.items():
+            _describe(sub, f"{path} {sub_name}")
 
 
 class LazyGroup(TyperGroup):

@@ -49,12 +49,59 @@ def _command_of(cli: click.Command, argv: list[str]) -> str | None:
 
 
 # Options given at the wrong level: (option, where it was given) -> the one right spelling.
-MISPLACED = {
+MISPLACED: dict[tuple[str, str | None], str] = {
     ("--gateway", None): "'--gateway' is probe's switch; the gateway's URL is the global option "
                          "--gateway-url: aspirectl --gateway-url URL probe --gateway",
-    ("--gateway-url", "probe"): "--gateway-url is a global option: put it before the command: "
-                                "aspirectl --gateway-url URL probe --gateway",
 }
+
+
+def hoist_global_options(cli: click.Command, argv: list[str]) -> list[str]:
+    """Global options given after the command (`aspirectl probe --chains DIR`, as kubectl and
+    gh accept them) moved before it, unless the command has an option of that name itself
+    (`-o` is both: the command's own wins, as before)."""
+    from aspirectl.cli.lazy import COMMANDS
+
+    def names(command: click.Command) -> dict[str, click.Option]:
+        return {n: p for p in command.params if isinstance(p, click.Option)
+                for n in (*p.opts, *p.secondary_opts)}
+
+    root = names(cli)
+    i = 0
+    while i < len(argv) and argv[i] != "--":
+        token = argv[i]
+        option = root.get(token.split("=", 1)[0])
+        if option is not None:
+            i += 1 if ("=" in token or option.is_flag or option.count) else 2
+            continue
+        break
+    if i >= len(argv) or argv[i] not in COMMANDS or not isinstance(cli, click.Group):
+        return argv
+    own: set[str] = set()
+    stack = [cli.get_command(click.Context(cli), argv[i])]
+    while stack:
+        sub = stack.pop()
+        if sub is None:
+            continue
+        own |= set(names(sub))
+        if isinstance(sub, click.Group):
+            stack.extend(sub.commands.values())
+    head, moved, rest = argv[:i], [], []
+    j = i
+    while j < len(argv):
+        token = argv[j]
+        if token == "--":
+            rest.extend(argv[j:])
+            break
+        name = token.split("=", 1)[0]
+        option = root.get(name)
+        if option is not None and name not in own and name not in ("--help", "-h"):
+            takes = not ("=" in token or option.is_flag or option.count)
+            moved.extend(argv[j:j + 2] if takes else [token])
+            j += 2 if takes else 1
+            continue
+        rest.append(token)
+        j += 1
+    return head + moved + rest
 
 
 def _usage_hint(exc: click.UsageError, command: str | None) -> str:
@@ -108,6 +155,8 @@ def run(argv: list[str]) -> int:
 
         completion_init()
     cli = typer.main.get_command(build_app())
+    if COMPLETE_VAR not in os.environ:
+        argv = hoist_global_options(cli, argv)
     command = _command_of(cli, argv)
     if signal.getsignal(signal.SIGINT) is _interrupted_early:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on, the handlers below

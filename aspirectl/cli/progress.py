@@ -11,15 +11,18 @@ if TYPE_CHECKING:
 
 
 class ProgressLine:
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, columns: int = 80) -> None:
         self.stream = stream
         self.width = 0
+        self.columns = columns  # a line longer than the terminal would wrap, and \r not reach back
 
     def __call__(self, done: int, total: int, slowest: tuple[str, str, float] | None) -> None:
         text = f"probing {done}/{total} hops"
         if slowest and done < total:
             alias, upstream, seconds = slowest
-            text += f" — slowest pending: {upstream} ({alias}) {seconds:.1f}s"
+            longer = f"{text} — slowest pending: {upstream} ({alias}) {seconds:.1f}s"
+            text = longer if len(longer) < self.columns else text
+        text = text[: max(1, self.columns - 1)]
         self.stream.write("\r" + text.ljust(self.width))
         self.width = len(text)
         self.stream.flush()
@@ -34,7 +37,10 @@ class ProgressLine:
 def progress_for(app_ctx: AppContext, *, enabled: bool = True) -> Iterator[ProgressLine | None]:
     """A live progress line for a slow command, on a terminal only (never in pipes or cron),
     cleared when the command's output is about to be printed."""
-    line = ProgressLine(app_ctx.stderr) if enabled and app_ctx.settings.tty else None
+    import shutil
+
+    columns = shutil.get_terminal_size(fallback=(80, 24)).columns
+    line = ProgressLine(app_ctx.stderr, columns) if enabled and app_ctx.settings.tty else None
     try:
         yield line
     finally:

@@ -359,22 +359,37 @@ class KeyStore:
                  "expires": now + spec.expires_in if spec.expires_in else None, "created_at": now}, now)))
         return created[0]
 
-    def provision(self, specs: Sequence[tuple[str, KeySpec]], *,
-                  delivery: Delivery | None = None) -> Provisioned:
-        """Create a key for every consumer that has no active one; idempotent."""
+    def _with_active_key(self, names: Sequence[str], now: datetime) -> set[str]:
+        have: set[str] = set()
+        for start in range(0, len(names), 500):
+            batch = list(names[start:start + 500])
+            marks = ", ".join(["%s"] * len(batch))
+            rows = self.db.query(f'SELECT * FROM "{TOKENS}" WHERE key_alias IN ({marks})', batch)
+            have |= {r["key_alias"] for r in self._active(rows, now)}
+        return have
+
+    @staticmethod
+    def _fleet_names(specs: Sequence[tuple[str, KeySpec]]) -> list[str]:
         names = [check_consumer(c) for c, _ in specs]
         if len(set(names)) != len(names):
             dupes = sorted({n for n in names if names.count(n) > 1})
             raise UsageError(f"consumer listed twice: {', '.join(dupes)}")
+        return names
+
+    def plan(self, specs: Sequence[tuple[str, KeySpec]]) -> tuple[list[str], list[str]]:
+        """What provision would do, changing nothing: (consumers to create, consumers kept)."""
+        names = self._fleet_names(specs)
+        have = self._with_active_key(names, self.clock())
+        return [n for n in names if n not in have], [n for n in names if n in have]
+
+    def provision(self, specs: Sequence[tuple[str, KeySpec]], *,
+                  delivery: Delivery | None = None) -> Provisioned:
+        """Create a key for every consumer that has no active one; idempotent."""
+        names = self._fleet_names(specs)
         existing: list[str] = []
         with self._write(names, delivery) as created:
             now = self.clock()
-            have = set()
-            for start in range(0, len(names), 500):
-                batch = names[start:start + 500]
-                marks = ", ".join(["%s"] * len(batch))
-                rows = self.db.query(f'SELECT * FROM "{TOKENS}" WHERE key_alias IN ({marks})', batch)
-                have |= {r["key_alias"] for r in self._active(rows, now)}
+            have = self._with_active_key(names, now)
             rows_to_insert: list[dict[str, Any]] = []
             for consumer, spec in specs:
                 if consumer in have:

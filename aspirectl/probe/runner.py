@@ -4,6 +4,7 @@ timeout and one hard global deadline that no hung or slow-drip upstream can over
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 import time
 from collections.abc import Callable
@@ -165,13 +166,20 @@ def _result(target: ProbeTarget, verdict: Verdict, step: str, latency_ms: float 
     )
 
 
+def credential_hint(name: str) -> str:
+    """How to set a credential; a table prints it once per credential (CREDENTIAL_HINT finds it)."""
+    return f"(set {secret_env(name)} or run 'aspirectl secrets set {name}')"
+
+
+CREDENTIAL_HINT = re.compile(r" ?\(set ASPIRECTL_SECRET_\w+ or run 'aspirectl secrets set ([\w.-]+)'\)")
+
+
 def missing_credential(target: ProbeTarget) -> HopResult | None:
     auth = target.upstream.auth
     if auth.scheme is AuthScheme.NONE or target.credential:
         return None
-    env = secret_env(auth.credential or "")
     verdict = Verdict(Outcome.NO_CREDENTIALS, f"credential '{auth.credential}' is not set here "
-                      f"(set {env} or run 'aspirectl secrets set {auth.credential}')", origin=Origin.LOCAL)
+                      + credential_hint(auth.credential or ""), origin=Origin.LOCAL)
     return _result(target, verdict, "", None)
 
 

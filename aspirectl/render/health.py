@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from aspirectl.render.route import STATUS_COLOUR, served_text, shorten
-from aspirectl.render.table import Style, Table, paint, render_table
+from aspirectl.render.table import Style, Table, paint, render_table, wrap_prose
 from aspirectl.status import Health
 from aspirectl.textsafe import one_line
 
@@ -44,7 +44,7 @@ def hops_table(assessment: Assessment, style: Style) -> str:
         rows.append((r.alias, str(r.position), r.upstream, mark,
                      str(r.http_status or "-"),
                      f"{r.latency_ms:.0f}ms" if r.latency_ms is not None else "-",
-                     _reset(r), shorten(r.detail)))
+                     _reset(r), shorten(_unhinted(r.detail))))
         if not r.serves:
             styles[i] = "dim" if r.known_down else "red"
     table = Table(("ALIAS", "#", "UPSTREAM", "OUTCOME", "HTTP", "LATENCY", "RESET/RETRY", "DETAIL"),
@@ -56,7 +56,7 @@ def aliases_table(assessment: Assessment, style: Style) -> str:
     rows, styles = [], {}
     for i, d in enumerate(assessment.decisions):
         cost = d.served.cost if d.served else "-"
-        rows.append((d.alias, d.status.name, served_text(d), cost, shorten("; ".join(d.reasons))))
+        rows.append((d.alias, d.status.name, served_text(d), cost, shorten(_unhinted("; ".join(d.reasons)))))
         if d.status is not Health.OK:
             styles[i] = STATUS_COLOUR[d.status]
     table = Table(("ALIAS", "STATUS", "SERVED BY", "COST", "WHY"), rows, "Aliases", styles)
@@ -135,13 +135,43 @@ def gateway_table(assessment: Assessment, style: Style) -> str:
     return "\n".join(lines) + "\n" + render_table(table, style)
 
 
+def _unhinted(text: str) -> str:
+    """A detail without the how-to-set-a-credential hint: the table says that once, below."""
+    from aspirectl.probe.runner import CREDENTIAL_HINT
+
+    return CREDENTIAL_HINT.sub("", text)
+
+
+def credentials_block(assessment: Assessment) -> str:
+    """Every credential not set here, once, with how to set it and what it leaves unprobed
+    (a table otherwise repeats the hint on every hop and alias that needs it)."""
+    from aspirectl.envnames import secret_env
+    from aspirectl.probe.runner import CREDENTIAL_HINT
+
+    missing: dict[str, list[str]] = {}
+    for r in assessment.report.results:
+        found = CREDENTIAL_HINT.search(r.detail or "")
+        if r.outcome.value == "no_credentials" and found:
+            missing.setdefault(found.group(1), []).append(f"{r.alias}@{r.upstream}")
+    if not missing:
+        return ""
+    lines = [f"Credentials not set here ({len(missing)}): their hops were not probed. Set each as its "
+             "variable, or store it with 'aspirectl secrets set NAME'."]
+    for name, hops in sorted(missing.items()):
+        lines.append(f"  {name}  ({secret_env(name)}): {plural(len(hops), 'hop')}, {', '.join(hops)}")
+    return "\n".join(lines) + "\n"
+
+
 def probe_text(assessment: Assessment, style: Style) -> str:
-    status = paint(summary_line(assessment), STATUS_COLOUR[assessment.status], style)
+    status = paint(wrap_prose(summary_line(assessment), style), STATUS_COLOUR[assessment.status], style)
     parts = [hops_table(assessment, style), aliases_table(assessment, style)]
+    block = credentials_block(assessment)
+    if block:
+        parts.append(wrap_prose(block, style))
     if assessment.gateway is not None:
         parts.append(gateway_table(assessment, style))
     if assessment.acknowledgements:
-        parts.append("".join(f"{line}\n" for line in ack_lines(assessment)))
+        parts.append(wrap_prose("".join(f"{line}\n" for line in ack_lines(assessment)), style))
     return "\n".join([*parts, status]) + "\n"
 
 

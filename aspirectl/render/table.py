@@ -42,9 +42,54 @@ def plain(table: Table) -> str:
     return "\n".join(out) + "\n"
 
 
+def word_widths(table: Table) -> list[int]:
+    """Each column's longest word: narrower than that, a name or a hint would be cut."""
+    cells = [list(table.columns), *[[_cell(c) for c in row] for row in table.rows]]
+    return [max((len(w) for r in cells for w in r[i].split()), default=1) for i in range(len(table.columns))]
+
+
+def least_width(table: Table) -> int:
+    """The narrowest the table can be drawn with no word broken (Rich's borders, padding)."""
+    widths = word_widths(table)
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def stacked(table: Table, width: int) -> str:
+    """A table too wide for the terminal as one block per row (kubectl/gh's narrow layout):
+    the first column as the row's head, then 'COLUMN: value' lines wrapped at word
+    boundaries to ``width``; a name longer than a line overflows it, it is never broken."""
+    import textwrap
+
+    out = [table.title] if table.title else []
+    for row in table.rows:
+        cells = [_cell(c) for c in row]
+        out.append(cells[0])
+        for column, value in zip(table.columns[1:], cells[1:], strict=True):
+            if value in ("", "-"):
+                continue
+            out.append(textwrap.fill(f"{column}: {value}", width=max(20, width), initial_indent="  ",
+                                     subsequent_indent="    ", break_long_words=False,
+                                     break_on_hyphens=False))
+    return "\n".join(out) + "\n"
+
+
+def wrap_prose(text: str, style: Style) -> str:
+    """Prose for a terminal: each line wrapped at word boundaries to its width (piped output
+    keeps its lines whole: grep and cut read them)."""
+    if not style.rich or not style.width:
+        return text
+    import textwrap
+
+    return "\n".join(textwrap.fill(line, width=style.width, subsequent_indent="  ", break_long_words=False,
+                                    break_on_hyphens=False) if len(line) > style.width else line
+                      for line in text.split("\n"))
+
+
 def render_table(table: Table, style: Style) -> str:
     if not style.rich:
         return plain(table)
+    if style.width and least_width(table) > style.width:
+        return stacked(table, style.width)
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table as RichTable
@@ -52,8 +97,9 @@ def render_table(table: Table, style: Style) -> str:
     # Data is never markup: '[paid]' stays text, '[link=...]' or '[/bogus]' from an upstream
     # is shown as written, not interpreted.
     rt = RichTable(title=escape(_cell(table.title)) or None, title_justify="left", header_style="bold")
-    for col in table.columns:
-        rt.add_column(escape(col), overflow="fold")
+    for col, least in zip(table.columns, word_widths(table), strict=True):
+        # Rich wraps at spaces; a column never narrower than its longest word breaks none.
+        rt.add_column(escape(col), overflow="fold", min_width=least)
     for i, row in enumerate(table.rows):
         rt.add_row(*[escape(_cell(c)) for c in row], style=table.styles.get(i) if style.color else None)
     buf = io.StringIO()

@@ -58,9 +58,11 @@ def demo(
         head = (f"aspirectl demo — scenario '{chosen.name}': {chosen.summary}.\n"
                 f"Every upstream is simulated on 127.0.0.1 with dummy credentials; the catalog is "
                 f"{Path(catalog.directory).resolve()}.\n\n")
-        app_ctx.emit(head + view.aliases_table(assessment, style) + "\n"
-                     + view.hops_table(assessment, style) + "\n" + view.explanation(assessment)
-                     + view.summary_line(assessment) + "\n")
+        from aspirectl.render.table import wrap_prose
+
+        app_ctx.emit(wrap_prose(head, style) + view.aliases_table(assessment, style) + "\n"
+                     + view.hops_table(assessment, style) + "\n"
+                     + wrap_prose(view.explanation(assessment) + view.summary_line(assessment), style) + "\n")
     else:
         renderers = {"json": lambda: to_json(documents.probe(assessment, catalog, scenario=chosen.name)),
                      "prometheus": lambda: prometheus_text(assessment),

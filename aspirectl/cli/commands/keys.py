@@ -285,13 +285,17 @@ def delete(
     from aspirectl.keys.model import CACHE_TTL_NOTE
 
     app_ctx = app_context(ctx)
-    if not yes:
-        if not sys.stdin.isatty():
-            raise UsageError(f"refusing to delete {consumer}'s keys without --yes (no terminal to ask)")
-        answer = typer.prompt(f"type '{consumer}' to delete all its keys", default="", show_default=False)
-        if answer.strip() != consumer:
-            raise UsageError("not confirmed; nothing deleted")
+    if not yes and not sys.stdin.isatty():
+        raise UsageError(f"refusing to delete {consumer}'s keys without --yes (no terminal to ask)")
     with _store(app_ctx) as store:
+        if not yes:  # ask with what the database holds: which database, how many keys
+            found = store.show(consumer)
+            live = sum(1 for r in found if r.status.authenticates)
+            answer = typer.prompt(f"delete {len(found)} key{'s' if len(found) != 1 else ''} of {consumer} "
+                                  f"({live} still working) from {_database(app_ctx)}? type '{consumer}'",
+                                  default="", show_default=False)
+            if answer.strip() != consumer:
+                raise UsageError("not confirmed; nothing deleted")
         records = store.delete(consumer)
     app_ctx.emit("".join(f"deleted {r.key_name} of {consumer} (archived)\n" for r in records))
     app_ctx.say(f"note: {CACHE_TTL_NOTE}")
@@ -306,6 +310,9 @@ def provision(
         "--save", help="'keyring', or a DIR for one 0600 env file per consumer (overrides the file).",
         metavar="keyring|DIR", show_default=False)] = None,
     create_db: CreateDb = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (which keys would be "
+                                          "created, which kept, where each would go) and change nothing.")]
+    = False,
     output: Output = None,
 ) -> None:
     """A key per fleet member that has none; idempotent; keys go to files or the keyring, never
@@ -329,8 +336,30 @@ def provision(
         if directory is None:
             raise UsageError("no place to save the keys", hint="add 'save: {dir: DIR}' to the fleet file, "
                                                                "or pass --save DIR or --save keyring")
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not dry_run:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         chosen = FileDelivery(lambda key: directory / f"{key.consumer}.env", fleet.save_var)
+    if dry_run:
+        with _store(app_ctx) as store:
+            create, keep = store.plan(fleet.members)
+
+        def target(consumer: str) -> str:
+            if directory is None or not isinstance(chosen, FileDelivery):
+                return f"keyring:key-{consumer}"
+            path = directory / f"{consumer}.env"
+            return f"{path}" + (" (exists: replaced)" if path.exists() else "")
+
+        if fmt == "json":
+            from aspirectl.documents import provision_plan
+
+            app_ctx.emit(to_json(provision_plan(_database(app_ctx), fleet.name,
+                                                [{"consumer": c, "to": target(c)} for c in create], keep)))
+        else:
+            app_ctx.emit("".join(f"would create  {c}  -> {target(c)}\n" for c in create)
+                         + "".join(f"keep          {c}  (has an active key; unchanged)\n" for c in keep))
+            app_ctx.say(f"fleet {fleet.name}: {len(create)} would be created, {len(keep)} kept; dry run: "
+                        "nothing was changed")
+        return
     with _store(app_ctx, remember=True, create=create_db) as store:
         result = store.provision(fleet.members, delivery=chosen)
     where = {k.consumer: (str(directory / f"{k.consumer}.env") if directory is not None
