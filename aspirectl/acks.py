@@ -179,6 +179,13 @@ def add_ack(catalog: Catalog, subject: str, duration: timedelta, reason: str, wh
     if len(text) > REASON_LIMIT:
         raise UsageError(f"--reason is at most {REASON_LIMIT} characters")
     kind, state = acknowledged_state(catalog, subject)
+    if state is None:
+        raise UsageError(f"no saved probe of this catalog says {subject} is failing: nothing to acknowledge",
+                         hint="run 'aspirectl probe' first: the acknowledgement records what it "
+                              "acknowledges")
+    if kind == "alias" and not state.startswith("WARNING"):
+        raise UsageError(f"{subject} is not a WARNING in the last probe ({state}): only a WARNING is "
+                         "acknowledged", hint="a CRITICAL or an UNKNOWN always pages")
     ack = Ack(subject, kind, now.replace(microsecond=0) + duration, text, state, now.replace(microsecond=0),
               one_line(who, 80) or "?")
     acks = load_acks(catalog.directory)

@@ -192,10 +192,20 @@ def test_an_acknowledgement_expires_loudly_and_changes_reports_it(cli, sandbox_c
     (("ack", "qwen-3.6", "--reason", ""), 2, "--reason is required"),
     (("ack", "qwen-3.6", "--for", "91d", "--reason", "x"), 2, "at most 90 days"),
     (("ack", "qwen-3.6", "--for", "soon", "--reason", "x"), 2, "bad duration"),
+    (("ack", "qwen-3.6-omni", "--reason", "x"), 2, "no saved probe of this catalog says qwen-3.6-omni is failing"),
 ])
 def test_bad_acknowledgements_are_refused_with_one_line(cli, args, code, said):
     result = cli("--chains", SHIPPED_CHAINS, *args)
     assert result.code == code and said in result.err and "Traceback" not in result.text
+
+
+def test_only_a_warning_of_the_last_probe_is_acknowledged(cli, sandbox_chains):
+    chains = sandbox_chains("seed")
+    cli("--chains", chains, "probe")
+    ok = cli("--chains", chains, "ack", "claude-haiku-4-5", "--reason", "x")
+    assert ok.code == 2 and "is not a WARNING in the last probe (OK via anthropic-oauth)" in ok.err
+    serving = cli("--chains", chains, "ack", "openai-api", "--reason", "x")
+    assert serving.code == 2 and "says openai-api is failing" in serving.err
 
 
 def test_the_acknowledgements_file_is_private_and_a_corrupt_one_is_unknown(cli, sandbox_chains):
@@ -205,6 +215,7 @@ def test_the_acknowledgements_file_is_private_and_a_corrupt_one_is_unknown(cli, 
     from aspirectl.acks import acks_file
 
     chains = sandbox_chains("seed")
+    cli("--chains", chains, "probe")
     assert cli("--chains", chains, "ack", "qwen-3.6-omni", "--reason", "known").code == 0
     path = acks_file(chains)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

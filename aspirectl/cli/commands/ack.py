@@ -53,7 +53,7 @@ def add(ctx: typer.Context, subject: Subject,
     except (KeyError, OSError):
         who = "?"
     ack, replaced = add_ack(catalog, subject, parse_duration(for_, "--for"), reason, who)
-    what = f"'{ack.state}'" if ack.state else "any WARNING (no probe of this catalog saved yet)"
+    what = f"'{ack.state}'"
     app_ctx.say(f"{'replaced the acknowledgement of' if replaced else 'acknowledged'} {ack.subject} "
                 f"({ack.kind}) until {ack.until:%Y-%m-%d %H:%MZ}: {what}")
 
