@@ -238,12 +238,12 @@ def _loud_failure(alias: str, last: HopState | None) -> LoudFailure:
             # LiteLLM names the exception and types the error by the status it passes on
             # (recorded: the passthrough's budget 400 arrives as BadRequestError; Code Assist's
             # capacity 429 as RateLimitError typed throttling_error, not as an overload's 500).
-            from aspirectl.probe.protocols.litellm import class_for_status
+            from aspirectl.probe.protocols.litellm import class_for_status, relayed_type
 
             named = class_for_status(result.http_status)
             cls = f"litellm.{named}" if named else cls
-            error_type = next((t for s, t, _ in GATEWAY_FAILURE.values() if s == result.http_status),
-                              error_type)
+            error_type = relayed_type(result.http_status, result.detail) or next(
+                (t for s, t, _ in GATEWAY_FAILURE.values() if s == result.http_status), error_type)
         status = result.http_status
     detail = last.reason if last else "no hop"
     where = f" from {last.upstream}" if last else ""

@@ -120,8 +120,12 @@ def test_the_live_mermaid_renders_in_the_real_mermaid_for_every_scenario(scenari
         assert (f"{node_id('alias', 'qwen-3.6-omni')} -.->|declared cross-family fallback, taken now| "
                 f"{node_id('alias', 'claude-haiku-4-5')}") in text
         assert "alias__gpt_h5_d5 ==> hop__gpt_h5_d5__1__codex_hshim" in text  # the path taken is thick
-    # Stable ids: the same catalog draws the same node ids, so two pictures diff line by line.
-    assert sorted(rendered) == sorted({*rendered})
+    # Stable, distinct ids: another probe of the same catalog draws the same node ids (two
+    # pictures diff line by line), and no two nodes share one.
+    ids = [n.id for row in graph.rows for n in (row, *row.hops)]
+    again = build(catalog, list(_assess(scenario)[0].decisions), "live")
+    assert ids == [n.id for row in again.rows for n in (row, *row.hops)]
+    assert len(ids) == len(set(ids))
 
 
 class _Dom(HTMLParser):

@@ -28,7 +28,7 @@ from aspirectl.probe.plan import plan_targets
 from aspirectl.probe.runner import _result, read_answer
 from aspirectl.sandbox.simulators.litellm import FAULTS
 from aspirectl.secrets.store import MappingSource, Resolver
-from tests.conftest import SHIPPED_CHAINS
+from tests.conftest import ROOT, SHIPPED_CHAINS
 
 RECORDED = Path(__file__).parent / "recorded" / "litellm-proxy"
 CASES = sorted(RECORDED.glob("*.json"))
@@ -357,35 +357,57 @@ def test_simulator_answers_like_the_recorded_provider(module, fault, recorded, h
     assert verdicts[1].outcome is verdicts[0].outcome
 
 
-# What the simulator answered in the capture-only scenarios (scripts/capture-litellm): the status
-# `route` passes on when nothing else serves (routing._loud_failure).
-UPSTREAM_STATUS = {
-    ("outage", "gemini-2.5-pro@google-code-assist"): 429,
-    ("out-of-credit", "claude-haiku-4-5@anthropic-api"): 429, ("out-of-credit", "gpt-5.5@openai-api"): 429,
-    ("out-of-credit", "gemini-2.5-pro@google-ai-studio"): 429, ("out-of-credit", "qwen-3.6"): 400,
-    ("throttled", "claude-haiku-4-5@anthropic-api"): 429, ("throttled", "gpt-5.5@openai-api"): 429,
-    ("throttled", "gemini-2.5-pro@google-ai-studio"): 429, ("throttled", "qwen-3.6"): 429,
-}
+def _capture_scenarios() -> dict:
+    """The scenarios scripts/capture-litellm recorded the real proxy in (its own definitions)."""
+    import importlib.machinery
+    import importlib.util
+
+    from aspirectl.sandbox.catalogue import SCENARIOS
+
+    loader = importlib.machinery.SourceFileLoader("capture_litellm", str(ROOT / "scripts" / "capture-litellm"))
+    spec = importlib.util.spec_from_loader("capture_litellm", loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return {**SCENARIOS, **module.CAPTURE_SCENARIOS}
+
+
+@pytest.fixture(scope="module")
+def predicted() -> dict:
+    """(scenario, model group) -> the loud failure `route` predicts for that group, from a real
+    probe of the scenario the proxy was recorded in: routing._loud_failure on the group's hop."""
+    from aspirectl.routing import _loud_failure
+    from tests.sandboxing import probe_scenario
+
+    scenarios = _capture_scenarios()
+    out = {}
+    for path in CASES:
+        if "-chat-" not in path.name:
+            continue
+        scenario, group = _key(path)
+        if (scenario, group) in out:
+            continue
+        alias, _, upstream = group.partition("@")
+        decision = next(d for d in probe_scenario(scenarios[scenario], [alias]).decisions if d.alias == alias)
+        own = [h for h in decision.hops if h.alias == alias]
+        hop = next(h for h in own if h.upstream == upstream) if upstream else own[-1]
+        out[(scenario, group)] = _loud_failure(group, hop)
+    return out
 
 
 @pytest.mark.parametrize("path", [p for p in CASES if "-chat-" in p.name], ids=lambda p: p.stem)
-def test_route_predicts_the_status_the_real_gateway_answers(path):
-    """What `route` says the gateway answers when nothing serves is what the real proxy said."""
-    from aspirectl.probe.protocols.litellm import class_for_status
-    from aspirectl.routing import GATEWAY_FAILURE
-
+def test_route_predicts_the_status_the_real_gateway_answers(path, predicted):
+    """What `route` says the gateway answers when nothing serves a group is what the real proxy
+    answered for it, in the scenario it was recorded in: status, exception class, type."""
     case = _load(path)
-    status, error_type, cls = GATEWAY_FAILURE[TRUTH[_key(path)]]
-    passed_on = _key(path) in UPSTREAM_STATUS and UPSTREAM_STATUS[_key(path)] != status
-    if passed_on:  # the upstream's own status, and the class LiteLLM names for it
-        status = UPSTREAM_STATUS[_key(path)]
-        cls = f"litellm.{class_for_status(status)}"
-    assert status == case["status"]
-    assert case["body"]["error"]["message"].startswith(cls.split(":")[0] + ":")
-    if "Connection error" in cls:
-        assert case["body"]["error"]["message"].endswith("Connection error.")
-    if not passed_on:  # 1.80.0 and 1.85.0 send no type on a 5xx
-        assert case["body"]["error"]["type"] in (error_type, None)
+    failure = predicted[_key(path)]
+    assert failure.status == case["status"], (failure, case["status"])
+    recorded = case["body"]["error"]["message"]
+    assert recorded.startswith(failure.message.split(":")[0] + ":"), (failure.message, recorded[:120])
+    if recorded.startswith("litellm.APIConnectionError"):
+        assert recorded.endswith("Connection error.")
+    # 1.80.0 and 1.85.0 send no type on a 5xx
+    assert case["body"]["error"]["type"] in (failure.error_type, None), (failure, case["body"]["error"]["type"])
 
 
 def test_a_health_error_that_is_only_litellms_own_note_is_still_read():

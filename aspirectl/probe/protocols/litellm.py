@@ -174,6 +174,19 @@ def class_for_status(status: int) -> str | None:
     return next((cls for cls, known in CLASS_STATUS.items() if known == status), None)
 
 
+# Error types a LiteLLM passthrough answers with that the gateway relays as they are
+# (recorded: 1.108.7 answers a passthrough's budget 400 typed "budget_exceeded"; 1.80.0 and
+# 1.85.0 send no type): (status, words in the error) -> type.
+RELAYED_TYPES: tuple[tuple[int, str, str], ...] = (
+    (400, "budget has been exceeded", "budget_exceeded"),
+)
+
+
+def relayed_type(status: int, text: str) -> str | None:
+    lowered = text.lower()
+    return next((t for s, words, t in RELAYED_TYPES if s == status and words in lowered), None)
+
+
 def _provider_reading(head: str, cls: str | None) -> tuple[Outcome, str] | None:
     """The wrapped provider error read by that provider's own rules, if one of its specific rules
     (not the status-only generic ones) recognises it."""
@@ -263,22 +276,27 @@ def _judge_health(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
     error = str(first.get("error") or "unhealthy")
     cause = embedded_cause(error)
     message = (_CUT.split(error, maxsplit=1)[0].strip().splitlines() or ["unhealthy"])[0]
+    # The status the model answers a request with is the entry's exception_status (the /health
+    # answer itself is 503 whatever the cause, recorded): that is the hop's status, the one
+    # the gateway passes on when nothing else serves (recorded: 429 for a rate limit, 400 for
+    # the passthrough's budget).
+    seen = first.get("exception_status")
+    answered = seen if isinstance(seen, int) and not isinstance(seen, bool) and 400 <= seen <= 599 else None
     if cause is not None:
         outcome, label, cls = cause
-        seen = first.get("exception_status")
-        said = f" (LiteLLM's status {seen})" if isinstance(seen, int) and not isinstance(seen, bool) else ""
+        said = f" (LiteLLM's status {seen})" if answered else ""
         detail = f"passthrough health check: {label}{said}: {message}"
-        return Verdict(outcome, detail, Facts(status=facts.status, headers=facts.headers, body=None,
-                                              text=message, error_code=cls, message=message,
+        return Verdict(outcome, detail, Facts(status=answered or facts.status, headers=facts.headers,
+                                              body=None, text=message, error_code=cls, message=message,
                                               request_id=facts.request_id))
-    status = first.get("exception_status")
-    if not isinstance(status, int):
+    status = answered
+    if status is None:
         found = _STATUS_IN_MESSAGE.search(error)
         status = int(found.group(1)) if found else 500
     inner = Facts(status=status, headers=facts.headers, message=message)
     verdict = verdict_from_error(inner, RULES)
     return Verdict(verdict.outcome, f"passthrough health check: {verdict.detail}",
-                   Facts(status=facts.status, headers=facts.headers, body=None, text=message,
+                   Facts(status=answered or facts.status, headers=facts.headers, body=None, text=message,
                          message=message, request_id=facts.request_id))
 
 
