@@ -125,3 +125,25 @@ def first_hop_of(protocol: str) -> tuple[str, str]:
         "gemini": ("gemini-2.5-pro", "google-ai-studio"),
         "code-assist": ("gemini-2.5-pro", "google-code-assist"),
     }[protocol]
+
+
+MEASURE = ("import resource, subprocess, sys\n"
+           "p = subprocess.run([sys.executable, '-m', 'aspirectl', *sys.argv[2:]], capture_output=True, text=True)\n"
+           "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024))\n"
+           "sys.stdout.write(p.stdout); sys.stderr.write(p.stderr); sys.exit(p.returncode)\n")
+
+
+def measured(*args: object, env: dict[str, str] | None = None, timeout: float = 60):
+    """aspirectl in a child process of its own: (its result, its peak RSS in MiB). The test
+    process's own peak (it may have allocated hundreds of MiB itself) never enters it."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from tests.conftest import Result
+
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        proc = subprocess.run([sys.executable, "-c", MEASURE, rss.name, *map(str, args)], capture_output=True,
+                              text=True, env={**os.environ, **(env or {})}, timeout=timeout)
+        return Result(proc.returncode, proc.stdout, proc.stderr), int(rss.read() or 0)

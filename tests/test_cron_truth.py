@@ -128,7 +128,7 @@ def test_one_spelling_for_the_gateway_and_a_hint_for_the_other(cli):
     # A global option after the command is taken as given before it (kubectl and gh do so).
     after = cli("--chains", SHIPPED_CHAINS, "probe", "claude", "--gateway", "--gateway-url", "http://127.0.0.1:9",
                 "--timeout", "0.5", "--deadline", "3", "-o", "json")
-    assert after.code in (2, 3), after.text
+    assert after.code == 2, after.text  # the gateway at :9 is down: CRITICAL
     assert json.loads(after.out)["gateway"]["url"] == "http://127.0.0.1:9"
 
 

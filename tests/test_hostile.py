@@ -7,7 +7,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import resource
 import stat
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ import yaml
 
 from aspirectl.sandbox.httpserver import Response
 from tests.conftest import SHIPPED_CHAINS, assert_one_line_error
-from tests.hostile import chains_pointing, credential_env, http_server
+from tests.hostile import chains_pointing, credential_env, http_server, measured
 
 UPSTREAMS = ("anthropic-oauth", "anthropic-api", "codex-shim", "openai-api", "cloud-first-litellm",
              "google-code-assist", "google-ai-studio")
@@ -292,21 +291,17 @@ def test_a_gzip_answer_is_decoded_and_classified(cli, tmp_path, creds):
         assert hop["outcome"] == ("ok" if expected == "ok" else "billing"), hop
 
 
-def _max_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def test_a_gzip_bomb_from_an_upstream_is_bounded(cli, tmp_path, creds):
+def test_a_gzip_bomb_from_an_upstream_is_bounded(tmp_path, creds):
     bomb = gzip.compress(b"0" * (200 * 1024 * 1024), compresslevel=9)  # 200 MiB -> ~200 KiB
-    before = _max_rss_mib()
     started = time.monotonic()
     with http_server(lambda req: Response(200, bomb, {"content-encoding": "gzip"})) as url:
         chains = chains_pointing(tmp_path / "chains", {"openai-api": url})
-        doc = json.loads(_probe_cli(cli, chains, "gpt-5.5", "-o", "json").out)
-    hop = next(h for h in doc["hops"] if h["upstream"] == "openai-api")
+        result, rss_mib = measured("--chains", chains, "probe", "--timeout", "2", "--deadline", "4", "gpt-5.5",
+                                   "-o", "json")
+    hop = next(h for h in json.loads(result.out)["hops"] if h["upstream"] == "openai-api")
     assert hop["outcome"] == "upstream_error" and "larger than" in hop["detail"]
-    assert time.monotonic() - started < 5
-    assert _max_rss_mib() - before < 100
+    assert time.monotonic() - started < 10
+    assert rss_mib < 150, f"{rss_mib} MiB: the 200 MiB bomb was inflated"
 
 
 def _gateway(answer_for):
@@ -330,15 +325,17 @@ def test_a_hostile_gateway_is_bounded(cli, tmp_path, creds, monkeypatch, attack)
         return Response(500, json.dumps({"error": {"type": "x\x1b]8;;http://evil\x07", "message":
                                                    "boom\nASPIRECTL OK - forged | perf=1\x1b[2J"}}))
 
-    before = _max_rss_mib()
     started = time.monotonic()
     with _gateway(answer) as url:
-        result = cli("--gateway-url", url, "--chains", SHIPPED_CHAINS, "probe", "--gateway",
-                     "claude-haiku-4-5", "--timeout", "3", "--deadline", "6", "-o", "nagios")
-    assert time.monotonic() - started < 10
-    assert _max_rss_mib() - before < 150
+        result, rss_mib = measured("--gateway-url", url, "--chains", SHIPPED_CHAINS, "probe", "--gateway",
+                                   "claude-haiku-4-5", "--timeout", "3", "--deadline", "6", "-o", "nagios",
+                                   env={"ASPIRECTL_SECRET_GATEWAY_KEY": "sk-gateway-key-for-tests-0001"})
+    assert time.monotonic() - started < 15
+    assert rss_mib < 150, f"{attack}: {rss_mib} MiB"
     assert "internal error" not in result.err, result.err
-    assert result.code in (1, 2, 3)
+    # Upstreams unreachable from here (no credential, no DNS): UNKNOWN, unless the gateway's own
+    # answer says it is down (a 500 to every request: CRITICAL). Never an internal error.
+    assert result.code == {"escape codes": 2}.get(attack, 3), (attack, result.code)
     lines = result.out.splitlines()
     assert lines[0].startswith("ASPIRECTL ") and lines[0].count("|") == 1
     assert not any(line.startswith("ASPIRECTL OK") for line in lines[1:])
@@ -433,7 +430,7 @@ def test_save_never_writes_to_a_special_file(cli, tmp_path, target):
     started = time.monotonic()
     result = cli("--db", f"sqlite:///{tmp_path}/k.db", "keys", "create", "svc-a", "--save", path)
     assert time.monotonic() - started < 5
-    assert result.code != 0
+    assert result.code == 2, result.text  # --save names something no key is written through: usage
     lines = [ln for ln in result.err.splitlines() if not ln.startswith("database: ")]
     assert len(lines) == 1 and lines[0].startswith("aspirectl: error:"), result.err
     listed = cli("--db", f"sqlite:///{tmp_path}/k.db", "keys", "list", "-o", "json")
@@ -467,15 +464,14 @@ def test_chain_file_bombs_are_refused_fast_with_file_and_line(cli, tmp_path, cas
         (chains / "loop.yaml").symlink_to(chains / "loop.yaml")
     else:
         os.mkfifo(chains / "pipe.yaml")
-    before = _max_rss_mib()
     started = time.monotonic()
     for command in (("chains", "validate"), ("chains", "list"), ("route", "gpt-5.5", "--offline")):
-        result = cli("--chains", chains, *command)
-        assert result.code in (2, 3), (command, result.text)
+        result, rss_mib = measured("--chains", chains, *command)
+        assert result.code == 3, (command, result.text)  # a config error, for every family
         assert "internal error" not in result.text and "Traceback" not in result.text
         assert expected in result.text, (command, result.text)
-    assert time.monotonic() - started < 6
-    assert _max_rss_mib() - before < 300
+        assert rss_mib < 150, f"{case} {command}: {rss_mib} MiB"
+    assert time.monotonic() - started < 20
 
 
 def test_a_fleet_file_bomb_is_refused_fast(cli, tmp_path):
@@ -485,7 +481,7 @@ def test_a_fleet_file_bomb_is_refused_fast(cli, tmp_path):
     started = time.monotonic()
     result = cli("--db", f"sqlite:///{tmp_path}/k.db", "keys", "provision", fleet, "--create")
     assert time.monotonic() - started < 5
-    assert result.code in (2, 3) and "expanded" in result.text and "Traceback" not in result.text
+    assert result.code == 3 and "expanded" in result.text and "Traceback" not in result.text
 
 
 # ------------------------------------------------------------------------------ 11. low
@@ -497,7 +493,10 @@ def test_a_fleet_file_bomb_is_refused_fast(cli, tmp_path):
                                  "sqlite://bob:hunter2xyz@x"])
 def test_a_database_password_never_appears_in_an_error(cli, url):
     result = cli("--db", url, "keys", "list")
-    assert result.code != 0
+    # a URL that cannot be a database is a config error (3); one that is, but does not answer,
+    # an operation that failed (1)
+    assert result.code == (1 if url.lower().startswith("postgresql://bob:hunter2xyz@127.0.0.1:1/") else 3), \
+        (url, result.code, result.err)
     assert "hunter2xyz" not in result.text and "ter2xyz" not in result.text, result.text
     assert "Traceback" not in result.text
 

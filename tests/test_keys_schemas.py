@@ -226,19 +226,19 @@ def test_a_failed_commit_takes_every_delivery_back(cli, tmp_path, monkeypatch):
     _fail_commits(db)
     # rotate --save FILE: the file is back as it was, the key in it still valid.
     failed = keys("rotate", "svc-a", "--save", env_file)
-    assert failed.code != 0 and env_file.read_text() == current
+    assert failed.code == 1 and env_file.read_text() == current
     assert not list(tmp_path.glob(".svc-a.env.*"))  # no plaintext left in a temporary file
     # create --save FILE: no file at all.
     new_file = tmp_path / "svc-b.env"
-    assert keys("create", "svc-b", "--save", new_file).code != 0 and not new_file.exists()
+    assert keys("create", "svc-b", "--save", new_file).code == 1 and not new_file.exists()
     # create to the screen: the printed key is declared void.
     shown = keys("create", "svc-c")
-    assert shown.code != 0 and "shown above was NOT created" in shown.err
+    assert shown.code == 1 and "shown above was NOT created" in shown.err
     # provision: no file for any consumer; the next run (the DB healed) delivers them all.
     fleet = tmp_path / "fleet.yaml"
     fleet.write_text(f"fleet: f\nsave: {{dir: {tmp_path / 'fleet-keys'}}}\nconsumers: [agent-01, agent-02]\n")
     (tmp_path / "fleet-keys").mkdir()
-    assert keys("provision", fleet).code != 0
+    assert keys("provision", fleet).code == 1
     assert list((tmp_path / "fleet-keys").iterdir()) == []
     _heal(db)
     assert keys("provision", fleet).code == 0
@@ -260,7 +260,7 @@ def test_a_full_or_closed_stdout_creates_no_key(tmp_path):
     assert _rows(url, 'SELECT * FROM "LiteLLM_VerificationToken"') == []
     closed = subprocess.run(["bash", "-c", " ".join(f"'{c}'" for c in [*command, "create", "svc-b"]) + " >&-"],
                             capture_output=True, text=True, env=env)
-    assert closed.returncode != 0 and "no key was created" in closed.stderr
+    assert closed.returncode == 1 and "no key was created" in closed.stderr
     assert _rows(url, 'SELECT * FROM "LiteLLM_VerificationToken"') == []
     # rotate > /dev/full: the old key stays the active one.
     created = subprocess.run([*command, "create", "svc-c"], capture_output=True, text=True, env=env)

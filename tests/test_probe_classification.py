@@ -160,7 +160,3 @@ def test_wrong_credential_shapes_are_rejected_like_the_provider_does():
     assert "invalid x-api-key" in result.detail
 
 
-def test_every_outcome_is_produced_somewhere():
-    produced = {case[4] for case in FAULT_CASES}
-    produced |= {Outcome.NO_CREDENTIALS, Outcome.UNREACHABLE, Outcome.TIMEOUT}  # tests below/above
-    assert produced == set(Outcome)

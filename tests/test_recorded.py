@@ -113,14 +113,16 @@ def test_recorded_answer_is_read_as_what_happened(path):
     assert verdict.outcome is truth, (verdict.outcome, verdict.detail)
 
 
-def test_releases_differ_in_health_status_and_all_are_read():
+def test_releases_differ_in_health_status_and_all_are_read_alike():
     """1.80.0 answers /health with 200 and no exception_status; 1.85.0 and 1.108.7 with 503
-    and one."""
-    old = _load(RECORDED / "1.80.0-outage-health-gpt-5.5@openai-api.json")
-    assert old["status"] == 200 and "exception_status" not in old["body"]["unhealthy_endpoints"][0]
-    for version in ("1.85.0", "1.108.7"):
-        new = _load(RECORDED / f"{version}-outage-health-gpt-5.5@openai-api.json")
-        assert new["status"] == 503 and new["body"]["unhealthy_endpoints"][0]["exception_status"] == 502
+    and one: the passthrough's judge reads all three as the same upstream failure, with the
+    status the model answers (502) where the release says it."""
+    verdicts = {}
+    for version in VERSIONS:
+        case = _load(RECORDED / f"{version}-outage-health-gpt-5.5@openai-api.json")
+        verdicts[version] = _verdict(case)
+    assert {v.outcome for v in verdicts.values()} == {TRUTH[("outage", "gpt-5.5@openai-api")]}
+    assert [verdicts[v].facts.status for v in VERSIONS] == [200, 502, 502]
 
 
 def test_the_status_litellm_puts_on_an_error_is_not_its_cause():
@@ -133,10 +135,20 @@ def test_the_status_litellm_puts_on_an_error_is_not_its_cause():
 
 
 def test_readiness_reports_the_release_only_on_older_proxies():
-    """Why `keys` and `chains export` ask for --litellm-version when readiness is silent."""
-    assert _load(RECORDED / "1.80.0-readiness.json")["body"]["litellm_version"] == "1.80.0"
-    for version in ("1.85.0", "1.108.7"):
-        assert "litellm_version" not in _load(RECORDED / f"{version}-readiness.json")["body"]
+    """Why `keys` and `chains export` ask for --litellm-version when readiness is silent: the
+    recorded readiness answers, served on loopback, read by the code that learns the release."""
+    from aspirectl.keys.service import learn_release
+    from aspirectl.sandbox.httpserver import Response
+    from tests.hostile import http_server
+
+    learnt = {}
+    for version in VERSIONS:
+        case = _load(RECORDED / f"{version}-readiness.json")
+        with http_server(lambda req, c=case: Response(c["status"], json.dumps(c["body"]).encode())) as url:
+            learnt[version] = learn_release(None, url)
+    assert learnt["1.80.0"][0] == "1.80.0"
+    assert learnt["1.85.0"][0] is learnt["1.108.7"][0] is None
+    assert "does not report its release" in learnt["1.108.7"][1]
 
 
 def test_no_sandbox_credential_port_or_stack_trace_is_in_the_corpus():
