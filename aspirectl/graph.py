@@ -116,7 +116,6 @@ def build(catalog: Catalog, decisions: list[Decision], source: str,
           shares: dict[tuple[str, str], float] | None = None) -> LiveGraph:
     """``shares``: (requested alias, ALIAS@UPSTREAM) -> share of the alias's traffic it served."""
     from aspirectl.gateway.export import deployment_id
-    from aspirectl.render.route import served_text
 
     by_alias = {d.alias: d for d in decisions}
     families: dict[str, list[AliasRow]] = {}
@@ -141,7 +140,7 @@ def build(catalog: Catalog, decisions: list[Decision], source: str,
             fallback_to=fallback.target if fallback else None,
             cross_family=bool(fallback and fallback.cross_family),
             fallback_taken=decision.fallback is not None, fallback_reason=fallback.reason if fallback else "",
-            verdict=served_text(decision))
+            verdict=decision.served_text)
         if shares:
             for node in nodes:
                 share = shares.get((alias, deployment_id(alias, node.upstream)))

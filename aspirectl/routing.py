@@ -122,6 +122,19 @@ class Decision(NamedTuple):
     def served_alias(self) -> str | None:
         return self.served.alias if self.served else None
 
+    @property
+    def served_text(self) -> str:
+        """Who serves, in the words every output uses: 'openai-api (hop 2)', 'claude-haiku-4-5
+        via anthropic-oauth (cross-family fallback)', 'FAILS LOUDLY: 500 ...'."""
+        if self.served is None:
+            f = self.failure
+            return f"FAILS LOUDLY: {f.status} {f.error_type}" if f else "unknown from here"
+        served = self.served
+        if self.fallback is not None:
+            kind = "cross-family fallback" if self.fallback.cross_family else "fallback"
+            return f"{self.fallback.target} via {served.upstream} ({kind})"
+        return f"{served.upstream} (hop {served.position})"
+
     # The health meaning of the decision, defined once here and read by every renderer
     # (table, Nagios, Prometheus, JSON, HTML), so that no two outputs can disagree.
 

@@ -1,25 +1,16 @@
 """Dynamic TAB completion. Cheap: no network, no DB, no heavy imports on the hot path.
 
-Every value offered passes ``shell_safe``: zsh's completion script (Typer's) ``eval``s what
-this prints, and consumer names come from the gateway's database, where LiteLLM lets anyone
-with a key-management role set any ``key_alias`` (``zz$(id>/tmp/x)`` would run as the
-operator on TAB). Every name aspirectl itself accepts (catalog names, LiteLLM's
-``key_alias_pattern``) fits the pattern; anything else is simply not offered.
+Every value offered passes ``namecache.shell_safe``: zsh's completion script eval's what this
+prints, and consumer names come from the gateway's database.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from pathlib import Path
 
 import click
 
-SHELL_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./@-]{0,254}")
-
-
-def shell_safe(values: Iterable[str]) -> list[str]:
-    return [v for v in values if isinstance(v, str) and SHELL_SAFE.fullmatch(v)]
+from aspirectl.cli.namecache import shell_safe
 
 
 def _chains_dir(ctx: click.Context) -> Path | None:

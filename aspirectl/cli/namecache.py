@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from aspirectl import paths
@@ -57,11 +59,19 @@ def cached_consumers() -> list[str]:
         return []
 
 
-def remember_consumers(names: list[str]) -> None:
-    """Only names a shell may see: an alias from the DB that is not (see completers) is
-    never cached for TAB."""
-    from aspirectl.cli.completers import shell_safe
+# zsh's completion script (Typer's) evals what TAB prints, and consumer names come from the
+# gateway's database, where LiteLLM lets any key manager set any key_alias ("zz\$(cmd)" ran
+# cmd as the operator). Every name aspirectl itself accepts (catalog names, LiteLLM's
+# key_alias_pattern) fits this; anything else is never cached nor offered.
+SHELL_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./@-]{0,254}")
 
+
+def shell_safe(values: Iterable[str]) -> list[str]:
+    return [v for v in values if isinstance(v, str) and SHELL_SAFE.fullmatch(v)]
+
+
+def remember_consumers(names: list[str]) -> None:
+    """Only names a shell may see are cached for TAB (``shell_safe``)."""
     try:
         _write_json(consumers_cache(), sorted(set(shell_safe(names))))
     except OSError:

@@ -24,28 +24,14 @@ def shorten(text: str, limit: int | None = None) -> str:
 
 
 def wrap(text: str, style: Style, indent: str = "") -> str:
-    """A long line folded at word boundaries on a terminal; untouched when piped."""
-    if not style.rich:
-        return indent + text
-    import shutil
-    import textwrap
+    """A route line folded at word boundaries on a terminal (render/table.fold)."""
+    from aspirectl.render.table import fold
 
-    width = style.width or shutil.get_terminal_size((100, 24)).columns
-    return textwrap.fill(text, width=max(40, width), initial_indent=indent,
-                         subsequent_indent=indent + "    ", break_on_hyphens=False,
-                         break_long_words=False)
+    return fold(text, style, indent, "    ")
 
 
 def served_text(d: Decision) -> str:
-    if d.served is None:
-        f = d.failure
-        return f"FAILS LOUDLY: {f.status} {f.error_type}" if f else "unknown from here"
-    served = d.served
-    via = f"{served.upstream} (hop {served.position})"
-    if d.fallback is not None:
-        kind = "cross-family fallback" if d.fallback.cross_family else "fallback"
-        via = f"{d.fallback.target} via {served.upstream} ({kind})"
-    return via
+    return d.served_text
 
 
 def _hop_line(h: HopState, indent: str, style: Style) -> str:

@@ -73,16 +73,24 @@ def stacked(table: Table, width: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def wrap_prose(text: str, style: Style) -> str:
-    """Prose for a terminal: each line wrapped at word boundaries to its width (piped output
-    keeps its lines whole: grep and cut read them)."""
-    if not style.rich or not style.width:
-        return text
+def fold(line: str, style: Style, indent: str = "", hanging: str = "  ") -> str:
+    """One line for a terminal, folded at word boundaries to its width (a name longer than a
+    line overflows it, never broken); piped output keeps its lines whole for grep and cut."""
+    if not style.rich:
+        return indent + line
+    import shutil
     import textwrap
 
-    return "\n".join(textwrap.fill(line, width=style.width, subsequent_indent="  ", break_long_words=False,
-                                    break_on_hyphens=False) if len(line) > style.width else line
-                      for line in text.split("\n"))
+    width = max(40, style.width or shutil.get_terminal_size((100, 24)).columns)
+    if len(indent) + len(line) <= width:
+        return indent + line
+    return textwrap.fill(line, width=width, initial_indent=indent, subsequent_indent=indent + hanging,
+                         break_long_words=False, break_on_hyphens=False)
+
+
+def wrap_prose(text: str, style: Style) -> str:
+    """Prose of several lines for a terminal: each line folded (``fold``)."""
+    return "\n".join(fold(line, style) for line in text.split("\n"))
 
 
 def render_table(table: Table, style: Style) -> str:
