@@ -2,13 +2,14 @@
 
 Two families, as in DESIGN.md:
 
-* health-judging commands (``probe``, ``route``, ``demo``) speak Nagios: 0 OK, 1 WARNING,
-  2 CRITICAL, 3 UNKNOWN;
-* every other command: 0 success, 1 operation failed, 2 usage error, 3 config error.
+* health-judging commands (families "monitoring" and "health") speak Nagios: 0 OK,
+  1 WARNING, 2 CRITICAL, 3 UNKNOWN;
+* every other command ("ops"): 0 success, 1 operation failed, 2 usage error, 3 config error.
 
-An unknown alias or family is a usage error (2, with "did you mean") for every command but
-``probe``, which is the monitoring check and must never say CRITICAL for a typo: there a
-usage error is UNKNOWN (3). Ctrl-C is 130 everywhere.
+An unknown alias or family is a usage error (2, with "did you mean") for every command but the
+monitoring checks, which must never say CRITICAL for a typo: there a usage error is UNKNOWN
+(3). Ctrl-C is 130 everywhere. Which family a command is in is declared once, beside its
+registration (cli/lazy.py), and read by main, the root help and the README's test.
 """
 
 from __future__ import annotations
@@ -48,9 +49,11 @@ class ErrorKind(IntEnum):
     DEADLINE = 6  # the global deadline was overrun
 
 
-# Commands whose exit code is a health verdict (Nagios semantics).
-MONITORING_COMMANDS = frozenset({"probe", "usage"})
-HEALTH_COMMANDS = frozenset({"probe", "route", "demo", "usage"})
+# A command's exit family is declared where the command is registered (cli/lazy.py COMMANDS):
+#   "monitoring": a Nagios check (probe, usage): every error is UNKNOWN, a usage error too;
+#   "health": judges health interactively (route, demo): Nagios codes, a usage error is 2;
+#   "ops": every other command: 0 success, 1 failed, 2 usage, 3 config.
+FAMILIES = ("monitoring", "health", "ops")
 
 _EXIT_BY_KIND: dict[tuple[ErrorKind, str], int] = {
     # (kind, command class) -> exit code
@@ -75,14 +78,6 @@ _EXIT_BY_KIND: dict[tuple[ErrorKind, str], int] = {
 }
 
 
-def command_class(command: str | None) -> str:
-    if command in MONITORING_COMMANDS:
-        return "monitoring"
-    if command in HEALTH_COMMANDS:
-        return "health"
-    return "ops"
-
-
-def exit_code_for(kind: ErrorKind, command: str | None) -> int:
-    """The exit code for an error of ``kind`` raised while running ``command``."""
-    return int(_EXIT_BY_KIND[(kind, command_class(command))])
+def exit_code_for(kind: ErrorKind, family: str) -> int:
+    """The exit code for an error of ``kind`` in a command of ``family``."""
+    return int(_EXIT_BY_KIND[(kind, family if family in FAMILIES else "ops")])

@@ -386,3 +386,19 @@ def test_every_wire_protocol_is_registered_everywhere():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     for protocol in Protocol:
         assert f"| `{protocol.value}`" in readme, protocol
+
+
+def test_exit_families_are_declared_once_and_read_everywhere(cli):
+    """cli/lazy.py declares each command's exit family; the exit codes, the root help and the
+    README follow it."""
+    from aspirectl.cli.lazy import COMMANDS
+    from tests.conftest import ROOT
+
+    judged = [n for family in ("monitoring", "health") for n, i in COMMANDS.items() if i.family == family]
+    readme = (ROOT / "README.md").read_text()
+    assert f"Commands that judge health ({', '.join(f'`{n}`' for n in judged)}) speak Nagios" in readme
+    monitoring = "/".join(n for n, i in COMMANDS.items() if i.family == "monitoring")
+    assert f"Exit codes of {monitoring} (Nagios checks)" in " ".join(cli("--help").out.split())
+    for name, info in COMMANDS.items():
+        typo = cli("--chains", SHIPPED_CHAINS, name, "--no-such-option")
+        assert typo.code == (3 if info.family == "monitoring" else 2), (name, info.family, typo.code)

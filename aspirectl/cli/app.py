@@ -9,11 +9,11 @@ from aspirectl import __version__
 from aspirectl.cli.context import AppContext
 from aspirectl.settings import Settings
 
-HELP = """The operator's command line for Aspire's LLM gateway.
 
-Exit codes of probe/route/demo (Nagios): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
-Other commands: 0 success, 1 failed, 2 usage error, 3 config error.
-"""
+def _help() -> str:
+    from aspirectl.cli.lazy import exit_codes_help
+
+    return f"The operator's command line for Aspire's LLM gateway.\n\n{exit_codes_help()}\n"
 
 def _version(ctx: typer.Context, value: bool) -> None:
     if value and not ctx.resilient_parsing:
@@ -62,7 +62,7 @@ def build_app() -> typer.Typer:
     app = typer.Typer(
         name="aspirectl",
         cls=LazyGroup,
-        help=HELP,
+        help=_help(),
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,

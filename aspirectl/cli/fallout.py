@@ -35,9 +35,10 @@ def _option(argv: list[str], names: tuple[str, ...], short: str | None = None) -
 
 def monitoring_fallout(argv: list[str], command: str | None, code: int, cause: str) -> None:
     """Print the Nagios line and write the textfile an error owes a monitoring command."""
-    from aspirectl.status import MONITORING_COMMANDS, Health
+    from aspirectl.cli.lazy import family_of
+    from aspirectl.status import Health
 
-    if command not in MONITORING_COMMANDS or code not in (0, 1, 2, 3):
+    if command is None or family_of(command) != "monitoring" or code not in (0, 1, 2, 3):
         return
     state = Health(code)
     fmt = (_option(argv, ("--output", "-o"), "-o") or "").lower()

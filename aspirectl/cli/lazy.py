@@ -18,17 +18,19 @@ class CommandInfo(NamedTuple):
     module: str
     attr: str  # a typer.Typer (a group) or a function (one command)
     summary: str
+    family: str = "ops"  # its exit family (status.FAMILIES): monitoring, health or ops
 
 
 COMMANDS: dict[str, CommandInfo] = {
     "chains": CommandInfo("aspirectl.cli.commands.chains", "app",
                           "Inspect the fallback chains: which upstreams serve each alias, in order."),
     "probe": CommandInfo("aspirectl.cli.commands.probe", "probe",
-                         "Probe every hop and say why each does or does not serve."),
+                         "Probe every hop and say why each does or does not serve.", "monitoring"),
     "route": CommandInfo("aspirectl.cli.commands.route", "route",
-                         "Which hop serves an alias right now, and why."),
+                         "Which hop serves an alias right now, and why.", "health"),
     "usage": CommandInfo("aspirectl.cli.commands.usage", "usage",
-                         "What served each alias, and what it cost (the gateway's request log)."),
+                         "What served each alias, and what it cost (the gateway's request log).",
+                         "monitoring"),
     "ack": CommandInfo("aspirectl.cli.commands.ack", "app",
                        "Acknowledge a known WARNING for a while; list and remove acknowledgements."),
     "keys": CommandInfo("aspirectl.cli.commands.keys", "app",
@@ -38,8 +40,23 @@ COMMANDS: dict[str, CommandInfo] = {
     "sandbox": CommandInfo("aspirectl.cli.commands.sandbox", "sandbox",
                            "Serve simulators of every upstream on loopback."),
     "demo": CommandInfo("aspirectl.cli.commands.demo", "demo",
-                        "Sandbox + probe + route in one command: no credentials, no network."),
+                        "Sandbox + probe + route in one command: no credentials, no network.", "health"),
 }
+
+
+def family_of(command: str | None) -> str:
+    info = COMMANDS.get(command or "")
+    return info.family if info else "ops"
+
+
+def exit_codes_help() -> str:
+    """The root help's exit-code lines, from the families declared above."""
+    def names(family: str) -> str:
+        return "/".join(n for n, i in COMMANDS.items() if i.family == family)
+
+    return (f"Exit codes of {names('monitoring')} (Nagios checks) and {names('health')}: 0 OK, 1 WARNING, "
+            f"2 CRITICAL, 3 UNKNOWN ({names('monitoring')}: every error is UNKNOWN). Other commands: "
+            "0 success, 1 failed, 2 usage error, 3 config error.")
 
 
 def load_command(name: str) -> click.Command:
