@@ -219,3 +219,14 @@ def test_every_help_lists_its_own_formats_and_examples_that_exist(cli):
             options = [w.split("=")[0] for w in words if w.startswith("-")]
             for option in options:
                 assert option in helped or option in root, (path, example, option)
+
+
+def test_the_readme_lists_each_commands_formats_as_declared():
+    from aspirectl.cli.formats import FORMATS
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- formats: aspirectl/cli/formats.py -->\n", 1)[1].split("<!-- /formats -->", 1)[0]
+    rows = {line.split("|")[1].strip().strip("`"): [f.strip().strip("`") for f in line.split("|")[2].split(",")]
+            for line in block.splitlines()[2:] if line.startswith("|")}
+    assert rows == {cmd: list(formats) for cmd, formats in FORMATS.items()}
