@@ -222,3 +222,17 @@ def test_the_acknowledgements_file_is_private_and_a_corrupt_one_is_unknown(cli, 
     path.write_text("{not json")
     result = cli("--chains", chains, "probe", "-o", "nagios")
     assert result.code == 3 and result.out.startswith("ASPIRECTL UNKNOWN - cannot read the acknowledgements")
+
+
+def test_route_as_a_nagios_check_prints_its_line_on_every_path(cli, sandbox_chains):
+    chains = sandbox_chains("seed")
+    ok = cli("--chains", chains, "route", "gpt-5.5", "-o", "nagios")
+    assert ok.code == 0 and ok.out.startswith("ASPIRECTL OK - route: 1 alias: 1 ok")
+    every = cli("--chains", chains, "route", "--all", "-o", "nagios")
+    assert every.code == 1 and every.out.startswith("ASPIRECTL WARNING - route: 9 aliases: 7 ok, 2 warning")
+    assert any(ln.startswith("qwen-3.6-omni: WARNING - claude-haiku-4-5 via anthropic-oauth")
+               for ln in every.out.splitlines())
+    typo = cli("--chains", chains, "route", "gtp-5.5", "-o", "nagios")
+    assert typo.code == 3 and typo.out.startswith("ASPIRECTL UNKNOWN - unknown alias 'gtp-5.5'")
+    interactive = cli("--chains", chains, "route", "gtp-5.5")  # without -o nagios: a usage error
+    assert interactive.code == 2 and interactive.out == ""

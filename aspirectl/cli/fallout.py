@@ -33,12 +33,22 @@ def _option(argv: list[str], names: tuple[str, ...], short: str | None = None) -
     return found
 
 
+def family_for(command: str | None, argv: list[str]) -> str:
+    """The command's declared exit family; with -o nagios a health command is a Nagios check
+    too (route -o nagios): every error is then UNKNOWN, with its line on stdout."""
+    from aspirectl.cli.lazy import family_of
+
+    family = family_of(command)
+    if family == "health" and (_option(argv, ("--output", "-o"), "-o") or "").lower() == "nagios":
+        return "monitoring"
+    return family
+
+
 def monitoring_fallout(argv: list[str], command: str | None, code: int, cause: str) -> None:
     """Print the Nagios line and write the textfile an error owes a monitoring command."""
-    from aspirectl.cli.lazy import family_of
     from aspirectl.status import Health
 
-    if command is None or family_of(command) != "monitoring" or code not in (0, 1, 2, 3):
+    if command is None or family_for(command, argv) != "monitoring" or code not in (0, 1, 2, 3):
         return
     state = Health(code)
     fmt = (_option(argv, ("--output", "-o"), "-o") or "").lower()

@@ -10,7 +10,7 @@ PLAIN = ("table", "json")
 FORMATS: dict[str, tuple[str, ...]] = {
     "probe": (*HEALTH, "html"),
     "demo": (*HEALTH, "html", "mermaid"),
-    "route": PLAIN,
+    "route": (*PLAIN, "nagios"),
     "usage": HEALTH,
     "chains list": DATA,
     "chains show": DATA,

@@ -206,11 +206,11 @@ def run(argv: list[str]) -> int:
 def _failed(argv: list[str], command: str | None, kind: ErrorKind, message: str) -> int:
     """One error line on stderr; for a monitoring command also its Nagios line on stdout and
     its textfile (cli/fallout.py). Returns the exit code of ``kind`` for ``command``."""
-    from aspirectl.cli.lazy import family_of
+    from aspirectl.cli.fallout import family_for
     from aspirectl.secrets.redact import redact
     from aspirectl.textsafe import one_line
 
-    code = exit_code_for(kind, family_of(command))
+    code = exit_code_for(kind, family_for(command, argv))
     _error_line(message)
     try:
         from aspirectl.cli.fallout import monitoring_fallout

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aspirectl.health import Assessment
-from aspirectl.render.health import verdict_text
+from aspirectl.render.health import plural, verdict_text
 from aspirectl.render.route import served_text
+from aspirectl.routing import Decision
 from aspirectl.status import Health
 from aspirectl.textsafe import nagios_text as nagios_safe
 
@@ -54,4 +57,25 @@ def nagios_text(assessment: Assessment) -> str:
                                      + (f" ({why})" if why else "")))
     lines.extend(nagios_safe(f"acknowledgement of {n.ack.subject} not applied: {n.why_not}")
                  for n in assessment.acknowledgements if not n.applied)
+    return "\n".join(lines) + "\n"
+
+
+def route_nagios(decisions: Sequence[Decision], status: Health, note: str = "") -> str:
+    """route as a Nagios check: the aliases by state on the first line, one long-output line per
+    alias that is not OK (who serves it, and why)."""
+    by_state: dict[Health, list[str]] = {}
+    for d in decisions:
+        by_state.setdefault(d.status, []).append(d.alias)
+    words = {Health.OK: "ok", Health.WARNING: "warning", Health.CRITICAL: "failing loudly",
+             Health.UNKNOWN: "unknown"}
+    parts = [f"{len(by_state.get(Health.OK, []))} ok"]
+    parts += [f"{len(names)} {words[state]} ({', '.join(names)})" for state, names in sorted(by_state.items())
+              if state is not Health.OK]
+    first = f"{PREFIX['probe']} {status.name} - route: {plural(len(decisions), 'alias')}: {', '.join(parts)}"
+    lines = [nagios_safe(first + (f";{note}" if note else ""))]
+    for d in decisions:
+        if d.status is not Health.OK:
+            why = "; ".join(d.reasons)
+            lines.append(nagios_safe(f"{d.alias}: {d.status.name} - {d.served_text}"
+                                     + (f" ({why})" if why else "")))
     return "\n".join(lines) + "\n"

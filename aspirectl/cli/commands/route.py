@@ -26,7 +26,8 @@ def route(
 ) -> None:
     """Walk the chain against live probe results; explain each skipped hop and the cost.
 
-    Exit: 0 OK, 1 WARNING, 2 CRITICAL (nothing serves), 3 UNKNOWN; 2 also for an unknown alias.
+    Exit: 0 OK, 1 WARNING, 2 CRITICAL (nothing serves), 3 UNKNOWN; 2 also for an unknown alias,
+    except with -o nagios, where route is a Nagios check and every error is UNKNOWN (3).
     """
     from aspirectl import documents
     from aspirectl.checks import ProbeRequest, check_limits, route_aliases
@@ -60,7 +61,11 @@ def route(
         routed = route_aliases(catalog, aliases, how, request,
                                app_ctx.resolver() if how == "live" else None, progress)
     decisions, status = routed.decisions, routed.status
-    if fmt == "json":
+    if fmt == "nagios":
+        from aspirectl.render.nagios import route_nagios
+
+        app_ctx.emit(route_nagios(decisions, status, routed.note))
+    elif fmt == "json":
         view_of = None
         if sensitivity and alias:
             view_of = {"class": sensitivity, "enforced": catalog.sensitivity.enforced,
