@@ -39,6 +39,7 @@ SECRETS = "aspirectl.secrets/v1"
 GRAPH = "aspirectl.graph/v1"  # chains graph --live|--cached -o json
 USAGE = "aspirectl.usage/v1"
 ACKS = "aspirectl.acks/v1"  # ack list -o json (the acknowledgements file has the same shape)
+KEYS_AUDIT = "aspirectl.keys-audit/v1"  # keys audit -o json
 
 # schema -> its top-level members, in order (optional members are listed in OPTIONAL).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -56,6 +57,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     SECRETS: ("schema", "keyring", "credentials"),
     GRAPH: ("schema", "source", "catalog", "families"),
     ACKS: ("schema", "catalog", "acks"),
+    KEYS_AUDIT: ("schema", "status", "exit_code", "database", "keys_checked", "sources_checked", "thresholds",
+                 "findings"),
     USAGE: ("schema", "status", "exit_code", "catalog", "database", "since", "until", "by", "thresholds",
             "aliases", "unknown_deployments", "unknown_deployments_total", "unattributed_failures",
             "rows_without_original_group", "reasons"),
@@ -106,6 +109,13 @@ def probe(assessment: Assessment, catalog: Catalog, *, scenario: str | None = No
 def provision_plan(database: str, fleet: str, create: list[dict[str, str]],
                    keep: list[str]) -> dict[str, Any]:
     return {"schema": PROVISION_PLAN, "database": database, "fleet": fleet, "create": create, "keep": keep}
+
+
+def keys_audit(report: Any) -> dict[str, Any]:
+    return {"schema": KEYS_AUDIT, "status": report.status.name, "exit_code": int(report.status),
+            "database": report.database, "keys_checked": report.keys_checked,
+            "sources_checked": report.sources_checked, "thresholds": report.thresholds._asdict(),
+            "findings": [f.to_dict() for f in report.findings]}
 
 
 def acks(catalog: Catalog, records: Iterable[Any], now: Any) -> dict[str, Any]:

@@ -158,3 +158,20 @@ def test_recipes_readme_lists_every_recipe():
     for path in RECIPES.iterdir():
         if path.name != "README.md":
             assert f"`{path.name}`" in listed, path.name
+
+
+def test_the_key_audit_cron_line_mails_only_findings(tmp_path):
+    """The shipped keys-audit line: silent for a clean key store, the findings otherwise."""
+    job = next(ln for ln in (RECIPES / "crontab").read_text().splitlines() if " keys audit " in ln)
+    watched = tmp_path / "openclaw"
+    watched.mkdir()
+    command = job.split(None, 5)[5].replace("/etc/openclaw", str(watched))
+    env = {**os.environ, "ASPIRECTL_DB_URL": f"sqlite:///{tmp_path}/k.db", "ASPIRECTL_LITELLM_VERSION": "1.108.7"}
+    created = subprocess.run([ASPIRECTL, "keys", "create", "svc", "--models", "gpt-5.5", "--create", "--save",
+                              str(tmp_path / "svc.env")], env=env, capture_output=True, text=True)
+    assert created.returncode == 0, created.stderr
+    clean = _run(command, env)
+    assert clean.stdout == "", clean.stdout  # nothing to mail
+    (watched / "agent.env").write_text((tmp_path / "svc.env").read_text())  # the key, copied in plaintext
+    leaked = _run(command, env)
+    assert leaked.stdout.startswith("ASPIRECTL KEYS CRITICAL - ") and "svc: CRITICAL plaintext" in leaked.stdout

@@ -38,6 +38,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "keys provision": ("aspirectl keys provision fleet.yaml --dry-run",
                        "aspirectl keys provision fleet.yaml"),
     "keys scan": ("aspirectl keys scan /etc /srv",),
+    "keys audit": ("aspirectl keys audit", "aspirectl keys audit /etc/openclaw -o nagios",
+                   "aspirectl keys audit --unused 30 --textfile /var/lib/node_exporter/textfile/keys.prom"),
     "secrets": ("aspirectl secrets set openai-api-key", "aspirectl secrets list"),
     "secrets set": ("aspirectl secrets set openai-api-key          # a hidden prompt",
                     "pass show openai | aspirectl secrets set openai-api-key"),

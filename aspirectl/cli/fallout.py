@@ -38,7 +38,9 @@ def family_for(command: str | None, argv: list[str]) -> str:
     too (route -o nagios): every error is then UNKNOWN, with its line on stdout."""
     from aspirectl.cli.lazy import family_of
 
-    family = family_of(command)
+    after = argv[argv.index(command) + 1:] if command in argv else []
+    sub = next((a for a in after if not a.startswith("-")), None)
+    family = family_of(command, sub)
     if family == "health" and (_option(argv, ("--output", "-o"), "-o") or "").lower() == "nagios":
         return "monitoring"
     return family
@@ -66,6 +68,8 @@ def monitoring_fallout(argv: list[str], command: str | None, code: int, cause: s
 
 
 def _write_error_textfile(path: Path, command: str, state: object, argv: list[str], cause: str) -> None:
+    if command == "keys":
+        command = "keys audit"
     from aspirectl.errors import AspirectlError
     from aspirectl.render.prometheus import error_metrics
     from aspirectl.state import last_success_of, write_textfile

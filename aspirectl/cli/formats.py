@@ -23,6 +23,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "keys revoke": PLAIN,
     "keys provision": PLAIN,
     "keys scan": PLAIN,
+    "keys audit": HEALTH,
     "secrets list": PLAIN,
     "ack list": PLAIN,
 }

@@ -44,7 +44,13 @@ COMMANDS: dict[str, CommandInfo] = {
 }
 
 
-def family_of(command: str | None) -> str:
+# Subcommands of an ops group that are monitoring checks themselves.
+MONITORING_SUBCOMMANDS = {("keys", "audit")}
+
+
+def family_of(command: str | None, sub: str | None = None) -> str:
+    if (command, sub) in MONITORING_SUBCOMMANDS:
+        return "monitoring"
     info = COMMANDS.get(command or "")
     return info.family if info else "ops"
 

@@ -7,9 +7,11 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from aspirectl.keys.audit import AuditReport
 from aspirectl.keys.model import KeyRecord
 from aspirectl.keys.scan import Finding
 from aspirectl.keys.store import Provisioned
+from aspirectl.render.table import Style
 from aspirectl.textsafe import one_line
 
 COLUMNS = ("CONSUMER", "KEY", "STATUS", "CREATED", "EXPIRES", "LAST ACTIVE", "SPEND", "MODELS")
@@ -105,3 +107,71 @@ def scan_summary(findings: list[Finding]) -> str:
     unknown = sum(1 for f in findings if f.record is None)
     return (f"{len(findings)} sk-... strings found, {live} live gateway keys, {unknown} unknown to this "
             "gateway")
+
+
+# ------------------------------------------------------------------------------ audit
+
+AUDIT_PREFIX = "ASPIRECTL KEYS"
+
+
+def audit_summary(report: AuditReport) -> str:
+    kinds: dict[str, list[str]] = {}
+    for f in report.findings:
+        kinds.setdefault(f.kind, []).append(f.consumer)
+    said = ", ".join(f"{len(who)} {kind.replace('_', ' ')} ({', '.join(sorted(set(who)))})"
+                     for kind, who in sorted(kinds.items()))
+    return one_line(f"{AUDIT_PREFIX} {report.status.name} - {report.keys_checked} keys, "
+                    f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}"
+                    + (f": {said}" if said else ""), None)
+
+
+def audit_text(report: AuditReport, style: Style) -> str:
+    from aspirectl.render.table import Table, render_table
+
+    rows = [(f.consumer, f.key_name, f.severity.name, f.kind.replace("_", " "), f.detail, f.next)
+            for f in report.findings]
+    out = [f"Key audit of {report.database}"]
+    if rows:
+        out.append(render_table(Table(("CONSUMER", "KEY", "SEVERITY", "FINDING", "DETAIL", "NEXT"), rows),
+                                style).rstrip("\n"))
+    else:
+        out.append("No findings.")
+    if not report.sources_checked:
+        out.append("note: the request log has no requester addresses here (LiteLLM_SpendLogs."
+                   "requester_ip_address): shared keys cannot be told")
+    out.append(audit_summary(report))
+    return "\n".join(out) + "\n"
+
+
+def audit_nagios(report: AuditReport) -> str:
+    from aspirectl.textsafe import nagios_text
+
+    perf = [f"findings={len(report.findings)};;;0;", f"keys={report.keys_checked};;;0;"]
+    lines = [nagios_text(audit_summary(report)) + " | " + " ".join(perf)]
+    lines += [nagios_text(f"{f.consumer}: {f.severity.name} {f.kind} - {f.detail} (next: {f.next})")
+              for f in report.findings]
+    return "\n".join(lines) + "\n"
+
+
+def audit_prometheus(report: AuditReport, now: float | None = None) -> str:
+    import time
+
+    from aspirectl.render.prometheus import _labels
+
+    now = time.time() if now is None else now
+    counts: dict[str, int] = {}
+    for f in report.findings:
+        counts[f.kind] = counts.get(f.kind, 0) + 1
+    lines = ["# HELP aspirectl_keys_findings Findings of the key audit, by kind.",
+             "# TYPE aspirectl_keys_findings gauge"]
+    lines += [f"aspirectl_keys_findings{_labels(kind=k)} {n}" for k, n in sorted(counts.items())]
+    lines += ["# HELP aspirectl_keys_finding One finding: the consumer, its kind and severity.",
+              "# TYPE aspirectl_keys_finding gauge"]
+    lines += [f"aspirectl_keys_finding{_labels(kind=f.kind, consumer=f.consumer, severity=f.severity.name)} 1"
+              for f in report.findings]
+    lines += ["# HELP aspirectl_keys_audit_status Nagios state of the key audit.",
+              "# TYPE aspirectl_keys_audit_status gauge", f"aspirectl_keys_audit_status {int(report.status)}",
+              "# HELP aspirectl_keys_audit_last_run_timestamp_seconds When the audit ran.",
+              "# TYPE aspirectl_keys_audit_last_run_timestamp_seconds gauge",
+              f"aspirectl_keys_audit_last_run_timestamp_seconds {round(now)}"]
+    return "\n".join(lines) + "\n"

@@ -12,7 +12,7 @@ from aspirectl.status import Health
 from aspirectl.textsafe import nagios_text as nagios_safe
 
 # The first word(s) of each monitoring command's Nagios line, defined once.
-PREFIX = {"probe": "ASPIRECTL", "usage": "ASPIRECTL USAGE"}
+PREFIX = {"probe": "ASPIRECTL", "usage": "ASPIRECTL USAGE", "keys": "ASPIRECTL KEYS"}
 
 
 def error_line(command: str, state: Health, cause: str) -> str:

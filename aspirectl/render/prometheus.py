@@ -105,6 +105,10 @@ def error_metrics(command: str, state: Health, last_success: float | None = None
     status alert fires and the staleness and success alerts keep their meaning."""
     now = time.time() if now is None else now
     m = _Metrics()
+    if command == "keys audit":
+        m.family("aspirectl_keys_audit_status", "Nagios state of the key audit.", [({}, int(state))])
+        m.family("aspirectl_keys_audit_last_run_timestamp_seconds", "When the audit ran.", [({}, round(now))])
+        return "\n".join(m.lines) + "\n"
     if command == "usage":
         m.family("aspirectl_usage_status", "Nagios state of the usage check.", [({}, int(state))])
         m.family("aspirectl_usage_last_run_timestamp_seconds", "When this was computed.", [({}, round(now))])

@@ -418,3 +418,72 @@ def scan(
             app_ctx.say("also exposed, under an alias that is no consumer name (rotate or revoke them "
                         f"with LiteLLM's own API): {', '.join(repr(o) for o in odd)}")
         raise typer.Exit(1)
+
+
+@app.command("audit")
+def audit(
+    ctx: typer.Context,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files or directories to scan for keys in plaintext too (as 'keys scan').",
+        show_default=False)] = None,
+    expiring: Annotated[str, typer.Option("--expiring", help="Days before expiry to warn at, comma "
+                                          "separated (within 1 day is CRITICAL).", metavar="DAYS")] = "7,3,1",
+    unused: Annotated[int, typer.Option("--unused", help="A working key unused this many days is a "
+                                        "finding.", metavar="DAYS", min=1)] = 90,
+    budget_warn: Annotated[float, typer.Option("--budget-warn", help="WARNING at this share of a key's "
+                                               "budget (100%: CRITICAL).", metavar="PCT", min=1,
+                                               max=100)] = 80.0,
+    many_sources: Annotated[int, typer.Option("--many-sources", help="One key used from this many "
+                                              "requester addresses (30 days) is shared.", metavar="N",
+                                              min=2)] = 3,
+    output: Output = None,
+    textfile: Annotated[Path | None, typer.Option(
+        "--textfile", help="Also write Prometheus metrics here, atomically.", metavar="PATH",
+        dir_okay=False)] = None,
+) -> None:
+    """Key hygiene for cron: expiring keys, keys at their budget, unused keys, keys without a
+    model restriction, grace periods ending, duplicate or missing aliases, one key shared by
+    many agents, keys in plaintext in the given files. Each finding names the consumer and the
+    next command.
+
+    Exit (Nagios): 0 no finding, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (no usable database).
+    """
+    from aspirectl import documents
+    from aspirectl.errors import UsageError
+    from aspirectl.keys.audit import Thresholds
+    from aspirectl.keys.audit import audit as run_audit
+    from aspirectl.keys.model import utcnow
+    from aspirectl.render.keys import audit_nagios, audit_prometheus, audit_text
+    from aspirectl.render.structured import to_json
+
+    app_ctx = app_context(ctx)
+    fmt = app_ctx.output(output, "keys audit")
+    try:
+        days = tuple(sorted({int(d) for d in expiring.split(",") if d.strip()}, reverse=True))
+    except ValueError:
+        raise UsageError(f"--expiring '{expiring}' is not a list of days", hint="e.g. 7,3,1") from None
+    if not days or min(days) < 1:
+        raise UsageError("--expiring takes whole days of 1 or more, e.g. 7,3,1")
+    thresholds = Thresholds(days, budget_warn, unused, many_sources)
+    scanned = []
+    if paths:
+        from aspirectl.keys.scan import match, sightings
+
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise UsageError(f"no such file or directory: {missing[0]}")
+        found, _ = sightings(paths)
+        with _store(app_ctx) as store:
+            records = store.lookup([t for s in found for t in s.tokens]) if found else {}
+        scanned = [match(s, records) for s in found]
+    with _store(app_ctx) as store:
+        report = run_audit(store, _database(app_ctx), utcnow(), thresholds, scanned)
+    if textfile:
+        from aspirectl.state import write_textfile
+
+        write_textfile(textfile, audit_prometheus(report))
+    renderers = {"table": lambda: audit_text(report, app_ctx.style()),
+                 "json": lambda: to_json(documents.keys_audit(report)),
+                 "nagios": lambda: audit_nagios(report), "prometheus": lambda: audit_prometheus(report)}
+    app_ctx.emit(renderers[fmt]())
+    raise typer.Exit(int(report.status))
