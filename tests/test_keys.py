@@ -455,3 +455,20 @@ def test_delete_asks_with_the_database_and_the_number_of_keys(tmp_path):
         subprocess.run([tmux, "-L", sock, "kill-server"], capture_output=True)
     left = subprocess.run([*base, "show", "postiz"], env=env, capture_output=True, text=True, timeout=60)
     assert left.returncode == 0 and "postiz" in left.stdout  # not confirmed: nothing deleted
+
+
+def test_create_never_replaces_a_file_holding_a_working_key(keys, tmp_path):
+    path = tmp_path / "postiz.env"
+    first = keys("create", "postiz", "--save", path)
+    assert first.code == 0, first.text
+    before = path.read_text()
+    for extra in ((), ("--force",)):
+        second = keys("create", "postiz", "--allow-second", "--save", path, *extra)
+        assert second.code == 2, second.text
+        assert "a key the gateway still honours; refusing to replace it" in second.err
+        assert path.read_text() == before  # the first key is still where its users read it
+    assert len(rows(keys.url, 'SELECT token FROM "LiteLLM_VerificationToken"')) == 1  # nothing created
+    keys("revoke", "postiz")
+    replaced = keys("create", "postiz", "--allow-second", "--save", path)  # a revoked key: fine to replace
+    assert replaced.code == 0, replaced.text
+    assert path.read_text() != before

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aspirectl.errors import UsageError
 from aspirectl.keys.db import Database, open_database, parse_db_url
 from aspirectl.secrets.store import Resolver
+
+if TYPE_CHECKING:
+    from aspirectl.keys.store import KeyStore
 
 METADATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*\Z")
 
@@ -100,3 +103,29 @@ def learn_release(flag: str | None, gateway_url: str | None, timeout: float = 3.
     if isinstance(version, str) and is_release(version):
         return version.strip(), f"the readiness answer of {shown}"
     return None, f"the gateway at {shown} does not report its release"
+
+
+def refuse_to_replace_a_working_key(store: KeyStore, target: Path) -> None:
+    """`keys create --save FILE` never writes over a file that holds a key the gateway still
+    honours (not even with --force): whoever reads that file would lose a working key for one
+    they may not be allowed to use. (A rotation replaces its own consumer's file: its old key
+    stops, or is in grace.)"""
+    from aspirectl.keys.tokens import KEY_PATTERN, hash_token
+    from aspirectl.safefile import read_regular
+
+    try:
+        data, _ = read_regular(target, 64 * 1024)
+    except OSError:
+        return  # no file, or not one to read: the delivery's own checks speak for it
+    text = data.decode("utf-8", "replace")
+    found = {hash_token(m.group(0)): m.group(0) for m in KEY_PATTERN.finditer(text)}
+    if not found:
+        return
+    working = [r for h, r in store.lookup(list(found)).items() if r.status.authenticates]
+    if working:
+        from aspirectl.textsafe import one_line
+
+        held = working[0]
+        raise UsageError(f"{target} holds {held.key_name} of {one_line(held.consumer, 80) or '?'}, a key "
+                         "the gateway still honours; refusing to replace it",
+                         hint="name another file (and revoke or rotate that key first if it must go)")

@@ -153,6 +153,8 @@ def create(
     )
     chosen = _delivery(app_ctx, save, var, fmt, consumer=consumer, force=force)
     with _store(app_ctx, remember=True, create=create_db) as store:
+        if save and save != "keyring":
+            service.refuse_to_replace_a_working_key(store, Path(save).expanduser())
         key = store.create(consumer, spec, allow_second=allow_second, delivery=chosen)
     _saved_note(app_ctx, chosen, key)
 
