@@ -1,9 +1,20 @@
-"""LiteLLM release strings: one shape and one ordering, read by `chains export`, `keys` and the
-gateway's readiness answer."""
+"""What aspirectl knows about each LiteLLM release, in one place: the releases it is tested on
+(and the schema each ships), the release a behaviour changed in, the release an export
+targets by default, and the shape and order of release strings. Read by `chains export`,
+`keys`, the gateway check, the tests and scripts/test (which installs exactly SUPPORTED)."""
 
 from __future__ import annotations
 
 import re
+
+# The releases the real-proxy tests run (scripts/test installs each in its own virtualenv), and
+# the litellm-proxy-extras release whose migrations are that release's database schema.
+SUPPORTED: dict[str, str] = {"1.80.0": "0.4.5", "1.85.0": "0.4.72", "1.108.7": "0.4.110"}
+DEFAULT_TARGET = "1.108.7"  # the newest release the project runs; --litellm-version for another
+# Native OAuth for Anthropic (the token sent as a Bearer by LiteLLM itself): checked in the wheels.
+NATIVE_OAUTH_SINCE = "1.81.12"
+# The deprecated-key (grace) lookup works: 1.89.0 lacks PR #30327, 1.89.1 has it (the wheels).
+GRACE_FIXED_IN = "1.89.1"
 
 # Bounded digits and a printable ASCII tail ("1.81.0rc1", "1.108.7-stable"): a readiness
 # answer of 5,000 digits or with an escape sequence in it is no release.

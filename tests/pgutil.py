@@ -9,6 +9,8 @@ from pathlib import Path
 
 import psycopg
 
+from aspirectl.releases import DEFAULT_TARGET, SUPPORTED
+
 PG_HOST = os.environ.get("ASPIRECTL_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("ASPIRECTL_TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("ASPIRECTL_TEST_PG_USER", "postgres")
@@ -18,10 +20,10 @@ def admin_url(database: str = "postgres") -> str:
     return f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
 
 
-# The litellm-proxy-extras releases pinned by the LiteLLM releases the project supports:
-# 1.80.0 -> 0.4.5, 1.85.0 -> 0.4.72, 1.108.7 -> 0.4.110 (the installed test extra).
-SCHEMA_VERSIONS = ("0.4.5", "0.4.72", "0.4.110")
-NEWEST = "0.4.110"
+# The litellm-proxy-extras releases pinned by the LiteLLM releases the project supports
+# (aspirectl/releases.py SUPPORTED); the newest is the installed test extra.
+SCHEMA_VERSIONS = tuple(SUPPORTED.values())
+NEWEST = SUPPORTED[DEFAULT_TARGET]
 
 
 # Read when the test session starts (tests get their own HOME and XDG dirs afterwards).

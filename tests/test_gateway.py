@@ -17,11 +17,12 @@ import yaml
 
 from aspirectl.catalog.loader import load_catalog
 from aspirectl.gateway.export import env_var, litellm_config
+from aspirectl.releases import SUPPORTED
 from tests import pgutil
 from tests.conftest import SHIPPED_CHAINS, assert_one_line_error
 
 # The real proxies these tests run, each in the virtualenv scripts/test installs it into.
-RELEASES = tuple(os.environ.get("ASPIRECTL_LITELLM_RELEASES", "1.80.0 1.85.0 1.108.7").split())
+RELEASES = tuple(os.environ.get("ASPIRECTL_LITELLM_RELEASES", " ".join(SUPPORTED)).split())
 
 
 def litellm_bin(release: str) -> Path:

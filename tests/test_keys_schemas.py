@@ -15,9 +15,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from aspirectl.releases import SUPPORTED
 from tests.conftest import SHIPPED_CHAINS
 
-RELEASE = {"0.4.5": "1.80.0", "0.4.72": "1.85.0", "0.4.110": "1.108.7"}
+RELEASE = {extras: release for release, extras in SUPPORTED.items()}  # schema -> its release
 
 
 def _rows(url: str, sql: str) -> list[dict]:

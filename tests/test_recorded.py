@@ -26,13 +26,14 @@ from aspirectl.probe.adapter import adapter_for
 from aspirectl.probe.outcomes import Facts, Outcome
 from aspirectl.probe.plan import plan_targets
 from aspirectl.probe.runner import _result, read_answer
+from aspirectl.releases import SUPPORTED
 from aspirectl.sandbox.simulators.litellm import FAULTS
 from aspirectl.secrets.store import MappingSource, Resolver
 from tests.conftest import ROOT, SHIPPED_CHAINS
 
 RECORDED = Path(__file__).parent / "recorded" / "litellm-proxy"
 CASES = sorted(RECORDED.glob("*.json"))
-VERSIONS = ("1.80.0", "1.85.0", "1.108.7")
+VERSIONS = tuple(SUPPORTED)
 
 # (scenario, model group) -> what the upstream behind it really did -> the outcome an operator
 # must see. The capture-only scenarios are in scripts/capture-litellm (CAPTURE_SCENARIOS).

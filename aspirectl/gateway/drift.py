@@ -100,7 +100,8 @@ def _family_of(catalog: Catalog, group: str) -> str | None:
 
 
 def compare_config(catalog: Catalog, path: Path, target: str | None = None) -> list[str]:
-    from aspirectl.gateway.export import DEFAULT_TARGET, NATIVE_OAUTH_SINCE, native_oauth
+    from aspirectl.gateway.export import native_oauth
+    from aspirectl.releases import DEFAULT_TARGET, NATIVE_OAUTH_SINCE
 
     running, diffs = _load(path)
     wanted, _ = litellm_config(catalog, target)

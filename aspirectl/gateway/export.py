@@ -15,6 +15,7 @@ from typing import Any
 
 from aspirectl.catalog.model import AuthScheme, Catalog, Protocol, Upstream
 from aspirectl.envnames import gateway_env
+from aspirectl.releases import DEFAULT_TARGET, NATIVE_OAUTH_SINCE
 from aspirectl.textsafe import one_line
 
 OAUTH_BETA = "oauth-2025-04-20"
@@ -23,8 +24,6 @@ OAUTH_BETA = "oauth-2025-04-20"
 # still sends x-api-key, 1.81.12 does not); the Bearer in extra_headers would then be a second
 # one ("Bearer T, Bearer T"), the OAuth hop would answer 401 and the router would serve every
 # Claude alias from the paid API. Before it, the Bearer must come through extra_headers.
-NATIVE_OAUTH_SINCE = "1.81.12"
-DEFAULT_TARGET = "1.108.7"  # the newest release the project runs; --litellm-version for another
 
 
 def native_oauth(target: str | None) -> bool:

@@ -25,7 +25,7 @@ from aspirectl.errors import OperationFailed, UnknownName, UsageError
 from aspirectl.keys.db import AUDIT, DELETED, DEPRECATED, TOKENS, Database
 from aspirectl.keys.model import KeyRecord, KeyStatus, NewKey, derive_status, utcnow
 from aspirectl.keys.tokens import hash_token, key_name, mint
-from aspirectl.releases import release_tuple
+from aspirectl.releases import GRACE_FIXED_IN, release_tuple
 
 ACTOR = "aspirectl"
 UI_TEAM = "litellm-dashboard"  # LiteLLM's UI session keys: never listed
@@ -149,7 +149,6 @@ class Capabilities:
 
 # The first LiteLLM release whose auth honours LiteLLM_DeprecatedVerificationToken: PR #30327
 # ("return deprecated-key lookup result directly") is in 1.89.1's proxy/utils.py, not in 1.89.0's.
-GRACE_FIXED_IN = "1.89.1"
 
 
 class KeyStore:
