@@ -346,6 +346,12 @@ class HopUsage:
         return self.billing == PAID
 
     @property
+    def fallback(self) -> bool:
+        """Served by anything but the alias's first hop: a later hop of its own chain or a
+        declared (or undeclared) fallback. Cross-family is a count of its own."""
+        return self.route != "chain" or (self.position or 1) > 1
+
+    @property
     def marginal_spend(self) -> float:
         return self.list_spend if self.paid else 0.0
 
@@ -402,7 +408,11 @@ class AliasUsage:
 
     @property
     def via_fallback(self) -> int:
-        return sum(h.requests for h in self.hops.values() if "fallback" in h.route)
+        return sum(h.requests for h in self.hops.values() if h.fallback)
+
+    @property
+    def cross_family(self) -> int:
+        return sum(h.requests for h in self.hops.values() if "cross-family" in h.route)
 
     def to_dict(self) -> dict[str, Any]:
         return {"alias": self.alias, "status": self.status.name if self.status is not None else "OK",
@@ -411,7 +421,7 @@ class AliasUsage:
                 "failures": dict(sorted(self.failures.items())),
                 "paid_requests": self.paid_requests, "paid_share": round(self.paid_share, 4),
                 "paid_spend": round(self.paid_spend, 6), "list_spend": round(self.list_spend, 6),
-                "via_fallback": self.via_fallback,
+                "via_fallback": self.via_fallback, "cross_family": self.cross_family,
                 "hops": [h.to_dict() for h in sorted(self.hops.values(), key=_hop_order)],
                 "reasons": list(self.reasons)}
 
@@ -434,12 +444,15 @@ class ConsumerUsage:
     paid_spend: float = 0.0
     failed: int = 0
     advice: str = ""
+    served_by: dict[str, int] = field(default_factory=dict)  # upstream (or ALIAS via upstream) -> requests
 
     def to_dict(self) -> dict[str, Any]:
         return {"consumer": self.consumer, "key_name": self.key_name, "alias": self.alias,
                 "requests": self.requests, "via_fallback": self.via_fallback,
                 "cross_family": self.cross_family, "paid_requests": self.paid_requests,
-                "paid_spend": round(self.paid_spend, 6), "failed": self.failed, "advice": self.advice}
+                "paid_spend": round(self.paid_spend, 6), "failed": self.failed,
+                "served_by": dict(sorted(self.served_by.items(), key=lambda kv: -kv[1])),
+                "advice": self.advice}
 
 
 @dataclass
@@ -547,10 +560,12 @@ def summarise(catalog: Catalog, groups: list[Group], span: Window, aliases: list
             continue
         if g.model_id not in known:
             continue
-        served_alias, upstream, _ = known[g.model_id]
+        served_alias, upstream, position = known[g.model_id]
         route = _route(catalog, requested, served_alias)
         row.requests += g.requests
-        if "fallback" in route:
+        where = upstream if served_alias == requested else f"{served_alias} via {upstream}"
+        row.served_by[where] = row.served_by.get(where, 0) + g.requests
+        if route != "chain" or position > 1:  # not its first hop: a fallback (HopUsage.fallback)
             row.via_fallback += g.requests
         if "cross-family" in route:
             row.cross_family += g.requests

@@ -108,6 +108,8 @@ def test_every_number_of_the_hand_computed_log(cli, spend_db):
     assert openai["list_spend"] == pytest.approx(0.60) and openai["marginal_spend"] == pytest.approx(0.60)
     assert shim["list_spend"] == pytest.approx(0.05) and shim["marginal_spend"] == 0
     assert gpt["paid_share"] == 0.75 and gpt["paid_spend"] == pytest.approx(0.60)
+    # hop 2 (openai-api) served 3: a fallback by the alias's own chain, none cross-family
+    assert (gpt["via_fallback"], gpt["cross_family"]) == (3, 0)
     # Nearest-rank percentiles of 100, 200, 300 ms (durations from request_duration_ms or the times).
     assert openai["p50_ms"] == pytest.approx(200, abs=1) and openai["p95_ms"] == pytest.approx(300, abs=1)
     unknown = {h["deployment"]: h for h in doc["unknown_deployments"]}
@@ -141,11 +143,13 @@ def test_by_consumer_joins_keys_and_gives_the_fallback_advice(cli, spend_db):
     rows = {(c["consumer"], c["alias"]): c for c in doc["consumers"]}
     postiz = rows[("postiz", "gpt-5.5")]
     assert postiz["requests"] == 4 and postiz["paid_requests"] == 3 and postiz["paid_spend"] == pytest.approx(0.6)
+    assert postiz["via_fallback"] == 3 and postiz["served_by"] == {"openai-api": 3, "codex-shim": 1}
     master = [c for (name, _), c in rows.items() if "not in LiteLLM_VerificationToken" in name]
     assert master and master[0]["requests"] == 1
     if style == "new":
         omni = rows[("knowledge-os", "qwen-3.6-omni")]
         assert omni["cross_family"] == 2 and "Name claude-haiku-4-5 explicitly" in omni["advice"]
+        assert omni["via_fallback"] == 2 and omni["served_by"] == {"claude-haiku-4-5 via anthropic-oauth": 2}
     table, _ = _usage(cli, url, "--by", "consumer")
     assert POSTIZ not in table.text and POSTIZ[:12] not in table.text and KO[:12] not in table.text
     if style == "new":
@@ -155,7 +159,7 @@ def test_by_consumer_joins_keys_and_gives_the_fallback_advice(cli, spend_db):
 def test_thresholds_page_like_probe(cli, spend_db):
     url, style = spend_db
     warn, _ = _usage(cli, url, "--max-paid-share", "50", "-o", "nagios")
-    assert warn.code == 1 and warn.out.startswith("ASPIRECTL USAGE WARNING")
+    assert warn.code == 1 and warn.out.startswith("ASPIRECTL USAGE WARNING - gpt-5.5: leaked to paid API: 75%")
     assert "gpt-5.5: leaked to paid API: 75% of gpt-5.5, $0.60 (over 50%)" in warn.out
     assert "'paid_share_gpt-5.5'=75.0%;50;;0;100" in warn.out
     prom, _ = _usage(cli, url, "--max-paid-share", "50", "-o", "prometheus")

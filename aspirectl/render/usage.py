@@ -103,8 +103,10 @@ def consumers_text(report: UsageReport, style: Style, catalog_path: str) -> str:
     rows = []
     advice: dict[str, str] = {}
     for c in report.consumers or []:
+        served = ", ".join(f"{where} {n:,}"
+                           for where, n in sorted(c.served_by.items(), key=lambda kv: -kv[1]))
         rows.append((one_line(c.consumer, 120), one_line(c.key_name, 40) or "-", c.alias, f"{c.requests:,}",
-                     f"{c.via_fallback:,}",
+                     served or "-", f"{c.via_fallback:,}",
                      f"{c.cross_family:,}", f"{c.paid_requests:,}", _money(c.paid_spend), f"{c.failed:,}"))
         if c.cross_family and c.advice:
             advice[f"{one_line(c.consumer, 120)} ({c.alias})"] = c.advice
@@ -112,7 +114,7 @@ def consumers_text(report: UsageReport, style: Style, catalog_path: str) -> str:
     if not rows:
         out.append("No requests in this period.")
         return "\n".join(out) + "\n"
-    out.append(render_table(Table(("CONSUMER", "KEY", "ASKED FOR", "SERVED", "VIA FALLBACK",
+    out.append(render_table(Table(("CONSUMER", "KEY", "ASKED FOR", "SERVED", "SERVED BY", "VIA FALLBACK",
                                    "CROSS-FAMILY", "PAID", "PAID $", "FAILED"), rows), style).rstrip("\n"))
     beyond = report.consumers_beyond
     if beyond is not None and beyond.keys:
@@ -125,12 +127,18 @@ def consumers_text(report: UsageReport, style: Style, catalog_path: str) -> str:
 
 
 def summary_line(report: UsageReport) -> str:
+    """The state, then why (the reasons that made it, worst first), then the totals: a Nagios
+    first line that says its own cause."""
     total = sum(u.requests for u in report.aliases)
     paid = sum(u.paid_spend for u in report.aliases)
     leaking = [f"{u.alias} {u.paid_share:.0%} paid" for u in report.aliases if u.paid_requests]
-    text = (f"ASPIRECTL USAGE {report.status.name} - {len(report.aliases)} aliases, {total:,} requests, "
-            f"{_money(paid)} paid at the margin")
-    if leaking:
+    causes = [f"{u.alias}: {r}" for u in sorted(report.aliases, key=lambda u: -int(u.status or 0))
+              for r in u.reasons]
+    text = f"ASPIRECTL USAGE {report.status.name} - "
+    if causes:
+        text += "; ".join(causes) + "; "
+    text += f"{len(report.aliases)} aliases, {total:,} requests, {_money(paid)} paid at the margin"
+    if leaking and not causes:
         text += f" ({', '.join(leaking)})"
     if report.unknown_total.deployments:
         text += f"; {report.unknown_total.deployments} deployment(s) not in the chains"
