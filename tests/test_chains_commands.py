@@ -230,3 +230,24 @@ def test_the_readme_lists_each_commands_formats_as_declared():
     rows = {line.split("|")[1].strip().strip("`"): [f.strip().strip("`") for f in line.split("|")[2].split(",")]
             for line in block.splitlines()[2:] if line.startswith("|")}
     assert rows == {cmd: list(formats) for cmd, formats in FORMATS.items()}
+
+
+def test_every_command_has_examples_in_its_help():
+    import click
+    import typer.main
+
+    from aspirectl.cli.app import build_app
+    from aspirectl.cli.examples import EXAMPLES
+
+    root = typer.main.get_command(build_app())
+    leaves = []
+
+    def walk(command, path):
+        if isinstance(command, click.Group):
+            for name in command.list_commands(click.Context(command)):
+                walk(command.get_command(click.Context(command), name), f"{path} {name}".strip())
+        else:
+            leaves.append(path)
+
+    walk(root, "")
+    assert len(leaves) > 20 and [p for p in leaves if p not in EXAMPLES] == []
