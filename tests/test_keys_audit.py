@@ -147,6 +147,8 @@ def test_a_clean_store_has_no_finding_and_an_old_log_says_what_it_cannot_tell(cl
 def test_bad_audit_arguments_are_unknown_with_a_nagios_line(cli, tmp_path, args, said):
     db = f"sqlite:///{tmp_path}/k.db"
     assert cli("--db", db, "keys", "create", "svc", "--create").code == 0
-    result = cli("--db", db, "keys", "audit", *args, "-o", "nagios")
+    textfile = tmp_path / "keys.prom"
+    result = cli("--db", db, "keys", "audit", *args, "-o", "nagios", "--textfile", textfile)
     assert result.code == 3, result.text
     assert result.out.startswith("ASPIRECTL KEYS UNKNOWN - ") and said in result.out
+    assert "aspirectl_keys_audit_status 3" in textfile.read_text()

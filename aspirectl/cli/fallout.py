@@ -68,8 +68,8 @@ def monitoring_fallout(argv: list[str], command: str | None, code: int, cause: s
 
 
 def _write_error_textfile(path: Path, command: str, state: object, argv: list[str], cause: str) -> None:
-    if command == "keys":
-        command = "keys audit"
+    """The error's textfile, in the metric names of the check that failed (probe, usage, or
+    the keys group's one monitoring subcommand, audit)."""
     from aspirectl.errors import AspirectlError
     from aspirectl.render.prometheus import error_metrics
     from aspirectl.state import last_success_of, write_textfile
@@ -82,7 +82,8 @@ def _write_error_textfile(path: Path, command: str, state: object, argv: list[st
         except (AspirectlError, OSError, ValueError):
             last_success = None
     try:
-        write_textfile(path, error_metrics(command, Health(int(state)), last_success))  # type: ignore[call-overload]
+        check = "keys audit" if command == "keys" else command
+        write_textfile(path, error_metrics(check, Health(int(state)), last_success))  # type: ignore[call-overload]
     except (AspirectlError, OSError) as exc:
         if str(exc) in cause or "textfile" in cause:  # the error was the textfile: said once
             return
