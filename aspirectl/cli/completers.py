@@ -10,8 +10,6 @@ from pathlib import Path
 
 import click
 
-from aspirectl.cli.namecache import shell_safe
-
 
 def _chains_dir(ctx: click.Context) -> Path | None:
     value = ctx.find_root().params.get("chains")
@@ -19,7 +17,7 @@ def _chains_dir(ctx: click.Context) -> Path | None:
 
 
 def _catalog_names(ctx: click.Context, kind: str) -> list[str]:
-    from aspirectl.cli.namecache import catalog_names
+    from aspirectl.cli.namecache import catalog_names, shell_safe
 
     try:
         return shell_safe(catalog_names(kind, _chains_dir(ctx)))
@@ -44,7 +42,7 @@ def names(ctx: click.Context, args: list[str], incomplete: str) -> list[str]:
 
 
 def consumers(ctx: click.Context, args: list[str], incomplete: str) -> list[str]:
-    from aspirectl.cli.namecache import cached_consumers
+    from aspirectl.cli.namecache import cached_consumers, shell_safe
 
     try:
         return [c for c in shell_safe(cached_consumers()) if c.startswith(incomplete)]
