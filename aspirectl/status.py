@@ -49,6 +49,10 @@ class ErrorKind(IntEnum):
     DEADLINE = 6  # the global deadline was overrun
 
 
+# The first words of each check's Nagios line (and of its cron line), defined once: probe's
+# (and route -o nagios), usage's, the key audit's.
+NAGIOS_PREFIX = {"probe": "ASPIRECTL", "usage": "ASPIRECTL USAGE", "keys": "ASPIRECTL KEYS"}
+
 # A command's exit family is declared where the command is registered (cli/lazy.py COMMANDS):
 #   "monitoring": a Nagios check (probe, usage): every error is UNKNOWN, a usage error too;
 #   "health": judges health interactively (route, demo): Nagios codes, a usage error is 2;

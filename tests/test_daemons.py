@@ -263,6 +263,21 @@ def _owned_by(path: Path, user: str) -> None:
     os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
+def _shared_sandbox(work: Path, scenario: str):
+    """A sandbox scenario, started, and its catalog at work/chains readable by other users
+    (the nagios user, nobody): (the running thread, its sandbox, the catalog, its credentials)."""
+    from aspirectl.catalog.loader import load_catalog
+    from aspirectl.sandbox.app import SandboxThread
+
+    thread = SandboxThread(load_catalog(SHIPPED_CHAINS), scenario)
+    box = thread.start()
+    chains = work / "chains"
+    box.write_chains(chains)
+    chains.chmod(0o755)
+    credentials = [ln for ln in (chains / "credentials.env").read_text().splitlines() if ln and ln[0] != "#"]
+    return thread, box, chains, credentials
+
+
 @dataclass
 class Situation:
     name: str
@@ -394,18 +409,11 @@ def _status(path: Path) -> dict[str, dict[str, str]]:
 def _run_nagios(situation: Situation, tmp_path: Path) -> dict[str, dict[str, str]]:
     import fcntl
 
-    from aspirectl.catalog.loader import load_catalog
-    from aspirectl.sandbox.app import SandboxThread
-
     nagios = _tool("nagios4", "/usr/sbin/nagios4")
     work = _world_dir("aspirectl-nagios-")
-    thread = SandboxThread(load_catalog(SHIPPED_CHAINS), situation.catalog)
-    box = thread.start()
+    thread, _, chains, credentials = _shared_sandbox(work, situation.catalog)
     held = None
     try:
-        chains = work / "chains"
-        box.write_chains(chains)
-        chains.chmod(0o755)
         if situation.break_catalog:
             (chains / "gpt.yaml").write_text("family: gpt\naliases: [gpt-5.5\n")
         state = work / "nagios-state"
@@ -414,8 +422,7 @@ def _run_nagios(situation: Situation, tmp_path: Path) -> dict[str, dict[str, str
         state.chmod(0o700)
         env = {"PATH": "/usr/bin:/bin", "HOME": str(state), "XDG_STATE_HOME": str(state),
                "ASPIRECTL_CHAINS": str(chains), "LANG": "C.UTF-8"}
-        env.update({ln.split("=", 1)[0]: ln.split("=", 1)[1] for ln in
-                    (chains / "credentials.env").read_text().splitlines() if ln and ln[0] != "#"})
+        env.update(ln.split("=", 1) for ln in credentials)
         if situation.db == "sqlite":
             import sqlite3
 
@@ -552,21 +559,13 @@ def test_the_crontab_line_under_a_real_cron_daemon(tmp_path):
     mount namespace: its own spool, /etc/crontab, /run and sendmail, nothing of the host's)
     as root and as an unprivileged user, with cron's own environment. In the seed state with
     the known WARNINGs acknowledged no mail is sent; an outage sends exactly one."""
-    from aspirectl.catalog.loader import load_catalog
-    from aspirectl.sandbox.app import SandboxThread
-
     cron = _tool("cron", "/usr/sbin/cron")
     if not Path("/usr/sbin/sendmail").exists():
         pytest.fail("/usr/sbin/sendmail (an MTA: nagios4's mailx pulls one in) is needed for cron's mail")
     work = _world_dir("aspirectl-cron-")
-    thread = SandboxThread(load_catalog(SHIPPED_CHAINS), "seed")
-    box = thread.start()
+    thread, box, chains, credentials = _shared_sandbox(work, "seed")
     cron_proc = None
     try:
-        chains = work / "chains"
-        box.write_chains(chains)
-        chains.chmod(0o755)
-        credentials = [ln for ln in (chains / "credentials.env").read_text().splitlines() if ln and ln[0] != "#"]
         bin_dir, mail, spool, run = (work / d for d in ("bin", "mail", "spool", "run"))
         for d in (bin_dir, mail, spool, run, work / "cron.d"):
             d.mkdir()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from aspirectl.render.route import STATUS_COLOUR, served_text, shorten
 from aspirectl.render.table import Style, Table, paint, render_table, wrap_prose
-from aspirectl.status import Health
+from aspirectl.status import NAGIOS_PREFIX, Health
 from aspirectl.textsafe import one_line
 
 if TYPE_CHECKING:
@@ -79,7 +79,8 @@ def ack_lines(assessment: Assessment) -> list[str]:
 
 
 def summary_line(assessment: Assessment) -> str:
-    return f"ASPIRECTL {assessment.status.name} - " + verdict_text(assessment) + _tail(assessment)
+    prefix = f"{NAGIOS_PREFIX['probe']} {assessment.status.name} - "
+    return prefix + verdict_text(assessment) + _tail(assessment)
 
 
 def verdict_text(assessment: Assessment) -> str:

@@ -12,6 +12,7 @@ from aspirectl.keys.model import KeyRecord
 from aspirectl.keys.scan import Finding
 from aspirectl.keys.store import Provisioned
 from aspirectl.render.table import Style
+from aspirectl.status import NAGIOS_PREFIX
 from aspirectl.textsafe import one_line
 
 COLUMNS = ("CONSUMER", "KEY", "STATUS", "CREATED", "EXPIRES", "LAST ACTIVE", "SPEND", "MODELS")
@@ -111,16 +112,13 @@ def scan_summary(findings: list[Finding]) -> str:
 
 # ------------------------------------------------------------------------------ audit
 
-AUDIT_PREFIX = "ASPIRECTL KEYS"
-
-
 def audit_summary(report: AuditReport) -> str:
     kinds: dict[str, list[str]] = {}
     for f in report.findings:
         kinds.setdefault(f.kind, []).append(f.consumer)
     said = ", ".join(f"{len(who)} {kind.replace('_', ' ')} ({', '.join(sorted(set(who)))})"
                      for kind, who in sorted(kinds.items()))
-    return one_line(f"{AUDIT_PREFIX} {report.status.name} - {report.keys_checked} keys, "
+    return one_line(f"{NAGIOS_PREFIX['keys']} {report.status.name} - {report.keys_checked} keys, "
                     f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}"
                     + (f": {said}" if said else ""), None)
 

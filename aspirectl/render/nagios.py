@@ -8,11 +8,9 @@ from aspirectl.health import Assessment
 from aspirectl.render.health import plural, verdict_text
 from aspirectl.render.route import served_text
 from aspirectl.routing import Decision
+from aspirectl.status import NAGIOS_PREFIX as PREFIX
 from aspirectl.status import Health
 from aspirectl.textsafe import nagios_text as nagios_safe
-
-# The first word(s) of each monitoring command's Nagios line, defined once.
-PREFIX = {"probe": "ASPIRECTL", "usage": "ASPIRECTL USAGE", "keys": "ASPIRECTL KEYS"}
 
 
 def error_line(command: str, state: Health, cause: str) -> str:
@@ -44,7 +42,7 @@ def nagios_text(assessment: Assessment) -> str:
         _perf("hops_serving", c["hops_serving"], hi=c["hops"]),
         _perf("time", round(assessment.report.duration_s, 3), "s", hi=None),
     ] + ([_perf("gateway_drift", len(gw.drifted), hi=n)] if gw is not None else []))
-    lines = [f"ASPIRECTL {assessment.status.name} - {nagios_safe(summary)} | {perf}"]
+    lines = [f"{PREFIX['probe']} {assessment.status.name} - {nagios_safe(summary)} | {perf}"]
     if gw is not None:
         lines.extend(nagios_safe(f"gateway: {reason}") for reason in gw.reasons)
     acknowledged = assessment.acknowledged

@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING
 
 from aspirectl.render.table import Style, Table, render_table
+from aspirectl.status import NAGIOS_PREFIX
 from aspirectl.textsafe import nagios_text as nagios_safe
 from aspirectl.textsafe import one_line
 
@@ -134,7 +135,7 @@ def summary_line(report: UsageReport) -> str:
     leaking = [f"{u.alias} {u.paid_share:.0%} paid" for u in report.aliases if u.paid_requests]
     causes = [f"{u.alias}: {r}" for u in sorted(report.aliases, key=lambda u: -int(u.status or 0))
               for r in u.reasons]
-    text = f"ASPIRECTL USAGE {report.status.name} - "
+    text = f"{NAGIOS_PREFIX['usage']} {report.status.name} - "
     if causes:
         text += "; ".join(causes) + "; "
     text += f"{len(report.aliases)} aliases, {total:,} requests, {_money(paid)} paid at the margin"
