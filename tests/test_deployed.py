@@ -236,3 +236,9 @@ def test_route_as_a_nagios_check_prints_its_line_on_every_path(cli, sandbox_chai
     assert typo.code == 3 and typo.out.startswith("ASPIRECTL UNKNOWN - unknown alias 'gtp-5.5'")
     interactive = cli("--chains", chains, "route", "gtp-5.5")  # without -o nagios: a usage error
     assert interactive.code == 2 and interactive.out == ""
+
+
+def test_usage_with_no_database_named_is_unknown_and_names_no_store(cli):
+    result = cli("--chains", SHIPPED_CHAINS, "usage", "-o", "nagios")
+    assert result.code == 3 and result.out.startswith("ASPIRECTL USAGE UNKNOWN - no gateway database named")
+    assert "embedded default" not in result.err  # no notice that it read the local key store

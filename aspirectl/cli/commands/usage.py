@@ -57,7 +57,8 @@ def usage(
     aliases = select_aliases(catalog, names) if names else None
     url = service.db_url(app_ctx.settings.db_url, app_ctx.resolver())
     database = service.describe_db(url)
-    app_ctx.say(f"database: {database}")
+    if url:  # with none named, usage_report says so: no notice naming the embedded key store
+        app_ctx.say(f"database: {database}")
     report = usage_report(url, catalog, span, aliases, thresholds, by_consumer=by == "consumer", top=top)
     if textfile:
         from aspirectl.render.usage import usage_prometheus
