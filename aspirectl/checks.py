@@ -89,10 +89,57 @@ def plain_http_credentials(catalog: Catalog, aliases: list[str]) -> list[str]:
     return out
 
 
+def plain_http_gateway(url: str) -> list[str]:
+    """The gateway key would cross a network unencrypted: http:// to a host that is not loopback."""
+    from urllib.parse import urlsplit
+
+    from aspirectl.secrets.redact import display_url
+
+    parts = urlsplit(url)
+    if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+        return [f"the gateway key goes over plain http to {display_url(url)} (use https, or keep the "
+                "gateway on a private network)"]
+    return []
+
+
 class ProbeRequest(NamedTuple):
     aliases: list[str]
     options: RunOptions
     deep: bool = False
+    via: str | None = None  # probe every hop through this gateway (its URL), not directly
+
+
+def gateway_urls(flagged: tuple[str, ...], catalog: Catalog) -> tuple[str, ...]:
+    """The gateway's replicas: --gateway-url (repeatable) or ASPIRECTL_GATEWAY_URL, else the
+    catalog's gateway.replicas; each checked as a URL (a typo is a usage error, never 'down')."""
+    urls = [check_url(u, "gateway", "--gateway-url") for u in flagged] or list(catalog.gateway.replicas)
+    return tuple(dict.fromkeys(urls))
+
+
+def egress_route(catalog: Catalog, urls: tuple[str, ...], via_gateway: bool, command: str) -> str | None:
+    """The gateway to probe every hop through, or None to reach each upstream directly.
+
+    Through the gateway when asked (--via-gateway) or when the catalog declares the gateway the
+    only egress (gateway.egress: gateway-only): then aspirectl never contacts an upstream."""
+    if not (via_gateway or catalog.gateway.only_egress):
+        return None
+    if not urls:
+        raise UsageError(f"{command} --via-gateway needs the gateway's URL",
+                         hint="pass --gateway-url URL before the command, set ASPIRECTL_GATEWAY_URL, "
+                              "or list it under gateway.replicas in upstreams.yaml")
+    return urls[0]
+
+
+def egress_note(catalog: Catalog, via: str | None) -> str:
+    """One line for people: how the upstreams were reached, and why."""
+    from aspirectl.secrets.redact import display_url
+
+    if via is None:
+        return ""
+    why = ("the catalog declares the gateway the only egress (gateway.egress: gateway-only)"
+           if catalog.gateway.only_egress else "--via-gateway")
+    return (f"every hop probed through the gateway {display_url(via)} ({why}); no upstream was "
+            "contacted directly")
 
 
 def probe_aliases(catalog: Catalog, request: ProbeRequest, resolver: Resolver,
@@ -101,7 +148,7 @@ def probe_aliases(catalog: Catalog, request: ProbeRequest, resolver: Resolver,
     from aspirectl.probe.plan import plan_targets
     from aspirectl.probe.runner import probe
 
-    targets = plan_targets(catalog, request.aliases, resolver, request.deep)
+    targets = plan_targets(catalog, request.aliases, resolver, request.deep, via=request.via)
     report = probe(targets, request.options, deep=request.deep, on_progress=on_progress)
     return assess(catalog, report, request.aliases)
 
@@ -111,6 +158,7 @@ class Routed(NamedTuple):
     status: Health
     source: str  # live | cached | offline
     note: str  # where the answer came from, for people ("cached probe of ... from 3 min ago")
+    via: str | None = None  # the gateway every hop was probed through (display URL)
 
 
 def route_aliases(catalog: Catalog, aliases: list[str], how: str, request: ProbeRequest | None,
@@ -143,9 +191,11 @@ def route_aliases(catalog: Catalog, aliases: list[str], how: str, request: Probe
     else:
         assert request is not None and resolver is not None
         report = probe_aliases(catalog, request, resolver, on_progress).report
+        if report.via:
+            note = f" (every hop asked through the gateway {report.via}, fallbacks and retries off)"
     decisions = [resolve(catalog, report, a) for a in aliases]
     return Routed(decisions, worst([d.status for d in decisions]),
-                  report.source if report else "offline", note)
+                  report.source if report else "offline", note, report.via if report else None)
 
 
 class MonitoredRun(NamedTuple):

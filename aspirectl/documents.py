@@ -64,8 +64,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
             "rows_without_original_group", "reasons"),
 }
 OPTIONAL: dict[str, tuple[str, ...]] = {
-    PROBE: ("gateway", "acknowledgements", "scenario"),
-    ROUTE: ("sensitivity",),
+    PROBE: ("via_gateway", "gateway", "acknowledgements", "scenario"),
+    ROUTE: ("via_gateway", "sensitivity"),
     USAGE: ("consumers", "consumers_not_listed"),
     CHAINS: ("family", "title", "note", "source", "upstreams"),
 }
@@ -124,10 +124,12 @@ def acks(catalog: Catalog, records: Iterable[Any], now: Any) -> dict[str, Any]:
 
 
 def route(decisions: Iterable[Decision], status: Any, catalog: Catalog, source: str,
-          sensitivity: dict[str, Any] | None = None) -> dict[str, Any]:
+          sensitivity: dict[str, Any] | None = None, via: str | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {"schema": ROUTE, "status": status.name, "exit_code": int(status),
-                           "catalog": _catalog_path(catalog), "source": source,
-                           "aliases": [d.to_dict() for d in decisions]}
+                           "catalog": _catalog_path(catalog), "source": source}
+    if via:
+        doc["via_gateway"] = via
+    doc["aliases"] = [d.to_dict() for d in decisions]
     if sensitivity is not None:
         doc["sensitivity"] = sensitivity
     return doc

@@ -17,7 +17,7 @@ from aspirectl import __version__, paths
 if TYPE_CHECKING:
     from aspirectl.catalog.model import Catalog
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: the gateway block
 
 
 def fingerprint(directory: Path) -> str:

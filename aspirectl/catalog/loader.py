@@ -21,8 +21,10 @@ from aspirectl.catalog.model import (
     DataPolicy,
     DeclaredState,
     DeclaredStatus,
+    Egress,
     Fallback,
     Family,
+    GatewayPolicy,
     Hop,
     Protocol,
     SensitivityPolicy,
@@ -37,7 +39,7 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*\Z")  # \Z: "$" would take a trailin
 CREDENTIAL_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 END_OF_CHAIN = "fail-loudly"
 
-TOP_UPSTREAMS: Schema = {"upstreams": (dict, True), "sensitivity": (dict, False)}
+TOP_UPSTREAMS: Schema = {"upstreams": (dict, True), "sensitivity": (dict, False), "gateway": (dict, False)}
 TOP_FAMILY: Schema = {
     "family": (str, True),
     "title": (str, False),
@@ -71,6 +73,7 @@ FALLBACK: Schema = {
     "advice": (str, False),
 }
 SENSITIVITY: Schema = {"enforced": (bool, False), "classes": (list, False), "note": (str, False)}
+GATEWAY: Schema = {"replicas": (list, False), "egress": (str, False)}
 
 
 
@@ -88,6 +91,30 @@ def _parse_state(ctx: FileContext, raw: Any, where: str) -> DeclaredState | None
     if status is None:
         return None
     return DeclaredState(status=status, since=since, note=str(raw.get("note", "")).strip())
+
+
+def _parse_gateway(ctx: FileContext, raw: dict[str, Any]) -> GatewayPolicy:
+    """gateway: {replicas: [URL, ...], egress: direct|gateway-only}. Every replica's URL is
+    checked as a base URL is (no credentials in it, no query)."""
+    replicas: list[str] = []
+    raw_replicas = raw.get("replicas") or []
+    lines = getattr(raw_replicas, "lines", [key_line(raw, "replicas")] * len(raw_replicas))
+    for item, line in zip(raw_replicas, lines, strict=True):
+        if not isinstance(item, str):
+            ctx.add(line, "a gateway replica must be a URL", "write '- http://gateway-1:4000'")
+        elif _check_url(ctx, item, line, "gateway.replicas"):
+            url = item.rstrip("/")
+            if url in replicas:
+                ctx.add(line, f"gateway replica '{url}' listed twice", "list each replica once")
+            else:
+                replicas.append(url)
+    egress = Egress.DIRECT
+    if "egress" in raw:
+        egress = ctx.enum(raw["egress"], Egress, key_line(raw, "egress"), "egress") or Egress.DIRECT
+    if egress is Egress.GATEWAY_ONLY and not replicas:
+        ctx.add(key_line(raw, "egress"), "egress: gateway-only needs the gateway's URL",
+                "list it under gateway.replicas")
+    return GatewayPolicy(tuple(replicas), egress)
 
 
 def _check_url(ctx: FileContext, url: str, line: int, where: str) -> bool:
@@ -190,6 +217,7 @@ class _Loader:
         self.upstreams: dict[str, Upstream] = {}
         self.upstream_lines: dict[str, tuple[str, int]] = {}
         self.sensitivity = SensitivityPolicy()
+        self.gateway = GatewayPolicy()
         self.families: list[_RawFamily] = []
 
     def ctx(self, path: Path) -> FileContext:
@@ -274,6 +302,9 @@ class _Loader:
                 note=str(s.get("note", "")).strip(),
             )
 
+        if "gateway" in value and ctx.check(value["gateway"], GATEWAY, "gateway"):
+            self.gateway = _parse_gateway(ctx, value["gateway"])
+
     def _load_family(self, ctx: FileContext, value: dict[str, Any]) -> None:
         ctx.check(value, TOP_FAMILY, "family file")
         name = value.get("family")
@@ -345,7 +376,8 @@ class _Loader:
             if family:
                 families[fam.name] = family
         self._check_fallback_cycles(families)
-        return Catalog(str(self.directory), dict(self.upstreams), families, aliases, self.sensitivity)
+        return Catalog(str(self.directory), dict(self.upstreams), families, aliases, self.sensitivity,
+                       self.gateway)
 
     def _build_family(self, fam: _RawFamily, aliases: dict[str, Alias]) -> Family | None:
         ctx, raw = fam.ctx, fam.raw

@@ -149,12 +149,32 @@ class SensitivityPolicy(NamedTuple):
     note: str = ""
 
 
+class Egress(StrEnum):
+    """How aspirectl may reach an upstream from the machine it runs on."""
+
+    DIRECT = "direct"  # straight to each upstream, with the operator's copy of its credential
+    GATEWAY_ONLY = "gateway-only"  # only through the gateway (Aspire's only egress for LLM traffic)
+
+
+class GatewayPolicy(NamedTuple):
+    """The catalog's `gateway:` block in upstreams.yaml: where the gateway runs (its replicas,
+    each a URL; the first is the default --gateway-url) and whether it is the only egress."""
+
+    replicas: tuple[str, ...] = ()
+    egress: Egress = Egress.DIRECT
+
+    @property
+    def only_egress(self) -> bool:
+        return self.egress is Egress.GATEWAY_ONLY
+
+
 class Catalog(NamedTuple):
     directory: str
     upstreams: dict[str, Upstream]
     families: dict[str, Family]
     aliases: dict[str, Alias]
     sensitivity: SensitivityPolicy = SensitivityPolicy()
+    gateway: GatewayPolicy = GatewayPolicy()
 
     def family_of(self, alias: str) -> Family:
         return self.families[self.aliases[alias].family]

@@ -30,9 +30,11 @@ def root(
     db: Annotated[str | None, typer.Option(
         "--db", help="Key database URL: postgresql://... or sqlite:///PATH "
         "[env: ASPIRECTL_DB_URL; default: embedded SQLite].", show_default=False)] = None,
-    gateway: Annotated[str | None, typer.Option(
-        "--gateway-url", help="Gateway base URL, http(s)://HOST[:PORT] [env: ASPIRECTL_GATEWAY_URL]; "
-        "'probe --gateway' asks it.", show_default=False)] = None,
+    gateway: Annotated[list[str] | None, typer.Option(
+        "--gateway-url", help="Gateway base URL, http(s)://HOST[:PORT]; repeat it for each replica "
+        "[env: ASPIRECTL_GATEWAY_URL, comma-separated; default: gateway.replicas in upstreams.yaml]. "
+        "'probe --gateway' asks every replica, '--via-gateway' probes through the first.",
+        show_default=False)] = None,
     output: Annotated[str | None, typer.Option(
         "--output", "-o", help="Default output format for every command.",
         show_default=False)] = None,

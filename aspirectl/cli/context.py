@@ -41,17 +41,21 @@ class AppContext:
             self._resolver = default_resolver()
         return self._resolver
 
-    def announce_credentials(self, catalog: Catalog, aliases: list[str]) -> None:
+    def announce_credentials(self, catalog: Catalog, aliases: list[str], via: str | None = None) -> None:
         """Before credentials are sent: on a terminal (or with -v), which catalog decides where
-        they go, and a warning for each credential that would cross a network in plain http."""
+        they go, and a warning for each credential that would cross a network in plain http.
+        Through the gateway (``via``) only the gateway key is sent, and only to the gateway."""
         if not (self.settings.tty or self.settings.verbose):
             return
-        from aspirectl.checks import plain_http_credentials
+        from aspirectl.checks import egress_note, plain_http_credentials, plain_http_gateway
         from aspirectl.textsafe import one_line
 
         directory = self.settings.chains_dir.resolve()
         self.say(f"catalog: {one_line(directory)} ({self.settings.chains_source})")
-        for warning in plain_http_credentials(catalog, aliases):
+        if via:
+            self.say(egress_note(catalog, via))
+        warnings = plain_http_gateway(via) if via else plain_http_credentials(catalog, aliases)
+        for warning in warnings:
             self.say(f"warning: {warning}")
 
     def style(self) -> Style:

@@ -30,3 +30,8 @@ AliasesOrFamilies = Annotated[
 Timeout = Annotated[float, typer.Option("--timeout", help="Seconds per hop probe.", metavar="S")]
 Deadline = Annotated[float, typer.Option("--deadline", help="Hard limit for the whole run.",
                                          metavar="S")]
+ViaGateway = Annotated[bool, typer.Option(
+    "--via-gateway", help="Probe every hop THROUGH the gateway (--gateway-url; its model group for the "
+    "hop, fallbacks and retries off, a 1-token answer each) with the gateway key only: no upstream "
+    "credential needed here, no upstream contacted. Always so when upstreams.yaml says "
+    "gateway.egress: gateway-only.")]

@@ -25,6 +25,18 @@ class ProbeTarget:
     credential: str | None
     declared: DeclaredState | None = None
     canary: bool = False  # include the 1-token generation (deep, or the upstream says always)
+    via: str | None = None  # the gateway's base URL when the hop is probed through it (then
+    # ``model`` is the hop's model group there and ``credential`` the gateway key)
+
+    @property
+    def base_url(self) -> str:
+        """Where the probe's requests go: the gateway, or the upstream itself."""
+        return self.via or self.upstream.base_url
+
+    @property
+    def endpoint(self) -> str:
+        """What a shared step is shared across: one gateway, or one upstream."""
+        return f"gateway {self.via}" if self.via else self.upstream.name
 
 
 Context = Mapping[str, Facts]  # facts of earlier steps of the same hop, by step name
@@ -70,7 +82,17 @@ _MODULES = {
 }
 
 
+GATEWAY_MODULE = "aspirectl.probe.protocols.gateway"
+
+
 def adapter_for(protocol: WireProtocol) -> Adapter:
     """The protocol's module: it provides what ``Adapter`` describes."""
     module: ModuleType = importlib.import_module(_MODULES[protocol])
     return cast(Adapter, module)
+
+
+def adapter_for_target(target: ProbeTarget) -> Adapter:
+    """A hop probed through the gateway speaks the gateway's protocol, whatever its upstream's."""
+    if target.via:
+        return cast(Adapter, importlib.import_module(GATEWAY_MODULE))
+    return adapter_for(target.upstream.protocol)

@@ -23,9 +23,24 @@ def with_fallbacks(catalog: Catalog, aliases: list[str]) -> list[str]:
 
 
 def plan_targets(catalog: Catalog, aliases: list[str], resolver: Resolver,
-                 deep: bool = False) -> list[ProbeTarget]:
+                 deep: bool = False, via: str | None = None) -> list[ProbeTarget]:
+    """One target per (alias, hop). With ``via`` (the gateway's URL) every hop is asked through
+    the gateway, by its model group there, with the gateway key: no upstream credential is
+    read at all."""
     targets = []
     values: dict[str, str | None] = {}
+    if via:
+        from aspirectl.gateway.check import GATEWAY_KEY
+        from aspirectl.gateway.export import group_name
+
+        key = resolver.value(GATEWAY_KEY)
+        for alias in with_fallbacks(catalog, aliases):
+            for position, hop in enumerate(catalog.hops(alias), 1):
+                targets.append(ProbeTarget(
+                    alias=alias, family=catalog.aliases[alias].family, position=position,
+                    upstream=catalog.upstreams[hop.upstream], model=group_name(alias, position, hop.upstream),
+                    credential=key, declared=catalog.declared_state(alias, hop), canary=True, via=via))
+        return targets
     for alias in with_fallbacks(catalog, aliases):
         family = catalog.aliases[alias].family
         for position, hop in enumerate(catalog.hops(alias), 1):

@@ -106,6 +106,7 @@ class ProbeReport:
     deep: bool = False
     source: str = "live"  # live | cached | offline
     deadline_hit: bool = False
+    via: str | None = None  # the gateway every hop was probed through (display URL), if any
 
     def result(self, alias: str, upstream: str) -> HopResult | None:
         return self._index.get((alias, upstream))
@@ -125,5 +126,6 @@ class ProbeReport:
             "deep": self.deep,
             "source": self.source,
             "deadline_hit": self.deadline_hit,
+            **({"via_gateway": self.via} if self.via else {}),
             "hops": [r.to_dict() for r in self.results],
         }

@@ -14,7 +14,7 @@ import httpx
 
 from aspirectl.catalog.model import AuthScheme
 from aspirectl.envnames import secret_env
-from aspirectl.probe.adapter import Adapter, Context, ProbeTarget, Step, adapter_for
+from aspirectl.probe.adapter import Adapter, Context, ProbeTarget, Step, adapter_for_target
 from aspirectl.probe.options import RunOptions
 from aspirectl.probe.outcomes import Facts, Origin, Outcome, Verdict, verdict_from_error
 from aspirectl.probe.report import EXCERPT_CHARS, HopResult, ProbeReport
@@ -48,7 +48,7 @@ class Runner:
 
     async def _send(self, target: ProbeTarget, step: Step, headers: dict[str, str],
                     context: dict[str, Facts]) -> Facts:
-        url = target.upstream.base_url + step.path
+        url = target.base_url + step.path
         body = step.body(context)
         send_headers = {"user-agent": USER_AGENT, "accept": "application/json", **REQUEST_HEADERS}
         if step.auth:
@@ -82,7 +82,7 @@ class Runner:
                     context: dict[str, Facts]) -> Facts:
         if not step.shared:
             return await self._send(target, step, headers, context)
-        key = (target.upstream.name, step.name, step.path, repr(step.params))
+        key = (target.endpoint, step.name, step.path, repr(step.params))
         task = self.shared.get(key)
         if task is None:
             task = asyncio.ensure_future(self._send(target, step, headers, context))
@@ -90,7 +90,7 @@ class Runner:
         return await asyncio.shield(task)
 
     async def probe(self, target: ProbeTarget) -> tuple[Verdict, str]:
-        adapter = adapter_for(target.upstream.protocol)
+        adapter = adapter_for_target(target)
         headers = adapter.headers(target)
         context: dict[str, Facts] = {}
         passed: list[str] = []
@@ -175,6 +175,15 @@ CREDENTIAL_HINT = re.compile(r" ?\(set ASPIRECTL_SECRET_\w+ or run 'aspirectl se
 
 
 def missing_credential(target: ProbeTarget) -> HopResult | None:
+    if target.via:
+        if target.credential:
+            return None
+        from aspirectl.gateway.check import GATEWAY_KEY
+
+        verdict = Verdict(Outcome.NO_CREDENTIALS, f"credential '{GATEWAY_KEY}' is not set here: probing "
+                          f"through the gateway needs a gateway key {credential_hint(GATEWAY_KEY)}",
+                          origin=Origin.LOCAL)
+        return _result(target, verdict, "", None)
     auth = target.upstream.auth
     if auth.scheme is AuthScheme.NONE or target.credential:
         return None
@@ -275,4 +284,9 @@ def probe(targets: list[ProbeTarget], options: RunOptions | None = None, *, deep
     t0 = time.perf_counter()
     results = asyncio.run(run_probes(targets, options, transport, on_progress)) if targets else []
     cut = any(r.origin is Origin.DEADLINE for r in results)
-    return ProbeReport(tuple(results), started_at, time.perf_counter() - t0, deep, deadline_hit=cut)
+    via = next((t.via for t in targets if t.via), None)
+    if via:
+        from aspirectl.secrets.redact import display_url
+
+        via = display_url(via)
+    return ProbeReport(tuple(results), started_at, time.perf_counter() - t0, deep, deadline_hit=cut, via=via)

@@ -166,6 +166,8 @@ def credentials_block(assessment: Assessment) -> str:
 def probe_text(assessment: Assessment, style: Style) -> str:
     status = paint(wrap_prose(summary_line(assessment), style), STATUS_COLOUR[assessment.status], style)
     parts = [hops_table(assessment, style), aliases_table(assessment, style)]
+    if assessment.report.via:
+        parts.insert(0, wrap_prose(via_line(assessment.report.via), style))
     block = credentials_block(assessment)
     if block:
         parts.append(wrap_prose(block, style))
@@ -174,6 +176,14 @@ def probe_text(assessment: Assessment, style: Style) -> str:
     if assessment.acknowledgements:
         parts.append(wrap_prose("".join(f"{line}\n" for line in ack_lines(assessment)), style))
     return "\n".join([*parts, status]) + "\n"
+
+
+def via_line(via: str) -> str:
+    """What a probe through the gateway did and cost: one line above the tables."""
+    from aspirectl.probe.cost import COST_NOTE
+
+    return (f"through the gateway {via}: every hop asked by its model group, fallbacks and retries off; "
+            f"{COST_NOTE}\n")
 
 
 def _down_text(h: HopState) -> str:

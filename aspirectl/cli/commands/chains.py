@@ -8,7 +8,7 @@ import typer
 
 from aspirectl.cli.context import app_context
 from aspirectl.cli.formats import DATA
-from aspirectl.cli.options import AliasOrFamily, Deadline, Output, Timeout
+from aspirectl.cli.options import AliasOrFamily, Deadline, Output, Timeout, ViaGateway
 
 app = typer.Typer(rich_markup_mode=None, no_args_is_help=True,
                   help="Inspect the fallback chains: which upstreams serve each alias, in order.")
@@ -116,6 +116,7 @@ def graph(
         "--usage", help="Label each edge with the share of traffic it served since WHEN (24h, 7d): "
         "the gateway's request log, as 'aspirectl usage' reads it.", metavar="WHEN",
         show_default=False)] = None,
+    via_gateway: ViaGateway = False,
     timeout: Timeout = 10.0,
     deadline: Deadline = 20.0,
     output: Output = None,
@@ -139,7 +140,7 @@ def graph(
         app_ctx.emit(declared_mermaid(catalog))
         return
     from aspirectl import documents
-    from aspirectl.checks import ProbeRequest, check_limits, route_aliases
+    from aspirectl.checks import ProbeRequest, check_limits, egress_route, gateway_urls, route_aliases
     from aspirectl.cli.progress import progress_for
     from aspirectl.graph import build
     from aspirectl.probe.options import RunOptions
@@ -148,9 +149,13 @@ def graph(
 
     check_limits(timeout, deadline)
     aliases = list(catalog.aliases)
-    request = ProbeRequest(aliases, RunOptions(timeout=timeout, deadline=deadline))
+    if via_gateway and not live:
+        raise UsageError("--via-gateway probes now: add --live")
+    via = egress_route(catalog, gateway_urls(app_ctx.settings.gateway_urls, catalog), via_gateway,
+                       "chains graph --live") if live else None
+    request = ProbeRequest(aliases, RunOptions(timeout=timeout, deadline=deadline), via=via)
     if live:
-        app_ctx.announce_credentials(catalog, aliases)
+        app_ctx.announce_credentials(catalog, aliases, via)
     with progress_for(app_ctx, enabled=live) as progress:
         routed = route_aliases(catalog, aliases, "live" if live else "cached", request,
                                app_ctx.resolver() if live else None, progress)

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from aspirectl.cli.context import app_context
-from aspirectl.cli.options import AliasesOrFamilies, Deadline, Output, Timeout
+from aspirectl.cli.options import AliasesOrFamilies, Deadline, Output, Timeout, ViaGateway
 
 
 def probe(
@@ -16,6 +16,7 @@ def probe(
     gateway: Annotated[bool, typer.Option(
         "--gateway", help="Also ask the running gateway (--gateway-url / ASPIRECTL_GATEWAY_URL) which "
         "hop serves each alias, and flag DRIFT from the prediction.")] = False,
+    via_gateway: ViaGateway = False,
     output: Output = None,
     textfile: Annotated[Path | None, typer.Option(
         "--textfile", help="Also write Prometheus metrics here, atomically (node_exporter "
@@ -37,7 +38,14 @@ def probe(
     nothing serves, or the gateway down), 3 UNKNOWN (bad config or arguments, deadline overrun).
     """
     from aspirectl import documents
-    from aspirectl.checks import ProbeRequest, check_limits, check_url, monitored_probe, select_aliases
+    from aspirectl.checks import (
+        ProbeRequest,
+        check_limits,
+        egress_route,
+        gateway_urls,
+        monitored_probe,
+        select_aliases,
+    )
     from aspirectl.cli.progress import progress_for
     from aspirectl.errors import UsageError
     from aspirectl.probe.options import RunOptions
@@ -50,16 +58,17 @@ def probe(
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, "probe")
     check_limits(timeout, deadline)
-    gateway_url = app_ctx.settings.gateway_url if gateway else None
+    catalog = app_ctx.catalog()
+    urls = gateway_urls(app_ctx.settings.gateway_urls, catalog)
+    gateway_url = urls[0] if gateway and urls else None
     if gateway and not gateway_url:
         raise UsageError("--gateway needs the gateway's URL",
-                         hint="pass --gateway-url URL before the command or set ASPIRECTL_GATEWAY_URL")
-    if gateway_url:
-        gateway_url = check_url(gateway_url, "gateway", "--gateway-url")
-    catalog = app_ctx.catalog()
+                         hint="pass --gateway-url URL before the command, set ASPIRECTL_GATEWAY_URL, or "
+                              "list it under gateway.replicas in upstreams.yaml")
+    via = egress_route(catalog, urls, via_gateway, "probe")
     options = RunOptions(timeout=timeout, deadline=deadline)
-    request = ProbeRequest(select_aliases(catalog, names), options, deep)
-    app_ctx.announce_credentials(catalog, request.aliases)
+    request = ProbeRequest(select_aliases(catalog, names), options, deep, via)
+    app_ctx.announce_credentials(catalog, request.aliases, via)
     with progress_for(app_ctx, enabled=not quiet and fmt == "table") as progress:
         run = monitored_probe(catalog, request, app_ctx.resolver(), gateway_url=gateway_url,
                               on_progress=progress)

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from aspirectl.cli.context import app_context
-from aspirectl.cli.options import AliasArg, Deadline, Output, Timeout
+from aspirectl.cli.options import AliasArg, Deadline, Output, Timeout, ViaGateway
 
 
 def route(
@@ -20,6 +20,7 @@ def route(
         "--sensitivity", help="Show which hops the dormant sensitivity routing would allow for "
         "this data class (not enforced by the gateway).", metavar="CLASS")] = None,
     deep: Annotated[bool, typer.Option("--deep", help="Add the 1-token canary.")] = False,
+    via_gateway: ViaGateway = False,
     output: Output = None,
     timeout: Timeout = 10.0,
     deadline: Deadline = 20.0,
@@ -30,7 +31,7 @@ def route(
     except with -o nagios, where route is a Nagios check and every error is UNKNOWN (3).
     """
     from aspirectl import documents
-    from aspirectl.checks import ProbeRequest, check_limits, route_aliases
+    from aspirectl.checks import ProbeRequest, check_limits, egress_route, gateway_urls, route_aliases
     from aspirectl.cli.progress import progress_for
     from aspirectl.errors import UnknownName, UsageError
     from aspirectl.probe.options import RunOptions
@@ -54,9 +55,13 @@ def route(
         raise UnknownName("alias", alias, catalog.aliases)
     aliases = [alias] if alias else list(catalog.aliases)
     how = "offline" if offline else "cached" if cached else "live"
-    request = ProbeRequest(aliases, RunOptions(timeout=timeout, deadline=deadline), deep)
+    if via_gateway and how != "live":
+        raise UsageError(f"--via-gateway probes now: it does not go with --{how}")
+    via = egress_route(catalog, gateway_urls(app_ctx.settings.gateway_urls, catalog), via_gateway,
+                       "route") if how == "live" else None
+    request = ProbeRequest(aliases, RunOptions(timeout=timeout, deadline=deadline), deep, via)
     if how == "live":
-        app_ctx.announce_credentials(catalog, aliases)
+        app_ctx.announce_credentials(catalog, aliases, via)
     with progress_for(app_ctx, enabled=how == "live" and fmt == "table") as progress:
         routed = route_aliases(catalog, aliases, how, request,
                                app_ctx.resolver() if how == "live" else None, progress)
@@ -70,7 +75,7 @@ def route(
         if sensitivity and alias:
             view_of = {"class": sensitivity, "enforced": catalog.sensitivity.enforced,
                        "hops": [h._asdict() for h in sensitivity_view(catalog, alias, sensitivity)]}
-        app_ctx.emit(to_json(documents.route(decisions, status, catalog, routed.source, view_of)))
+        app_ctx.emit(to_json(documents.route(decisions, status, catalog, routed.source, view_of, routed.via)))
     elif alias:
         text = view.route_text(decisions[0], app_ctx.style(), routed.note)
         if sensitivity:

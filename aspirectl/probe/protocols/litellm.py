@@ -12,7 +12,9 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from typing import Any
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from aspirectl.probe.adapter import Context, ProbeTarget, Step
 from aspirectl.probe.outcomes import (
@@ -187,9 +189,20 @@ def relayed_type(status: int, text: str) -> str | None:
     return next((t for s, words, t in RELAYED_TYPES if s == status and words in lowered), None)
 
 
-def _provider_reading(head: str, cls: str | None) -> tuple[Outcome, str] | None:
+class Embedded(NamedTuple):
+    """What a LiteLLM error string says about its cause."""
+
+    outcome: Outcome
+    label: str
+    cls: str | None  # the LiteLLM exception class it names
+    retry_after_s: float | None = None  # from the wrapped provider body (RetryInfo, resets)
+    reset_at: datetime | None = None
+
+
+def _provider_reading(head: str, cls: str | None, headers: Mapping[str, str]) -> Embedded | None:
     """The wrapped provider error read by that provider's own rules, if one of its specific rules
-    (not the status-only generic ones) recognises it."""
+    (not the status-only generic ones) recognises it. ``headers`` are the provider's own
+    response headers where the gateway relayed them (1.108.7 does, on errors too)."""
     found = _PROVIDER.search(head)
     if not found:
         return None
@@ -207,7 +220,7 @@ def _provider_reading(head: str, cls: str | None) -> tuple[Outcome, str] | None:
     code = dig(body, "error", "code")
     if isinstance(code, int) and 400 <= code <= 599:  # Google's envelope states the real status
         status = code
-    inner = Facts(status=status, headers={}, body=body, text=rest)
+    inner = Facts(status=status, headers=dict(headers), body=body, text=rest)
     module.describe(inner)
     rule = classify(inner, module.RULES)
     # A rule that reads the status alone knows no more than LiteLLM's class: let the needles
@@ -216,24 +229,26 @@ def _provider_reading(head: str, cls: str | None) -> tuple[Outcome, str] | None:
                                             rule.header, rule.when))
     if rule in GENERIC_RULES or not specific:
         return None
-    return rule.outcome, f"{rule.label} (behind the passthrough)"
+    return Embedded(rule.outcome, f"{rule.label} (behind the passthrough)", cls, inner.retry_after_s,
+                    inner.reset_at)
 
 
-def embedded_cause(text: str) -> tuple[Outcome, str, str | None] | None:
-    """(outcome, label, exception class) from a LiteLLM error string, or None if it names none:
-    the wrapped provider error read by that provider's rules, then the needles, then the class."""
+def embedded_cause(text: str, headers: Mapping[str, str] | None = None) -> Embedded | None:
+    """The cause a LiteLLM error string names, or None if it names none: the wrapped provider
+    error read by that provider's rules (with the provider's relayed ``headers``, if any), then
+    the needles, then the class."""
     head = _CUT.split(text, maxsplit=1)[0]
     classes = _CLASS.findall(head)
     cls = classes[-1] if classes else None  # "litellm.RateLimitError: litellm.RateLimitError: ..."
-    provider = _provider_reading(head, cls)
+    provider = _provider_reading(head, cls, headers or {})
     if provider is not None:
-        return provider[0], provider[1], cls
+        return provider
     for needle, outcome, label in EMBEDDED:
         if needle in head:
-            return outcome, label, cls
+            return Embedded(outcome, label, cls)
     if cls in EXCEPTION_CLASS:
         outcome, label = EXCEPTION_CLASS[cls]
-        return outcome, label, cls
+        return Embedded(outcome, label, cls)
     return None
 
 
@@ -283,7 +298,7 @@ def _judge_health(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
     seen = first.get("exception_status")
     answered = seen if isinstance(seen, int) and not isinstance(seen, bool) and 400 <= seen <= 599 else None
     if cause is not None:
-        outcome, label, cls = cause
+        outcome, label, cls = cause.outcome, cause.label, cause.cls
         said = f" (LiteLLM's status {seen})" if answered else ""
         detail = f"passthrough health check: {label}{said}: {message}"
         return Verdict(outcome, detail, Facts(status=answered or facts.status, headers=facts.headers,
@@ -306,15 +321,20 @@ def _judge_health(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
 _OWN_TYPES = KEY_REFUSALS | MODEL_ACCESS_DENIED | {"budget_exceeded"}
 
 
-def _judge_canary(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | None:
+def judge_canary(facts: Facts, target: ProbeTarget, context: Context,
+                 relayed: Mapping[str, str] | None = None) -> Verdict | None:
+    """A completion's answer; an error by the cause it wraps (read with the provider's own
+    ``relayed`` headers where a gateway passed them on)."""
     if facts.status < 400:
         return judge_completion(facts, target, context)
-    cause = None if facts.error_type in _OWN_TYPES else embedded_cause(facts.message)
+    cause = None if facts.error_type in _OWN_TYPES else embedded_cause(facts.message, relayed)
     if cause is None:
         return verdict_from_error(facts, RULES)
-    outcome, label, cls = cause
-    facts.error_code = cls or facts.error_code
-    return Verdict(outcome, f"{label}: {_CUT.split(facts.message, maxsplit=1)[0].strip()}", facts)
+    facts.error_code = cause.cls or facts.error_code
+    if facts.retry_after_s is None:
+        facts.retry_after_s = cause.retry_after_s
+    facts.reset_at = facts.reset_at or cause.reset_at
+    return Verdict(cause.outcome, f"{cause.label}: {_CUT.split(facts.message, maxsplit=1)[0].strip()}", facts)
 
 
 def steps(target: ProbeTarget) -> list[Step]:
@@ -330,6 +350,6 @@ def steps(target: ProbeTarget) -> list[Step]:
             "canary", "POST", "/v1/chat/completions", "1-token canary answered",
             json={"model": target.model, "max_tokens": 1,
                   "messages": [{"role": "user", "content": "ping"}]},
-            judge=_judge_canary, judged_statuses=frozenset({429, 500, 502, 503, 504}),
+            judge=judge_canary, judged_statuses=frozenset({429, 500, 502, 503, 504}),
         ))
     return plan

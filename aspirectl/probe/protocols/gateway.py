@@ -1,0 +1,125 @@
+"""One hop probed THROUGH the gateway (probe --via-gateway): the gateway's own LiteLLM, its
+own credentials, the hop's own model group, fallbacks and retries off, so the answer is that
+hop's and nobody else's.
+
+The export names every hop's model group (hop 1 is the group named after the alias, hop N > 1
+is ``ALIAS@UPSTREAM``; gateway/export.py); every deployment's ``model_info.id`` is
+``ALIAS@UPSTREAM``, so ``x-litellm-model-id`` proves which hop answered. The request is the
+smallest that proves a hop serves: a 1-token completion of "ping" (``max_tokens`` 1; LiteLLM
+maps it for reasoning models), ``disable_fallbacks: true`` and ``num_retries: 0`` (both honoured
+per request by LiteLLM's router), tagged ``aspirectl-probe`` in the spend logs.
+
+An error is read as the gateway relays it: the proxy's own refusals of aspirectl's gateway key
+(by ``error.type``: a problem of this machine's key, never the hop's), a hop group the gateway
+does not have (the export is not deployed), else the provider error inside LiteLLM's wrapping,
+read by the provider's own rules (``litellm.embedded_cause``), exactly as a direct probe would
+read it. Where the release relays the provider's rate-limit headers (``llm_provider-*``), the
+upstream's own module reads its windows and resets from them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+from aspirectl.probe.adapter import Context, ProbeTarget, Step
+from aspirectl.probe.outcomes import Facts, Origin, Outcome, Verdict
+from aspirectl.probe.protocols import litellm
+from aspirectl.probe.protocols.litellm import KEY_REFUSALS, MODEL_ACCESS_DENIED
+from aspirectl.probe.protocols.openai import judge_completion
+
+RULES = litellm.RULES
+PROBE_TAG = "aspirectl-probe"  # request_tags of every probe request in LiteLLM_SpendLogs
+RELAYED_PREFIX = "llm_provider-"  # LiteLLM's prefix for the provider headers it passes on
+# A model group the gateway does not serve (recorded: 400 "Invalid model name passed in
+# model=..." on 1.80.0-1.108.7; "no deployments for group" on the router's path).
+_UNKNOWN_GROUP = re.compile(r"Invalid model name|no deployments? (?:available )?for (?:model )?group|"
+                            r"There are no healthy deployments for this model", re.I)
+_UPSTREAM_MODULE = {
+    "anthropic": "anthropic", "openai": "openai", "litellm": "litellm", "gemini": "gemini",
+    "code-assist": "code_assist",
+}
+
+
+def headers(target: ProbeTarget) -> dict[str, str]:
+    return {"authorization": f"Bearer {target.credential}"}
+
+
+def describe(facts: Facts) -> None:
+    litellm.describe(facts)
+
+
+def relayed_headers(facts: Facts) -> dict[str, str]:
+    """The provider's own response headers as the gateway passed them on."""
+    return {name[len(RELAYED_PREFIX):]: value for name, value in facts.headers.items()
+            if name.startswith(RELAYED_PREFIX)}
+
+
+def _read_relayed(facts: Facts, target: ProbeTarget) -> None:
+    """Retry-after and quota resets from the provider headers the gateway relayed, read by the
+    upstream's own protocol module (its header names, its units)."""
+    relayed = relayed_headers(facts)
+    if not relayed:
+        return
+    name = _UPSTREAM_MODULE[target.upstream.protocol.value]
+    module = importlib.import_module(f"aspirectl.probe.protocols.{name}")
+    inner = Facts(status=facts.status, headers=relayed, body=None, text="")
+    module.describe(inner)
+    facts.retry_after_s = facts.retry_after_s if facts.retry_after_s is not None else inner.retry_after_s
+    facts.reset_at = facts.reset_at or inner.reset_at
+
+
+def _local(outcome: Outcome, detail: str, facts: Facts) -> Verdict:
+    """The gateway could not be asked about this hop: a problem of aspirectl's side (its key,
+    the deployed export), never the hop's verdict."""
+    return Verdict(outcome, detail, facts, origin=Origin.LOCAL)
+
+
+def _judge(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | None:
+    _read_relayed(facts, target)
+    group = target.model
+    hop = f"{target.alias}@{target.upstream.name}"
+    if facts.status < 400:
+        served = facts.header("x-litellm-model-id")
+        if served and served != hop:
+            return Verdict(Outcome.DEGRADED, f"the gateway answered from {served}, not {hop}: it did not "
+                           "honour disable_fallbacks (this hop's own health is unknown)", facts)
+        return judge_completion(facts, target, context)
+    said = litellm.without_trace(facts.message)[:300]
+    if facts.error_type in KEY_REFUSALS:
+        return _local(Outcome.AUTH_INVALID, f"the gateway refused aspirectl's gateway key ({facts.status} "
+                      f"{facts.error_type}): {said}", facts)
+    if facts.error_type in MODEL_ACCESS_DENIED:
+        return _local(Outcome.FORBIDDEN, f"the gateway key may not call the hop group '{group}' "
+                      f"({facts.error_type}): run 'aspirectl keys create monitor --monitoring' for a key "
+                      "that may call every hop group", facts)
+    if facts.status in (400, 404) and _UNKNOWN_GROUP.search(facts.message):
+        return _local(Outcome.MODEL_NOT_FOUND, f"the gateway has no model group '{group}': it does not run "
+                      "the current export (aspirectl chains export --check its config.yaml)", facts)
+    verdict = litellm.judge_canary(facts, target, context, relayed_headers(facts))
+    if verdict is None:
+        return None
+    detail = _AS_GATEWAY.sub(lambda m: _WORDS[m.group(0)], verdict.detail)
+    if verdict.outcome in (Outcome.RATE_LIMITED, Outcome.QUOTA_EXHAUSTED) and not relayed_headers(facts):
+        detail += " (the provider's rate-limit headers are not relayed by this gateway's release)"
+    return Verdict(verdict.outcome, detail, verdict.facts, verdict.origin)
+
+
+# The litellm module's labels speak of a passthrough upstream; here LiteLLM is the gateway.
+_WORDS = {"behind the passthrough": "behind the gateway", "the passthrough's": "the gateway's",
+          "the passthrough": "the gateway", "on the passthrough": "on the gateway"}
+_AS_GATEWAY = re.compile("|".join(re.escape(w) for w in sorted(_WORDS, key=len, reverse=True)))
+
+
+def request_body(target: ProbeTarget) -> dict[str, object]:
+    return {"model": target.model, "max_tokens": 1, "messages": [{"role": "user", "content": "ping"}],
+            "disable_fallbacks": True, "num_retries": 0, "metadata": {"tags": [PROBE_TAG]}}
+
+
+def steps(target: ProbeTarget) -> list[Step]:
+    return [
+        Step("liveliness", "GET", "/health/liveliness", "gateway alive", shared=True, auth=False),
+        Step("hop", "POST", "/v1/chat/completions", "1-token answer through the gateway",
+             json=request_body(target), judge=_judge,
+             judged_statuses=frozenset(range(400, 600))),
+    ]

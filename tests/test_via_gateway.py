@@ -1,0 +1,336 @@
+"""probe --via-gateway: every hop probed THROUGH the real LiteLLM proxy (configured by our own
+export for its own release, in front of the simulators), with the gateway key as the only
+credential on this side, read as a direct probe reads the upstream itself."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from aspirectl.releases import DEFAULT_TARGET
+from tests.conftest import assert_one_line_error
+from tests.test_gateway import MASTER, export, litellm_proxy, release  # noqa: F401 - fixture
+
+# Every difference between a direct probe and a probe through the gateway that cannot be
+# closed, by (scenario, release, alias, upstream): (direct kind, kind through the gateway, why).
+# Listed in the README too (tests/test_via_gateway.py holds the two in step).
+NOT_RELAYED = ("the release does not relay the provider's headers on an error, and the body of a "
+               "subscription window's 429 is Anthropic's plain rate_limit_error: the 5-hour window "
+               "(anthropic-ratelimit-unified-status: rejected) is not visible through it")
+KNOWN_DIFFERENCES: dict[tuple[str, str, str, str], tuple[str, str, str]] = {
+    ("oauth-exhausted", release, alias, "anthropic-oauth"): ("quota_exhausted", "rate_limited", NOT_RELAYED)
+    for release in ("1.80.0", "1.85.0")
+    for alias in ("claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-7")
+}
+
+
+def _without_upstream_credentials(monkeypatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("ASPIRECTL_SECRET_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
+
+
+def _kinds(doc: dict) -> dict[tuple[str, str], str]:
+    return {(h["alias"], h["upstream"]): h["outcome"] for h in doc["hops"]}
+
+
+def _direct_and_via(cli, sandbox_chains, tmp_path, monkeypatch, release, scenario, *more):
+    """(direct probe document, --via-gateway document, outputs of ``more`` commands run
+    through the gateway), the gateway being the real proxy of ``release``."""
+    chains = sandbox_chains(scenario)
+    direct = cli("--chains", chains, "probe", "-o", "json", "--deep")
+    assert direct.code in (0, 1, 2), direct.text
+    config = export(cli, chains, tmp_path / "config.yaml")
+    with litellm_proxy(config, chains, tmp_path, release) as url:
+        _without_upstream_credentials(monkeypatch)
+        via = cli("--chains", chains, "--gateway-url", url, "probe", "--via-gateway", "-o", "json")
+        outputs = [cli("--chains", chains, "--gateway-url", url, *args) for args in more]
+    assert "Traceback" not in via.text and via.code in (0, 1, 2), via.text
+    return json.loads(direct.out), json.loads(via.out), outputs
+
+
+def _differences(direct: dict, via: dict) -> dict[tuple[str, str], tuple[str, str]]:
+    direct_kinds, via_kinds = _kinds(direct), _kinds(via)
+    assert set(direct_kinds) == set(via_kinds)
+    return {k: (direct_kinds[k], via_kinds[k]) for k in direct_kinds if direct_kinds[k] != via_kinds[k]}
+
+
+def _expected(scenario: str, release: str) -> dict[tuple[str, str], tuple[str, str]]:
+    return {k[2:]: v[:2] for k, v in KNOWN_DIFFERENCES.items() if k[:2] == (scenario, release)}
+
+
+def test_seed_through_the_gateway_on_every_release(cli, sandbox_chains, tmp_path, monkeypatch,
+                                                   release):  # noqa: F811
+    """The issue's 'done': with only a gateway key, codex-shim refused, qwen-3.6-omni's vision
+    path failing and served by claude-haiku-4-5, Code Assist at capacity, every other hop
+    serving; each hop the same kind as the direct probe; route --via-gateway shows the
+    gateway's own answer per hop."""
+    direct, via, (route, nagios) = _direct_and_via(
+        cli, sandbox_chains, tmp_path, monkeypatch, release, "seed",
+        ("route", "gpt-5.5", "--via-gateway"), ("probe", "--via-gateway", "-o", "nagios"))
+    assert _differences(direct, via) == _expected("seed", release)
+    kinds = _kinds(via)
+    down = {k: v for k, v in kinds.items() if v != "ok"}
+    assert down == {("gpt-4.1", "codex-shim"): "unreachable", ("gpt-5.2", "codex-shim"): "unreachable",
+                    ("gpt-5.5", "codex-shim"): "unreachable",
+                    ("qwen-3.6-omni", "cloud-first-litellm"): "upstream_error",
+                    ("gemini-2.5-pro", "google-code-assist"): "overloaded"}
+    served = {a["alias"]: a for a in via["aliases"]}
+    assert served["qwen-3.6-omni"]["served_by"]["alias"] == "claude-haiku-4-5"
+    code_assist = next(h for h in via["hops"] if h["upstream"] == "google-code-assist")
+    assert code_assist["retry_after_s"] == 40.0  # RetryInfo inside the body LiteLLM wraps
+    assert via["status"] == "WARNING"
+    assert route.code == 0  # codex-shim is declared deferred: known, not news
+    assert "codex-shim" in route.out and "Connection error" in route.out  # the gateway's own words
+    assert "every hop asked through the gateway" in route.out
+    assert nagios.code == 1 and nagios.out.startswith("ASPIRECTL WARNING")
+
+
+@pytest.mark.parametrize("scenario", ["oauth-exhausted"])
+def test_what_each_release_relays_decides_what_is_visible(cli, sandbox_chains, tmp_path, monkeypatch,
+                                                         release, scenario):  # noqa: F811
+    """1.108.7 relays the provider's headers on an error (llm_provider-*): the Claude
+    subscription's 5-hour window is read from them, with its reset. 1.80.0 and 1.85.0 do not:
+    the hop reads as rate limited, and says the headers are not relayed."""
+    direct, via, _ = _direct_and_via(cli, sandbox_chains, tmp_path, monkeypatch, release, scenario)
+    assert _differences(direct, via) == _expected(scenario, release)
+    oauth = next(h for h in via["hops"] if h["upstream"] == "anthropic-oauth")
+    if release in ("1.80.0", "1.85.0"):
+        assert "not relayed by this gateway's release" in oauth["detail"]
+        assert oauth["reset_at"] is None
+    else:
+        assert oauth["outcome"] == "quota_exhausted" and oauth["reset_at"] and oauth["retry_after_s"] == 7200
+
+
+@pytest.mark.parametrize("scenario", ["all-up", "outage"])
+def test_every_scenario_reads_the_same_through_the_default_release(cli, sandbox_chains, tmp_path, monkeypatch,
+                                                                   scenario):
+    direct, via, _ = _direct_and_via(cli, sandbox_chains, tmp_path, monkeypatch, DEFAULT_TARGET, scenario)
+    assert _differences(direct, via) == _expected(scenario, DEFAULT_TARGET)
+
+
+# ----------------------------------------------------------------- a scripted loopback gateway
+# Bodies below are the real proxy's own answers, captured on loopback from 1.80.0-1.108.7
+# (tests/recorded/litellm-proxy holds them; each test names the one it imitates).
+
+GATEWAY_KEY = "sk-monitor-" + "0123456789abcdef"
+
+
+def _gateway(answer):
+    """A loopback 'gateway' that records every request and answers with ``answer(request)``
+    for completions (liveliness always 200)."""
+    from aspirectl.sandbox.httpserver import Response
+    from tests.hostile import http_server
+
+    seen: list = []
+
+    def respond(request):
+        seen.append(request)
+        if request.path == "/health/liveliness":
+            return Response(200, b'"I\'m alive!"', {"content-type": "application/json"})
+        return answer(request)
+
+    return http_server(respond), seen
+
+
+def _ok(request):
+    from aspirectl.sandbox.httpserver import Response
+
+    body = request.json() or {}
+    group = body.get("model", "")
+    alias, _, upstream = group.partition("@")
+    return Response(200, {"id": "x", "object": "chat.completion", "model": group,
+                          "choices": [{"index": 0, "finish_reason": "length",
+                                       "message": {"role": "assistant", "content": "p"}}]},
+                    {"content-type": "application/json"})
+
+
+def _via(cli, chains, url, *args):
+    return cli("--chains", chains, "--gateway-url", url, "probe", "--via-gateway", *args)
+
+
+def test_only_the_gateway_key_is_sent_and_only_to_the_gateway(cli, tmp_path, monkeypatch):
+    """Every hop asked by its model group with fallbacks and retries off; the gateway key is the
+    only credential that leaves; the upstreams (a recording server) are never contacted."""
+    from aspirectl.sandbox.httpserver import Response
+    from tests.hostile import chains_pointing, credential_env, http_server
+
+    upstream_hits: list = []
+
+    def upstream(request):
+        upstream_hits.append(request)
+        return Response(500, b"{}")
+
+    for name, value in credential_env("sk-upstream-secret-must-stay-home").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", GATEWAY_KEY)
+    server, seen = _gateway(_ok)
+    with http_server(upstream) as upstream_url, server as url:
+        chains = chains_pointing(tmp_path / "chains", {u: upstream_url for u in (
+            "anthropic-oauth", "anthropic-api", "codex-shim", "openai-api", "cloud-first-litellm",
+            "google-code-assist", "google-ai-studio")})
+        result = _via(cli, chains, url, "-o", "json")
+    assert result.code == 1, result.text  # all serve: the hops declared broken are stale news
+    assert upstream_hits == []
+    completions = [r for r in seen if r.path == "/v1/chat/completions"]
+    groups = sorted(r.json()["model"] for r in completions)
+    assert groups == sorted([
+        "claude-haiku-4-5", "claude-haiku-4-5@anthropic-api", "claude-sonnet-4-6",
+        "claude-sonnet-4-6@anthropic-api", "claude-opus-4-7", "claude-opus-4-7@anthropic-api",
+        "gemini-2.5-pro", "gemini-2.5-pro@google-ai-studio", "gpt-4.1", "gpt-4.1@openai-api", "gpt-5.2",
+        "gpt-5.2@openai-api", "gpt-5.5", "gpt-5.5@openai-api", "qwen-3.6", "qwen-3.6-omni"])
+    for request in completions:
+        body = request.json()
+        assert body["disable_fallbacks"] is True and body["num_retries"] == 0 and body["max_tokens"] == 1
+        assert body["metadata"] == {"tags": ["aspirectl-probe"]}
+        assert request.headers["authorization"] == f"Bearer {GATEWAY_KEY}"
+    assert not any(b"sk-upstream-secret" in r.body or "sk-upstream-secret" in str(r.headers) for r in seen)
+    doc = json.loads(result.out)
+    assert doc["via_gateway"] == url and doc["summary"]["hops_serving"] == 16
+
+
+def test_no_gateway_key_is_unknown_and_nothing_is_sent(cli, tmp_path, monkeypatch):
+    from tests.hostile import chains_pointing
+
+    for name in list(os.environ):
+        if name.startswith("ASPIRECTL_SECRET_"):
+            monkeypatch.delenv(name)
+    server, seen = _gateway(_ok)
+    with server as url:
+        result = _via(cli, chains_pointing(tmp_path / "c", {}), url, "claude-haiku-4-5")
+    assert result.code == 3
+    assert "credential 'gateway-key' is not set here" in result.out
+    assert "ASPIRECTL_SECRET_GATEWAY_KEY" in result.out
+    assert [r for r in seen if r.path != "/health/liveliness"] == []
+
+
+def _error(status: int, body: dict):
+    from aspirectl.sandbox.httpserver import Response
+
+    return lambda request: Response(status, body, {"content-type": "application/json"})
+
+
+# The real proxy's refusal of a key it does not know (1.108.7, recorded in
+# tests/recorded/litellm-proxy: 401 token_not_found_in_db) and of a model group a key may not
+# use (1.108.7 key_model_access_denied), and its answer for a model group it does not have
+# (400 "Invalid model name passed in model=...", all three releases).
+KEY_REFUSED = (401, {"error": {"message": "Authentication Error, Invalid proxy server token passed. "
+                                          "Received API Key = sk-...cdef, Key Hash (Token) =abc. Unable to "
+                                          "find token in cache or `LiteLLM_VerificationTokenTable`",
+                               "type": "token_not_found_in_db", "param": "key", "code": "401"}})
+GROUP_DENIED = (401, {"error": {"message": "key not allowed to access model. This key can only access "
+                                           "models=['qwen-3.6']. Tried to access claude-haiku-4-5",
+                                "type": "key_model_access_denied", "param": "model", "code": "401"}})
+NO_GROUP = (400, {"error": {"message": "/chat/completions: Invalid model name passed in model=claude-haiku-4-5. "
+                                       "Call `/v1/models` to view available models for your key.",
+                            "type": "None", "param": "None", "code": "400"}})
+
+
+@pytest.mark.parametrize(("answer", "says"), [
+    (KEY_REFUSED, "the gateway refused aspirectl's gateway key (401 token_not_found_in_db)"),
+    (GROUP_DENIED, "the gateway key may not call the hop group 'claude-haiku-4-5' (key_model_access_denied): "
+                   "run 'aspirectl keys create monitor --monitoring'"),
+    (NO_GROUP, "the gateway has no model group 'claude-haiku-4-5': it does not run the current export"),
+], ids=["key-refused", "group-denied", "no-such-group"])
+def test_the_gateway_refusing_us_is_unknown_never_the_hops_failure(cli, tmp_path, monkeypatch, answer, says):
+    from tests.hostile import chains_pointing
+
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", GATEWAY_KEY)
+    server, _ = _gateway(_error(*answer))
+    with server as url:
+        chains = chains_pointing(tmp_path / "c", {})
+        result = _via(cli, chains, url, "claude-haiku-4-5", "-o", "json")
+        nagios = _via(cli, chains, url, "claude-haiku-4-5", "-o", "nagios")
+    assert result.code == 3 and nagios.code == 3, result.text
+    hop = next(h for h in json.loads(result.out)["hops"] if h["upstream"] == "anthropic-oauth")
+    assert hop["origin"] == "local" and says in hop["detail"]
+    assert nagios.out.startswith("ASPIRECTL UNKNOWN")
+
+
+def test_a_gateway_that_is_down_is_critical(cli, tmp_path, monkeypatch):
+    from tests.hostile import chains_pointing
+    from tests.test_gateway import _free_port
+
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", GATEWAY_KEY)
+    result = _via(cli, chains_pointing(tmp_path / "c", {}), f"http://127.0.0.1:{_free_port()}", "claude-haiku-4-5")
+    assert result.code == 2, result.text
+    assert "unreachable" in result.out and "connection refused" in result.out
+
+
+def test_a_hostile_gateway_answer_stays_one_bounded_printable_line(cli, tmp_path, monkeypatch):
+    from aspirectl.sandbox.httpserver import Response
+    from tests.hostile import chains_pointing
+
+    evil = "\x1b[31mRED\x1b]52;c;cHduZWQ=\x07 litellm.RateLimitError: AnthropicException - " + "{" * 5000
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", GATEWAY_KEY)
+    server, _ = _gateway(lambda r: Response(429, {"error": {"message": evil, "type": "throttling_error",
+                                                            "code": "429"}}))
+    with server as url:
+        result = _via(cli, chains_pointing(tmp_path / "c", {}), url, "claude-haiku-4-5")
+    assert result.code == 2 and "Traceback" not in result.text
+    assert "\x1b" not in result.out and "\x07" not in result.out
+    assert "rate_limited" in result.out
+
+
+def test_gateway_only_egress_in_the_catalog_never_contacts_an_upstream(cli, tmp_path, monkeypatch):
+    """upstreams.yaml `gateway: {replicas: [...], egress: gateway-only}`: probe, route and the
+    live graph go through the gateway without being asked, and say so."""
+    from aspirectl.sandbox.httpserver import Response
+    from tests.hostile import chains_pointing, http_server
+
+    upstream_hits: list = []
+
+    def upstream(request):
+        upstream_hits.append(request)
+        return Response(500, b"{}")
+
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", GATEWAY_KEY)
+    server, seen = _gateway(_ok)
+    with http_server(upstream) as upstream_url, server as url:
+        chains = chains_pointing(tmp_path / "chains", {"anthropic-oauth": upstream_url, "openai-api": upstream_url})
+        with open(chains / "upstreams.yaml", "a") as f:
+            f.write(f"gateway:\n  replicas:\n    - {url}\n  egress: gateway-only\n")
+        probe = cli("--chains", chains, "probe", "-o", "json")
+        route = cli("--chains", chains, "route", "gpt-5.5")
+        graph = cli("--chains", chains, "chains", "graph", "--live")
+        verbose = cli("--chains", chains, "-v", "probe", "claude")
+    assert upstream_hits == []
+    assert probe.code == 1 and json.loads(probe.out)["via_gateway"] == url
+    assert route.code == 1 and f"through the gateway {url}" in route.out
+    assert graph.code == 1 and "thick" not in graph.err, graph.text
+    assert "the catalog declares the gateway the only egress (gateway.egress: gateway-only)" in verbose.err
+    assert len([r for r in seen if r.path == "/v1/chat/completions"]) == 16 + 2 + 16 + 6
+
+
+@pytest.mark.parametrize(("block", "says"), [
+    ("gateway:\n  egress: gateway-only\n", "egress: gateway-only needs the gateway's URL"),
+    ("gateway:\n  egress: gateway-first\n", "unknown egress 'gateway-first'"),
+    ("gateway:\n  replicas: [http://user:pw@gw:4000]\n", "carries credentials"),
+    ("gateway:\n  replicas: [http://gw:4000, http://gw:4000/]\n", "listed twice"),
+    ("gateway:\n  replicas: [42]\n", "a gateway replica must be a URL"),
+], ids=["no-url", "bad-egress", "userinfo", "twice", "not-a-url"])
+def test_a_bad_gateway_block_is_a_catalog_error_with_its_line(cli, tmp_path, block, says):
+    from tests.hostile import chains_pointing
+
+    chains = chains_pointing(tmp_path / "chains", {})
+    with open(chains / "upstreams.yaml", "a") as f:
+        f.write(block)
+    result = cli("--chains", chains, "probe")
+    assert result.code == 3 and says in result.text and "upstreams.yaml:" in result.text
+    assert "pw" not in result.text
+    assert "Traceback" not in result.text
+
+
+def test_via_gateway_without_a_url_is_a_usage_error(cli, monkeypatch):
+    monkeypatch.delenv("ASPIRECTL_GATEWAY_URL", raising=False)
+    # a usage error: UNKNOWN for the monitoring check, 2 for route (its family, status.FAMILIES)
+    for args, code in ((("probe", "--via-gateway"), 3), (("route", "gpt-5.5", "--via-gateway"), 2),
+                       (("chains", "graph", "--live", "--via-gateway"), 2)):
+        result = cli(*args)
+        assert result.code == code and "--via-gateway needs the gateway's URL" in result.err, args
+        assert_one_line_error(result)
+    offline = cli("route", "gpt-5.5", "--via-gateway", "--offline")
+    assert offline.code == 2 and "--via-gateway probes now" in offline.err
