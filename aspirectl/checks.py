@@ -206,7 +206,7 @@ class MonitoredRun(NamedTuple):
 
 
 def monitored_probe(catalog: Catalog, request: ProbeRequest, resolver: Resolver, *,
-                    gateway_url: str | None = None, on_progress: Progress | None = None) -> MonitoredRun:
+                    gateway_urls: tuple[str, ...] = (), on_progress: Progress | None = None) -> MonitoredRun:
     """The probe as cron runs it: runs of one catalog take turns (flock, waiting up to the
     run's deadline), the gateway asked when a URL is given, the catalog's acknowledgements
     applied, the result merged into the state file and compared with the previous run."""
@@ -217,11 +217,11 @@ def monitored_probe(catalog: Catalog, request: ProbeRequest, resolver: Resolver,
     with exclusive_run(lock_file(catalog.directory), wait_s=request.options.deadline):
         previous = load_state(catalog.directory)
         assessment = probe_aliases(catalog, request, resolver, on_progress)
-        if gateway_url:
+        if gateway_urls:
             from aspirectl.gateway.check import GATEWAY_KEY, gateway_for
 
-            assessment = gateway_for(assessment, gateway_url, resolver.value(GATEWAY_KEY),
-                                     request.options.timeout, request.options.deadline)
+            assessment = gateway_for(assessment, gateway_urls, resolver.value(GATEWAY_KEY),
+                                     request.options.timeout, request.options.deadline, catalog)
         assessment = apply_acks(assessment, acks)
         document = assessment.to_dict()
         changes = transitions(previous, document)

@@ -64,7 +64,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
             "rows_without_original_group", "reasons"),
 }
 OPTIONAL: dict[str, tuple[str, ...]] = {
-    PROBE: ("via_gateway", "gateway", "acknowledgements", "scenario"),
+    PROBE: ("via_gateway", "gateway", "replicas", "acknowledgements", "scenario"),
     ROUTE: ("via_gateway", "sensitivity"),
     USAGE: ("consumers", "consumers_not_listed"),
     CHAINS: ("family", "title", "note", "source", "upstreams"),
@@ -99,6 +99,8 @@ def probe(assessment: Assessment, catalog: Catalog, *, scenario: str | None = No
     doc["summary"] = assessment.counts()
     if assessment.gateway is not None:
         doc["gateway"] = assessment.gateway.to_dict()
+    if assessment.replicas:
+        doc["replicas"] = [r.to_dict() for r in assessment.replicas]
     if assessment.acknowledgements:
         doc["acknowledgements"] = [n.to_dict() for n in assessment.acknowledgements]
     if scenario is not None:

@@ -22,7 +22,8 @@ class Assessment:
     report: ProbeReport
     decisions: tuple[Decision, ...]
     status: Health
-    gateway: GatewayCheck | None = None  # when --gateway was asked for
+    gateway: GatewayCheck | None = None  # when --gateway was asked for (the first replica)
+    replicas: tuple[GatewayCheck, ...] = ()  # every replica, when there are several
     # the catalog's acknowledgements as they stand in this run (acks.apply_acks)
     acknowledgements: tuple[AckNote, ...] = ()
 
@@ -55,6 +56,8 @@ class Assessment:
         doc["summary"] = self.counts()
         if self.gateway is not None:
             doc["gateway"] = self.gateway.to_dict()
+        if self.replicas:
+            doc["replicas"] = [r.to_dict() for r in self.replicas]
         if self.acknowledgements:
             doc["acknowledgements"] = [n.to_dict() for n in self.acknowledgements]
         return doc

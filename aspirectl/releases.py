@@ -16,6 +16,14 @@ NATIVE_OAUTH_SINCE = "1.81.12"
 # The deprecated-key (grace) lookup works: 1.89.0 lacks PR #30327, 1.89.1 has it (the wheels).
 GRACE_FIXED_IN = "1.89.1"
 
+# Where a running proxy tells its release (recorded on loopback): the readiness answer's
+# `litellm_version` on 1.80.0 only; the `x-litellm-version` header of a served completion on
+# all three. Which provider headers it relays (`llm_provider-*`): on a success on all three;
+# on an error from 1.108.7 only (1.80.0 and 1.85.0 pass none on an error, so a quota window
+# or reset said only in headers is not visible through them).
+VERSION_HEADER = "x-litellm-version"
+RELAYS_PROVIDER_HEADERS_ON_ERRORS = {"1.80.0": False, "1.85.0": False, "1.108.7": True}
+
 # Bounded digits and a printable ASCII tail ("1.81.0rc1", "1.108.7-stable"): a readiness
 # answer of 5,000 digits or with an escape sequence in it is no release.
 RELEASE = re.compile(r"\d{1,4}\.\d{1,4}(\.\d{1,6})?[0-9A-Za-z.+_-]{0,20}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -334,3 +335,89 @@ def test_via_gateway_without_a_url_is_a_usage_error(cli, monkeypatch):
         assert_one_line_error(result)
     offline = cli("route", "gpt-5.5", "--via-gateway", "--offline")
     assert offline.code == 2 and "--via-gateway probes now" in offline.err
+
+
+# ----------------------------------------------------------------- replicas
+
+def _stale(config: Path) -> Path:
+    """The same export with gpt-5.5's fallback switched to another vendor (an older config)."""
+    import yaml
+
+    doc = yaml.safe_load(config.read_text())
+    for entry in doc["router_settings"]["fallbacks"]:
+        if "gpt-5.5" in entry:
+            entry["gpt-5.5"] = ["claude-haiku-4-5"]
+    stale = config.with_name("stale.yaml")
+    stale.write_text(yaml.safe_dump(doc))
+    return stale
+
+
+def test_replicas_each_checked_the_stale_one_named_the_down_one_critical(cli, sandbox_chains, tmp_path,
+                                                                         monkeypatch):
+    """Two real proxies of one release, the second started from a stale config, and a third
+    replica that is down: one line each; the stale one named with its drift and its config
+    differences; the down one CRITICAL for that replica, not a DRIFT."""
+    from tests.test_gateway import _free_port
+
+    monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", DEFAULT_TARGET)
+    chains = sandbox_chains("seed")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    config = export(cli, chains, tmp_path / "one" / "config.yaml")
+    stale = _stale(config)
+    (tmp_path / "two" / "aspirectl_code_assist.py").write_text((tmp_path / "one" / "aspirectl_code_assist.py").read_text())
+    stale = stale.rename(tmp_path / "two" / "config.yaml")
+    down = f"http://127.0.0.1:{_free_port()}"
+    with litellm_proxy(config, chains, tmp_path / "one", DEFAULT_TARGET) as one, \
+            litellm_proxy(stale, chains, tmp_path / "two", DEFAULT_TARGET) as two:
+        monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
+        args = ("--chains", chains, "--gateway-url", one, "--gateway-url", two, "--gateway-url", down)
+        table = cli(*args, "probe", "--gateway")
+        nagios = cli(*args, "probe", "--gateway", "-o", "nagios")
+        doc = json.loads(cli(*args, "probe", "--gateway", "-o", "json").out)
+        prom = cli(*args, "probe", "--gateway", "-o", "prometheus").out
+        two_only = json.loads(cli("--chains", chains, "--gateway-url", one, "probe", "--gateway", "-o", "json").out)
+    assert table.code == 2 and nagios.code == 2  # a replica down is CRITICAL
+    first, second, third = doc["replicas"]
+    assert first["release"] == DEFAULT_TARGET and first["config_differences"] == []
+    assert not any(a["drift"] for a in first["aliases"])
+    assert second["release"] == DEFAULT_TARGET
+    assert any("undeclared fallback gpt-5.5 -> claude-haiku-4-5" in d for d in second["config_differences"])
+    assert [a["alias"] for a in second["aliases"] if a["drift"]] == ["gpt-5.5"]
+    assert second["status"] == "WARNING" and third["status"] == "CRITICAL" and not third["alive"]
+    assert nagios.out.startswith("ASPIRECTL CRITICAL")
+    head = nagios.out.splitlines()[0]
+    assert "gateway 2/3 replicas up" in head and "replica 3 of 3 DOWN" in head
+    assert "replica 2 of 3 runs another config: DRIFT gpt-5.5" in head
+    assert f"gateway: replica 3 of 3 ({down}): gateway down: connection refused" in nagios.out
+    lines = table.out.splitlines()
+    rows = [line for line in lines if line.split()[:3][-1:] and line.split()[0].isdigit() and "of 3" in line]
+    assert len(rows) == 3 and "DOWN" in rows[2] and "gpt-5.5" in rows[1] and "config as the chains" in rows[0]
+    assert f'aspirectl_gateway_replica_up{{replica="{down}"}} 0' in prom
+    assert f'aspirectl_gateway_replica_drift{{replica="{two}"}} 1' in prom
+    assert "replicas" not in two_only and two_only["gateway"]["config_differences"] == []
+    assert MASTER not in table.out + nagios.out + prom + json.dumps(doc)
+
+
+def test_an_export_for_a_later_release_in_front_of_an_older_gateway_is_named_with_its_fix(
+        cli, sandbox_chains, tmp_path, monkeypatch):
+    """An export for 1.108.7 (native OAuth: no Bearer in extra_headers) deployed on 1.80.0
+    silently bills every Claude alias to the paid API: the replica says which release it runs,
+    and what to re-export."""
+    chains = sandbox_chains("seed")
+    monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", "1.108.7")
+    config = export(cli, chains, tmp_path / "config.yaml")
+    with litellm_proxy(config, chains, tmp_path, "1.80.0") as url:
+        monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", MASTER)
+        result = cli("--chains", chains, "--gateway-url", url, "probe", "--gateway", "claude-haiku-4-5")
+        doc = json.loads(cli("--chains", chains, "--gateway-url", url, "probe", "--gateway", "claude-haiku-4-5",
+                             "-o", "json").out)
+    gateway = doc["gateway"]
+    assert gateway["release"] == "1.80.0"
+    assert "runs LiteLLM 1.80.0, the export targets 1.108.7 (ASPIRECTL_LITELLM_VERSION): re-export with " \
+           "--litellm-version 1.80.0" in " ".join(gateway["reasons"])
+    assert any("every Claude alias is billed to the paid API" in d and "--litellm-version 1.80.0" in d
+               for d in gateway["config_differences"])
+    served = {a["alias"]: a for a in gateway["aliases"]}
+    assert served["claude-haiku-4-5"]["served_by"] == "claude-haiku-4-5@anthropic-api"  # the symptom
+    assert result.code == 1 and "billed to the paid API" in result.out

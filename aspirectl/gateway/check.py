@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from aspirectl.gateway.export import deployment_id
 from aspirectl.health import Assessment
 from aspirectl.probe.protocols.litellm import KEY_REFUSALS, without_trace
+from aspirectl.releases import VERSION_HEADER
 from aspirectl.routing import Decision, worst
 from aspirectl.secrets.redact import redact
 from aspirectl.status import Health
@@ -35,6 +36,7 @@ class AliasThroughGateway:
     message: str = ""
     latency_ms: float | None = None
     predicted: bool = True  # route could tell what should serve (not UNKNOWN from here)
+    release: str | None = None  # x-litellm-version of the answer (a served completion has it)
 
     @property
     def refused_key(self) -> bool:
@@ -69,6 +71,9 @@ class GatewayCheck:
     aliases: tuple[AliasThroughGateway, ...] = ()
     status: Health = Health.OK
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    release: str | None = None  # the LiteLLM release it runs, where it tells it
+    config: tuple[str, ...] | None = None  # its live config's differences from the chains
+    config_note: str = ""  # why the config was not compared (None above), or ""
 
     @property
     def drifted(self) -> list[AliasThroughGateway]:
@@ -77,7 +82,9 @@ class GatewayCheck:
     def to_dict(self) -> dict[str, Any]:
         return {"url": self.url, "alive": self.alive, "ready": self.ready, "db": self.db,
                 "detail": redact(self.detail), "status": self.status.name, "reasons": list(self.reasons),
-                "aliases": [a.to_dict() for a in self.aliases]}
+                "release": self.release,
+                "config_differences": None if self.config is None else list(self.config),
+                "config_note": self.config_note, "aliases": [a.to_dict() for a in self.aliases]}
 
 
 def expected_hop(decision: Decision) -> str | None:
@@ -105,15 +112,18 @@ class Answer(NamedTuple):
     body: Any  # parsed JSON or None
 
 
-async def _fetch(client: Any, method: str, url: str, **kwargs: Any) -> Answer:
-    """One request, its body read within GATEWAY_BODY_CAP (decompressed within it too)."""
+MODEL_INFO_CAP = 8 * 1024 * 1024  # /v1/model/info: a few KiB per deployment (prices, limits)
+
+
+async def _fetch(client: Any, method: str, url: str, cap: int = GATEWAY_BODY_CAP, **kwargs: Any) -> Answer:
+    """One request, its body read within ``cap`` bytes (decompressed within it too)."""
     from aspirectl.probe.transport import REQUEST_HEADERS, parse_json, read_capped
 
     headers = {**REQUEST_HEADERS, **kwargs.pop("headers", {})}
     request = client.build_request(method, url, headers=headers, **kwargs)
     response = await client.send(request, stream=True)
     try:
-        read = await read_capped(response, GATEWAY_BODY_CAP)
+        read = await read_capped(response, cap)
     finally:
         await response.aclose()
     body, _ = (None, False) if read.truncated else parse_json(read.data.decode("utf-8", "replace"))
@@ -140,8 +150,41 @@ def _fallbacks(answer: Answer) -> int | None:
     return int(value) if _COUNT.fullmatch(value) else None
 
 
+def _release(text: Any) -> str | None:
+    from aspirectl.releases import is_release
+
+    value = optional_line(text, 40) if isinstance(text, str) else None
+    return value if value and is_release(value) else None
+
+
+NOT_VISIBLE = ("not visible to this key: LiteLLM shows its model info and router settings to an "
+               "admin key (the master key) only")
+
+
+async def _live_config(client: Any, base: str, key: str) -> tuple[dict[str, Any] | None, str]:
+    """What the running gateway shows of its own config, as a LiteLLM config document: its
+    deployments (/v1/model/info) and router settings (/get/config/callbacks). Credential
+    fields come resolved (1.80.0 shows an extra_headers Bearer in clear): drift compares
+    them by header name only and never shows them."""
+    auth = {"authorization": f"Bearer {key}"}
+    info = await _fetch(client, "GET", base + "/v1/model/info", cap=MODEL_INFO_CAP, headers=auth)
+    settings = await _fetch(client, "GET", base + "/get/config/callbacks", headers=auth)
+    if info.status in (401, 403) or settings.status in (401, 403):
+        return None, NOT_VISIBLE
+    data = info.body.get("data") if isinstance(info.body, dict) else None
+    if info.status != 200 or not isinstance(data, list):
+        return None, f"its model info answered {info.status} without a model list"
+    router = settings.body.get("router_settings") if isinstance(settings.body, dict) else None
+    if settings.status != 200 or not isinstance(router, dict):
+        return None, f"its router settings answered {settings.status} without router_settings"
+    model_list = [{"model_name": e.get("model_name"), "litellm_params": e.get("litellm_params"),
+                   "model_info": e.get("model_info")} for e in data if isinstance(e, dict)]
+    kept = {k: router[k] for k in ("fallbacks", "num_retries") if k in router}
+    return {"model_list": model_list, "router_settings": kept}, ""
+
+
 async def _check(url: str, key: str | None, decisions: list[Decision], timeout: float,
-                 deadline: float) -> GatewayCheck:
+                 deadline: float, catalog: Any = None) -> GatewayCheck:
     import httpx
 
     from aspirectl.probe.transport import DaemonExecutor, classify_transport
@@ -201,27 +244,66 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
                 _header(answer, "x-litellm-model-id") if answer.status < 400 else None,
                 _header(answer, "x-litellm-model-group"), _fallbacks(answer),
                 expected_hop(decision), error_type, message, (time.monotonic() - started) * 1000,
-                predicted=decision.status is not Health.UNKNOWN)
+                predicted=decision.status is not Health.UNKNOWN,
+                release=_release(_header(answer, VERSION_HEADER)))
+
+        async def config() -> tuple[dict[str, Any] | None, str]:
+            if catalog is None:
+                return None, "not asked"
+            try:
+                return await _live_config(client, base, key)
+            except Exception as exc:  # a hostile or failing answer: not compared, with its kind
+                return None, f"its config could not be read ({type(exc).__name__})"
 
         try:
             async with asyncio.timeout(deadline):
-                answers = await asyncio.gather(*(ask(d) for d in decisions))
+                answers, (running, note) = await asyncio.gather(
+                    asyncio.gather(*(ask(d) for d in decisions)), config())
         except TimeoutError:
             return GatewayCheck(url, True, True, db, f"no answer within {deadline:g}s",
                                 status=Health.CRITICAL,
                                 reasons=("gateway hangs: no answer to the alias requests within "
                                          f"{deadline:g}s",))
-    return _judge(url, db, list(answers))
+    alias_answers = list(answers)
+    release = (_release(body.get("litellm_version")) if isinstance(body, dict) else None) or next(
+        (a.release for a in alias_answers if a.release), None)
+    differences = None
+    if running is not None:
+        from aspirectl.gateway.drift import compare_document
+
+        differences = tuple(compare_document(catalog, running, release or target_release(), live=True))
+    return _judge(url, db, alias_answers, release, differences, note)
 
 
-def _judge(url: str, db: str, answers: list[AliasThroughGateway]) -> GatewayCheck:
+def target_release() -> str | None:
+    """The release exports target here (ASPIRECTL_LITELLM_VERSION), if one is named."""
+    import os
+
+    from aspirectl.releases import is_release
+
+    named = os.environ.get("ASPIRECTL_LITELLM_VERSION", "").strip()
+    return named if named and is_release(named) else None
+
+
+def _judge(url: str, db: str, answers: list[AliasThroughGateway], release: str | None = None,
+           config: tuple[str, ...] | None = None, config_note: str = "") -> GatewayCheck:
     key_refused = [a for a in answers if a.refused_key]
     if key_refused and len(key_refused) == len(answers):
         first = key_refused[0]
         return GatewayCheck(url, True, True, db, first.message, tuple(answers), Health.UNKNOWN,
                             (f"the gateway refused aspirectl's key ({first.status} {first.error_type}): "
-                             f"{redact(first.message)[:160]}",))
+                             f"{redact(first.message)[:160]}",), release, config, config_note)
     states, reasons = [], []
+    targeted = target_release()
+    if release and targeted and release != targeted:
+        states.append(Health.WARNING)
+        reasons.append(f"runs LiteLLM {release}, the export targets {targeted} (ASPIRECTL_LITELLM_VERSION): "
+                       f"re-export with --litellm-version {release} and deploy it")
+    if config:
+        states.append(Health.WARNING)
+        reasons.append(f"its config differs from the chains in {len(config)} "
+                       f"{'place' if len(config) == 1 else 'places'}: {config[0]}"
+                       + (" (and below)" if len(config) > 1 else ""))
     for a in answers:
         if a.served is None and a.status is not None and a.status >= 500 and "database" in a.message.lower():
             states.append(Health.CRITICAL)
@@ -234,31 +316,51 @@ def _judge(url: str, db: str, answers: list[AliasThroughGateway]) -> GatewayChec
             got = a.served or f"error {a.status} {a.error_type or ''}".strip()
             wanted = a.expected or "a loud failure"
             reasons.append(f"DRIFT {a.alias}: gateway served {got}, route expects {wanted}")
-    return GatewayCheck(url, True, True, db, "", tuple(answers), worst(states), tuple(reasons))
+    return GatewayCheck(url, True, True, db, "", tuple(answers), worst(states), tuple(reasons), release,
+                        config, config_note)
 
 
 def check_gateway(url: str, key: str | None, decisions: list[Decision], timeout: float,
-                  deadline: float) -> GatewayCheck:
+                  deadline: float, catalog: Any = None) -> GatewayCheck:
     """The result names the gateway by its display URL (no userinfo: a password or token in
-    --gateway-url never reaches a table, a status page or JSON)."""
+    --gateway-url never reaches a table, a status page or JSON). With the ``catalog``, the
+    replica's live config is compared with the chains too."""
     import dataclasses
 
     from aspirectl.secrets.redact import display_url
 
-    found = asyncio.run(_check(url, key, decisions, timeout, deadline))
+    found = asyncio.run(_check(url, key, decisions, timeout, deadline, catalog))
     return dataclasses.replace(found, url=display_url(url))
 
 
-def attach(assessment: Assessment, gateway: GatewayCheck) -> Assessment:
+def check_replicas(urls: tuple[str, ...], key: str | None, decisions: list[Decision], timeout: float,
+                   deadline: float, catalog: Any = None) -> tuple[GatewayCheck, ...]:
+    """Every replica, each on its own (one down is that replica's CRITICAL, not the others');
+    with several, each reason names its replica ('replica 2 of 3 (URL): ...')."""
+    import dataclasses
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max(1, min(len(urls), 8))) as pool:
+        checks = list(pool.map(lambda u: check_gateway(u, key, decisions, timeout, deadline, catalog), urls))
+    if len(checks) == 1:
+        return tuple(checks)
+    return tuple(dataclasses.replace(c, reasons=tuple(f"replica {i} of {len(checks)} ({c.url}): {r}"
+                                                      for r in c.reasons))
+                 for i, c in enumerate(checks, 1))
+
+
+def attach(assessment: Assessment, replicas: tuple[GatewayCheck, ...]) -> Assessment:
     import dataclasses
 
-    return dataclasses.replace(assessment, gateway=gateway,
-                               status=worst([assessment.status, gateway.status]))
+    several = replicas if len(replicas) > 1 else ()
+    return dataclasses.replace(assessment, gateway=replicas[0], replicas=several,
+                               status=worst([assessment.status, *(r.status for r in replicas)]))
 
 
-def gateway_for(assessment: Assessment, url: str, key: str | None, timeout: float,
-                deadline: float) -> Assessment:
-    return attach(assessment, check_gateway(url, key, list(assessment.decisions), timeout, deadline))
+def gateway_for(assessment: Assessment, urls: tuple[str, ...], key: str | None, timeout: float,
+                deadline: float, catalog: Any = None) -> Assessment:
+    checks = check_replicas(urls, key, list(assessment.decisions), timeout, deadline, catalog)
+    return attach(assessment, checks)
 
 
 def readiness(url: str, timeout: float) -> Answer | str:

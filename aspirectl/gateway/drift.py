@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aspirectl.catalog.model import Catalog
+from aspirectl.catalog.model import AuthScheme, Catalog
 from aspirectl.errors import ConfigError
 from aspirectl.gateway.export import litellm_config
 from aspirectl.secrets.redact import redact
@@ -60,7 +60,18 @@ def _deployments(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _compare_params(have: dict[str, dict[str, Any]], want: dict[str, dict[str, Any]]) -> list[str]:
+# Fields a running gateway shows resolved (the secret itself: 1.80.0's /v1/model/info returns
+# extra_headers with the OAuth Bearer in clear, recorded) or not at all: compared live by the
+# names of the headers they set, never by value, and never shown.
+CREDENTIAL_PARAMS = ("api_key", "extra_headers", "headers")
+
+
+def _header_names(value: Any) -> list[str]:
+    return sorted(str(k).lower() for k in value) if isinstance(value, dict) else []
+
+
+def _compare_params(have: dict[str, dict[str, Any]], want: dict[str, dict[str, Any]],
+                    live: bool = False) -> list[str]:
     diffs: list[str] = []
     for ident, wanted in want.items():
         running = have.get(ident)
@@ -68,6 +79,11 @@ def _compare_params(have: dict[str, dict[str, Any]], want: dict[str, dict[str, A
             continue  # reported as a missing alias or hop
         for field in ROUTING_PARAMS:
             got, expect = running.get(field), wanted.get(field)
+            if live and field in CREDENTIAL_PARAMS:
+                if field != "api_key" and _header_names(got) != _header_names(expect):
+                    diffs.append(f"deployment {ident}: {field} sets {_header_names(got) or 'no header'} on "
+                                 f"the gateway, the chains say {_header_names(expect) or 'no header'}")
+                continue
             if got != expect:
                 diffs.append(f"deployment {ident}: {field} is {_shown(field, got)} in the config, "
                              f"the chains say {_shown(field, expect)}")
@@ -100,10 +116,18 @@ def _family_of(catalog: Catalog, group: str) -> str | None:
 
 
 def compare_config(catalog: Catalog, path: Path, target: str | None = None) -> list[str]:
+    running, diffs = _load(path)
+    return diffs + compare_document(catalog, running, target)
+
+
+def compare_document(catalog: Catalog, running: dict[str, Any], target: str | None = None,
+                     live: bool = False) -> list[str]:
+    """Every difference between a LiteLLM config (a file, or what a running gateway shows of
+    its own: ``live``) and the export of the chains for release ``target``."""
     from aspirectl.gateway.export import native_oauth
     from aspirectl.releases import DEFAULT_TARGET, NATIVE_OAUTH_SINCE
 
-    running, diffs = _load(path)
+    diffs: list[str] = []
     wanted, _ = litellm_config(catalog, target)
     release = target or DEFAULT_TARGET
     for ident, params in _deployments(running).items():
@@ -114,7 +138,15 @@ def compare_config(catalog: Catalog, path: Path, target: str | None = None) -> l
             diffs.append(f"deployment {ident}: extra_headers carries an Authorization Bearer, and LiteLLM "
                          f"{release} (>= {NATIVE_OAUTH_SINCE}) sends the OAuth token as a Bearer itself: "
                          "the upstream gets two, answers 401, and the router serves the paid fallback "
-                         "(re-export with --litellm-version)")
+                         f"(re-export with --litellm-version {release})")
+        upstream = catalog.upstreams.get(ident.rpartition("@")[2])
+        oauth = upstream is not None and upstream.auth.scheme is AuthScheme.OAUTH_BEARER
+        if oauth and not bearer and str(params.get("model", "")).startswith("anthropic/") \
+                and not native_oauth(target):
+            diffs.append(f"deployment {ident}: no Authorization Bearer in extra_headers, and LiteLLM "
+                         f"{release} (< {NATIVE_OAUTH_SINCE}) sends the OAuth token as x-api-key: the OAuth "
+                         "hop answers 401 and every Claude alias is billed to the paid API (an export for "
+                         f"a later release; re-export with --litellm-version {release})")
     have, want = _groups(running), _groups(wanted)
     for group in want:
         if group not in have:
@@ -143,7 +175,7 @@ def compare_config(catalog: Catalog, path: Path, target: str | None = None) -> l
         else:
             for target in (t for t in expect if t not in got):
                 diffs.append(f"fallback {group} -> {target} is missing from the config")
-    diffs.extend(_compare_params(_deployments(running), _deployments(wanted)))
+    diffs.extend(_compare_params(_deployments(running), _deployments(wanted), live))
     found = running.get("router_settings")
     settings: dict[str, Any] = found if isinstance(found, dict) else {}
     retries = settings.get("num_retries", 2)

@@ -11,6 +11,7 @@ from aspirectl.status import NAGIOS_PREFIX, Health
 from aspirectl.textsafe import one_line
 
 if TYPE_CHECKING:
+    from aspirectl.gateway.check import GatewayCheck
     from aspirectl.health import Assessment
     from aspirectl.probe.report import HopResult
     from aspirectl.routing import Decision, HopState
@@ -107,20 +108,53 @@ def _tail(assessment: Assessment) -> str:
     c = assessment.counts()
     tail = f"; {c['hops_serving']}/{c['hops']} hops serve ({assessment.report.duration_s:.2f}s)"
     gw = assessment.gateway
-    if gw is not None:
+    if assessment.replicas:
+        tail += f"; {replica_summary(assessment)}"
+    elif gw is not None:
         tail += f"; gateway: {'; '.join(gw.reasons) if gw.reasons else 'serves as predicted'}"
     if assessment.report.deadline_hit:
         tail += "; global deadline overrun"
     return tail
 
 
+def config_text(gw: GatewayCheck) -> str:
+    """What is known of a replica's live config, in a few words."""
+    if gw.config is None:
+        return f"config not compared ({gw.config_note})" if gw.config_note and gw.config_note != "not asked" \
+            else "config not compared"
+    return "config as the chains" if not gw.config else f"config differs from the chains ({len(gw.config)})"
+
+
+def replica_state(gw: GatewayCheck) -> str:
+    return "DOWN" if not gw.alive else ("DB down" if not gw.ready else "up")
+
+
+def replica_summary(assessment: Assessment) -> str:
+    """One clause for all replicas, cause first: 'replica 2 of 3 runs another config: DRIFT gpt-5.5'."""
+    replicas = assessment.replicas
+    n = len(replicas)
+    down = [i for i, r in enumerate(replicas, 1) if not (r.alive and r.ready)]
+    odd = [i for i, r in enumerate(replicas, 1) if r.config or r.drifted]
+    parts = [f"gateway {n - len(down)}/{n} replicas up"]
+    for i in down:
+        parts.append(f"replica {i} of {n} {replica_state(replicas[i - 1])}")
+    for i in odd:
+        r = replicas[i - 1]
+        drift = f": DRIFT {', '.join(a.alias for a in r.drifted)}" if r.drifted else ""
+        parts.append(f"replica {i} of {n} runs another config{drift}")
+    return ", ".join(parts)
+
+
 def gateway_table(assessment: Assessment, style: Style) -> str:
     gw = assessment.gateway
     if gw is None:
         return ""
+    if assessment.replicas:
+        return replicas_table(assessment, style)
+    release = f", LiteLLM {gw.release}" if gw.release else ""
     head = (f"Gateway {gw.url}: {'alive' if gw.alive else 'DOWN'}, {'ready' if gw.ready else 'NOT READY'}, "
-            f"db {gw.db}")
-    lines = [head] + [f"  {r}" for r in gw.reasons]
+            f"db {gw.db}{release}, {config_text(gw)}")
+    lines = [head] + [f"  {r}" for r in gw.reasons] + [f"    {d}" for d in (gw.config or ())[1:]]
     if not gw.aliases:
         return "\n".join(lines) + "\n"
     rows, styles = [], {}
@@ -134,6 +168,27 @@ def gateway_table(assessment: Assessment, style: Style) -> str:
     columns = ("ALIAS", "SERVED BY (gateway)", "EXPECTED (route)", "DRIFT", "GATEWAY ERROR")
     table = Table(columns, rows, styles=styles)
     return "\n".join(lines) + "\n" + render_table(table, style)
+
+
+def replicas_table(assessment: Assessment, style: Style) -> str:
+    """One line per replica, then every reason (each names its replica)."""
+    rows, styles = [], {}
+    n = len(assessment.replicas)
+    for i, r in enumerate(assessment.replicas):
+        drift = ", ".join(a.alias for a in r.drifted)
+        rows.append((f"{i + 1} of {n}", r.url, replica_state(r), r.release or "not told", config_text(r),
+                     drift or ("-" if r.aliases else "not asked")))
+        if r.status is not Health.OK:
+            styles[i] = "red" if r.status is Health.CRITICAL else "yellow"
+    table = Table(("REPLICA", "URL", "STATE", "LITELLM", "CONFIG", "DRIFT"), rows, styles=styles)
+    lines = []
+    for r in assessment.replicas:
+        for reason in r.reasons:
+            lines.append(f"  {reason}")
+            if "config differs" in reason:
+                lines.extend(f"    {d}" for d in (r.config or ())[1:])
+    return (f"Gateway replicas: {replica_summary(assessment)}\n" + render_table(table, style)
+            + "".join(f"{line}\n" for line in lines))
 
 
 def _unhinted(text: str) -> str:

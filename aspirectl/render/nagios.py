@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aspirectl.health import Assessment
-from aspirectl.render.health import plural, verdict_text
+from aspirectl.render.health import plural, replica_summary, verdict_text
 from aspirectl.render.route import served_text
 from aspirectl.routing import Decision
 from aspirectl.status import NAGIOS_PREFIX as PREFIX
@@ -32,19 +32,23 @@ def nagios_text(assessment: Assessment) -> str:
     if assessment.report.deadline_hit:
         summary += ", deadline overrun"
     gw = assessment.gateway
-    if gw is not None:
+    if assessment.replicas:
+        summary += ", " + replica_summary(assessment)
+    elif gw is not None:
         summary += (f", gateway {'DOWN' if not gw.alive else ('DB down' if not gw.ready else 'up')}"
-                    f", {len(gw.drifted)} drift")
+                    f", {len(gw.drifted)} drift" + (", config differs" if gw.config else ""))
     perf = " ".join([
         _perf("aliases_ok", c["ok"], hi=n), _perf("aliases_fallback", c["on_later_hop"], hi=n),
         _perf("aliases_degraded", c["degraded"], hi=n), _perf("aliases_failing", c["failing"], hi=n),
         _perf("aliases_unknown", c["unknown"], hi=n),
         _perf("hops_serving", c["hops_serving"], hi=c["hops"]),
         _perf("time", round(assessment.report.duration_s, 3), "s", hi=None),
-    ] + ([_perf("gateway_drift", len(gw.drifted), hi=n)] if gw is not None else []))
+    ] + ([_perf("gateway_drift", sum(len(r.drifted) for r in assessment.replicas or (gw,)), hi=n)]
+         if gw is not None else []))
     lines = [f"{PREFIX['probe']} {assessment.status.name} - {nagios_safe(summary)} | {perf}"]
-    if gw is not None:
-        lines.extend(nagios_safe(f"gateway: {reason}") for reason in gw.reasons)
+    for replica in assessment.replicas or ((gw,) if gw is not None else ()):
+        lines.extend(nagios_safe(f"gateway: {reason}") for reason in replica.reasons)
+        lines.extend(nagios_safe(f"gateway config ({replica.url}): {d}") for d in (replica.config or ())[1:])
     acknowledged = assessment.acknowledged
     for d in assessment.decisions:
         if d.status is not Health.OK:

@@ -85,6 +85,15 @@ def prometheus_text(assessment: Assessment, last_success: float | None = None,
                  [({}, 1 if gw.ready else 0)])
         m.family("aspirectl_gateway_drift", "The gateway serves the alias from another hop than predicted.",
                  [({"alias": a.alias}, 1 if a.drift else 0) for a in gw.aliases])
+    replicas = assessment.replicas or ((gw,) if gw is not None else ())
+    if replicas:
+        m.family("aspirectl_gateway_replica_up", "The replica answers, ready (1) or not (0).",
+                 [({"replica": r.url}, 1 if r.alive and r.ready else 0) for r in replicas])
+        m.family("aspirectl_gateway_replica_drift", "Aliases the replica serves otherwise than predicted.",
+                 [({"replica": r.url}, len(r.drifted)) for r in replicas])
+        m.family("aspirectl_gateway_replica_config_differences",
+                 "Differences between the replica's live config and the chains (-1: not compared).",
+                 [({"replica": r.url}, -1 if r.config is None else len(r.config)) for r in replicas])
     m.family("aspirectl_status", "Nagios state of the whole run.", [({}, int(assessment.status))])
     m.family("aspirectl_run_duration_seconds", "Wall time of the whole probe run.",
              [({}, round(assessment.report.duration_s, 4))])

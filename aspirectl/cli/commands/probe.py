@@ -60,8 +60,7 @@ def probe(
     check_limits(timeout, deadline)
     catalog = app_ctx.catalog()
     urls = gateway_urls(app_ctx.settings.gateway_urls, catalog)
-    gateway_url = urls[0] if gateway and urls else None
-    if gateway and not gateway_url:
+    if gateway and not urls:
         raise UsageError("--gateway needs the gateway's URL",
                          hint="pass --gateway-url URL before the command, set ASPIRECTL_GATEWAY_URL, or "
                               "list it under gateway.replicas in upstreams.yaml")
@@ -70,7 +69,7 @@ def probe(
     request = ProbeRequest(select_aliases(catalog, names), options, deep, via)
     app_ctx.announce_credentials(catalog, request.aliases, via)
     with progress_for(app_ctx, enabled=not quiet and fmt == "table") as progress:
-        run = monitored_probe(catalog, request, app_ctx.resolver(), gateway_url=gateway_url,
+        run = monitored_probe(catalog, request, app_ctx.resolver(), gateway_urls=urls if gateway else (),
                               on_progress=progress)
     assessment, previous, changed, last_ok = run.assessment, run.previous, run.changes, run.last_success
     if textfile:
