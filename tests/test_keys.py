@@ -472,3 +472,27 @@ def test_create_never_replaces_a_file_holding_a_working_key(keys, tmp_path):
     replaced = keys("create", "postiz", "--allow-second", "--save", path)  # a revoked key: fine to replace
     assert replaced.code == 0, replaced.text
     assert path.read_text() != before
+
+
+def test_a_monitoring_key_may_call_every_hop_group_and_nothing_else(keys):
+    """keys create monitor --monitoring: what probe --via-gateway needs and no more (every hop's
+    model group, as the export names them), with a small budget and rate limits."""
+    from aspirectl.catalog.loader import load_catalog
+    from aspirectl.gateway.export import litellm_config
+
+    result = keys("create", "monitor", "--monitoring")
+    assert result.code == 0, result.text
+    (row,) = rows(keys.url, 'SELECT * FROM "LiteLLM_VerificationToken"')
+    exported = {m["model_name"] for m in litellm_config(load_catalog(SHIPPED_CHAINS))[0]["model_list"]}
+    assert set(as_list(row["models"])) == exported and len(as_list(row["models"])) == 16
+    assert row["max_budget"] == 5.0 and row["rpm_limit"] == 60 and row["tpm_limit"] == 5000
+    assert as_dict(row["metadata"])["aspirectl_role"] == "monitoring"
+    assert row["expires"] is not None
+    overridden = keys("create", "monitor2", "--monitoring", "--budget", "1", "--rpm", "20")
+    assert overridden.code == 0
+    (second,) = rows(keys.url, 'SELECT * FROM "LiteLLM_VerificationToken" WHERE key_alias = ?'
+                     if keys.url.startswith("sqlite") else
+                     'SELECT * FROM "LiteLLM_VerificationToken" WHERE key_alias = %s', ("monitor2",))
+    assert second["max_budget"] == 1.0 and second["rpm_limit"] == 20
+    refused = keys("create", "monitor3", "--monitoring", "--models", "claude")
+    assert refused.code == 2 and "--monitoring chooses the models itself" in refused.err

@@ -129,20 +129,50 @@ def create(
     var: Var = "LITELLM_API_KEY",
     allow_second: Annotated[bool, typer.Option("--allow-second", help="Even if the consumer has an "
                                                "active key.")] = False,
+    monitoring: Annotated[bool, typer.Option(
+        "--monitoring", help="A key for 'probe --via-gateway' from a monitoring host: it may call every "
+        "hop's model group and nothing else, with a small budget and rate limit (defaults: "
+        "keys/monitoring.py; --budget/--rpm/--tpm/--expires override them).")] = False,
     force: Force = False,
     create_db: CreateDb = False,
     output: Output = None,
 ) -> None:
     """Mint a key (sk- + token_urlsafe(16)); store only its SHA-256; show the plaintext once."""
-    from aspirectl.durations import parse_duration
     from aspirectl.keys import service
-    from aspirectl.keys.fleet import resolve_models
-    from aspirectl.keys.store import KeySpec, check_consumer
+    from aspirectl.keys.store import check_consumer
 
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, FORMATS)
     check_consumer(consumer)
-    spec = KeySpec(
+    spec = _spec(app_ctx, models, expires, budget, rpm, tpm, metadata, monitoring)
+    chosen = _delivery(app_ctx, save, var, fmt, consumer=consumer, force=force)
+    with _store(app_ctx, remember=True, create=create_db) as store:
+        if save and save != "keyring":
+            service.refuse_to_replace_a_working_key(store, Path(save).expanduser())
+        key = store.create(consumer, spec, allow_second=allow_second, delivery=chosen)
+    _saved_note(app_ctx, chosen, key)
+
+
+def _spec(app_ctx: Any, models: str | None, expires: str | None, budget: float | None, rpm: int | None,
+          tpm: int | None, metadata: list[str] | None, monitoring: bool) -> Any:
+    """The new key's limits from the options (a monitoring key: its own defaults under them)."""
+    from aspirectl.durations import parse_duration
+    from aspirectl.errors import UsageError
+    from aspirectl.keys import service
+    from aspirectl.keys.fleet import resolve_models
+    from aspirectl.keys.store import KeySpec
+
+    if monitoring:
+        from aspirectl.keys.monitoring import monitoring_spec
+
+        if models is not None:
+            raise UsageError("--monitoring chooses the models itself (every hop's model group)",
+                             hint="leave --models out")
+        return monitoring_spec(
+            app_ctx.catalog(), parse_duration(expires, "--expires") if expires else None,
+            service.parse_budget(budget), int(service.parse_positive(rpm, "--rpm") or 0) or None,
+            int(service.parse_positive(tpm, "--tpm") or 0) or None, service.parse_metadata(metadata or []))
+    return KeySpec(
         models=resolve_models(app_ctx.catalog(), [m.strip() for m in models.split(",") if m.strip()])
         if models is not None else (),
         expires_in=parse_duration(expires, "--expires") if expires else None,
@@ -151,12 +181,6 @@ def create(
         tpm_limit=int(service.parse_positive(tpm, "--tpm") or 0) or None,
         metadata=service.parse_metadata(metadata or []),
     )
-    chosen = _delivery(app_ctx, save, var, fmt, consumer=consumer, force=force)
-    with _store(app_ctx, remember=True, create=create_db) as store:
-        if save and save != "keyring":
-            service.refuse_to_replace_a_working_key(store, Path(save).expanduser())
-        key = store.create(consumer, spec, allow_second=allow_second, delivery=chosen)
-    _saved_note(app_ctx, chosen, key)
 
 
 @app.command("list")
