@@ -64,6 +64,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
             "rows_without_original_group", "reasons"),
 }
 OPTIONAL: dict[str, tuple[str, ...]] = {
+    KEYS: ("caches",),
     PROBE: ("via_gateway", "gateway", "replicas", "acknowledgements", "scenario"),
     ROUTE: ("via_gateway", "sensitivity"),
     USAGE: ("consumers", "consumers_not_listed"),
@@ -147,8 +148,12 @@ def changes(assessment: Assessment, catalog: Catalog, previous: SavedState | Non
 
 # ----------------------------------------------------------------------- keys
 
-def keys(database: str, records: Iterable[KeyRecord], member: str = "keys") -> dict[str, Any]:
-    return {"schema": KEYS, "database": database, member: [r.to_dict() for r in records]}
+def keys(database: str, records: Iterable[KeyRecord], caches: list[dict[str, Any]] | None = None,
+         member: str = "keys") -> dict[str, Any]:
+    doc: dict[str, Any] = {"schema": KEYS, "database": database, member: [r.to_dict() for r in records]}
+    if caches is not None:  # keys revoke with the gateway's replicas: what each cache did
+        doc["caches"] = caches
+    return doc
 
 
 def keys_head(database: str) -> dict[str, Any]:

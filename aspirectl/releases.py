@@ -22,6 +22,13 @@ GRACE_FIXED_IN = "1.89.1"
 # on an error from 1.108.7 only (1.80.0 and 1.85.0 pass none on an error, so a quota window
 # or reset said only in headers is not visible through them).
 VERSION_HEADER = "x-litellm-version"
+# /health/readiness "status" -> ready or not. 1.85.0 and 1.108.7 say "healthy" (a down DB is
+# a 503). 1.80.0 with a database overwrites it with its DB check's own status (recorded from
+# the DB-backed proxy of tests/dbproxy.py; _db_health_readiness_check in
+# proxy/health_endpoints/_health_endpoints.py): "connected", "disconnected", or "unknown" when
+# the check raised (the cache's first value). No status at all: an older or odd proxy, ready.
+READINESS: dict[str, bool] = {"healthy": True, "connected": True, "": True,
+                              "disconnected": False, "unknown": False}
 RELAYS_PROVIDER_HEADERS_ON_ERRORS = {"1.80.0": False, "1.85.0": False, "1.108.7": True}
 
 # Bounded digits and a printable ASCII tail ("1.81.0rc1", "1.108.7-stable"): a readiness

@@ -12,7 +12,15 @@ import pytest
 
 from aspirectl.releases import DEFAULT_TARGET
 from tests.conftest import assert_one_line_error
-from tests.test_gateway import MASTER, export, litellm_proxy, release  # noqa: F401 - fixture
+from tests.test_gateway import MASTER, RELEASES, export, litellm_proxy
+
+
+@pytest.fixture(params=RELEASES)
+def release(request, monkeypatch) -> str:
+    """Each real-proxy test runs on every release; the export targets it."""
+    monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", request.param)
+    return request.param
+
 
 # Every difference between a direct probe and a probe through the gateway that cannot be
 # closed, by (scenario, release, alias, upstream): (direct kind, kind through the gateway, why).
@@ -64,7 +72,7 @@ def _expected(scenario: str, release: str) -> dict[tuple[str, str], tuple[str, s
 
 
 def test_seed_through_the_gateway_on_every_release(cli, sandbox_chains, tmp_path, monkeypatch,
-                                                   release):  # noqa: F811
+                                                   release):
     """The issue's 'done': with only a gateway key, codex-shim refused, qwen-3.6-omni's vision
     path failing and served by claude-haiku-4-5, Code Assist at capacity, every other hop
     serving; each hop the same kind as the direct probe; route --via-gateway shows the
@@ -92,7 +100,7 @@ def test_seed_through_the_gateway_on_every_release(cli, sandbox_chains, tmp_path
 
 @pytest.mark.parametrize("scenario", ["oauth-exhausted"])
 def test_what_each_release_relays_decides_what_is_visible(cli, sandbox_chains, tmp_path, monkeypatch,
-                                                         release, scenario):  # noqa: F811
+                                                         release, scenario):
     """1.108.7 relays the provider's headers on an error (llm_provider-*): the Claude
     subscription's 5-hour window is read from them, with its reset. 1.80.0 and 1.85.0 do not:
     the hop reads as rate limited, and says the headers are not relayed."""
@@ -142,7 +150,6 @@ def _ok(request):
 
     body = request.json() or {}
     group = body.get("model", "")
-    alias, _, upstream = group.partition("@")
     return Response(200, {"id": "x", "object": "chat.completion", "model": group,
                           "choices": [{"index": 0, "finish_reason": "length",
                                        "message": {"role": "assistant", "content": "p"}}]},
@@ -215,16 +222,18 @@ def _error(status: int, body: dict):
 
 
 # The real proxy's refusal of a key it does not know (1.108.7, recorded in
-# tests/recorded/litellm-proxy: 401 token_not_found_in_db) and of a model group a key may not
-# use (1.108.7 key_model_access_denied), and its answer for a model group it does not have
+# tests/recorded/litellm-proxy: 401 token_not_found_in_db), of a model group a key may not use
+# (1.108.7 on a database, seen by tests/test_replicas_db.py, which checks every release's own:
+# 401 on 1.80.0, 403 on 1.85.0 and 1.108.7), and its answer for a model group it does not have
 # (400 "Invalid model name passed in model=...", all three releases).
 KEY_REFUSED = (401, {"error": {"message": "Authentication Error, Invalid proxy server token passed. "
                                           "Received API Key = sk-...cdef, Key Hash (Token) =abc. Unable to "
                                           "find token in cache or `LiteLLM_VerificationTokenTable`",
                                "type": "token_not_found_in_db", "param": "key", "code": "401"}})
-GROUP_DENIED = (401, {"error": {"message": "key not allowed to access model. This key can only access "
-                                           "models=['qwen-3.6']. Tried to access claude-haiku-4-5",
-                                "type": "key_model_access_denied", "param": "model", "code": "401"}})
+GROUP_DENIED = (403, {"error": {"message": "The requested model 'claude-haiku-4-5' is not available for this "
+                                           "API key, or the model name is invalid. Check the models available to "
+                                           "you and try again.",
+                                "type": "key_model_access_denied", "param": "model", "code": "403"}})
 NO_GROUP = (400, {"error": {"message": "/chat/completions: Invalid model name passed in model=claude-haiku-4-5. "
                                        "Call `/v1/models` to view available models for your key.",
                             "type": "None", "param": "None", "code": "400"}})

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from aspirectl.gateway.export import deployment_id
 from aspirectl.health import Assessment
 from aspirectl.probe.protocols.litellm import KEY_REFUSALS, without_trace
-from aspirectl.releases import VERSION_HEADER
+from aspirectl.releases import READINESS, VERSION_HEADER
 from aspirectl.routing import Decision, worst
 from aspirectl.secrets.redact import redact
 from aspirectl.status import Health
@@ -212,7 +212,7 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
         body = ready.body
         db_field = one_line(body.get("db", ""), 80) if isinstance(body, dict) else ""
         state = one_line(body.get("status", ""), 40) if isinstance(body, dict) else ""
-        if ready.status != 200 or state not in ("healthy", ""):
+        if ready.status != 200 or not READINESS.get(state, False):
             _, detail = _error(body)
             why = detail or f"readiness {ready.status} ({state or 'no status'})"
             return GatewayCheck(url, True, False, f"down: {why}", why, status=Health.CRITICAL,

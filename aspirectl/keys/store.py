@@ -423,10 +423,14 @@ class KeyStore:
             self.db.execute(f'DELETE FROM "{DEPRECATED}" WHERE active_token_id = %s', [token])
 
     def rotate(self, consumer: str, grace: timedelta | None, *, key: str | None = None,
-               delivery: Delivery | None = None) -> Rotation:
+               delivery: Delivery | None = None, reopened: frozenset[str] = frozenset()) -> Rotation:
+        """``reopened``: hashes the gateway's replicas blocked just before (keys/evict.py drops a
+        key from their caches through /key/block, which blocks the row): read as they were, and
+        the new key is not blocked."""
         with self._write([consumer], delivery) as created:
             now = self.clock()
-            rows = self._consumer_or_unknown(consumer)
+            rows = [{**r, "blocked": None} if r["token"] in reopened else r
+                    for r in self._consumer_or_unknown(consumer)]
             if grace is not None:
                 refusal = self.caps.grace_refusal()
                 if refusal is not None:  # refused before anything is written (rolled back)
@@ -465,8 +469,10 @@ class KeyStore:
                 self._end_graces(old["token"])
             changed = self.db.execute(
                 f'UPDATE "{TOKENS}" SET token = %s, key_name = %s, updated_at = %s, updated_by = %s, '
-                "rotation_count = COALESCE(rotation_count, 0) + 1, last_rotation_at = %s WHERE token = %s",
-                [new_token, key_name(plaintext), self.db.time(now), ACTOR, self.db.time(now), old["token"]])
+                "rotation_count = COALESCE(rotation_count, 0) + 1, last_rotation_at = %s, blocked = %s "
+                "WHERE token = %s",
+                [new_token, key_name(plaintext), self.db.time(now), ACTOR, self.db.time(now),
+                 old.get("blocked"), old["token"]])
             if changed != 1:
                 raise OperationFailed(f"{consumer}'s key changed underneath the rotation; "
                                       "nothing was written")
@@ -491,6 +497,17 @@ class KeyStore:
                                          [row["token"]])
                 self._audit("grace_ended", row["token"], None, {"grace_ended_at": now.isoformat()}, now)
             return ended
+
+    def rotation_target(self, consumer: str, key: str | None = None) -> list[str]:
+        """The hash of the key a rotation would move (read only; none if it would refuse)."""
+        now = self.clock()
+        active = [r for r in self._active(self._consumer_or_unknown(consumer), now)
+                  if key is None or r["key_name"] == key]
+        return [active[0]["token"]] if len(active) == 1 else []
+
+    def tokens_of(self, consumer: str) -> list[str]:
+        """Every hash of the consumer's rows (read only)."""
+        return [r["token"] for r in self._consumer_or_unknown(consumer)]
 
     def revoke(self, consumer: str) -> list[KeyRecord]:
         with self._write([consumer], None):

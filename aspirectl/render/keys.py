@@ -173,3 +173,29 @@ def audit_prometheus(report: AuditReport, now: float | None = None) -> str:
               "# TYPE aspirectl_keys_audit_last_run_timestamp_seconds gauge",
               f"aspirectl_keys_audit_last_run_timestamp_seconds {round(now)}"]
     return "\n".join(lines) + "\n"
+
+
+def cache_lines(evictions: list[Any] | None, replicas: int, admin_key_set: bool,
+                holds_until: datetime) -> list[str]:
+    """What each replica's key cache does with the changed key, one line each (stderr)."""
+    from aspirectl.envnames import secret_env
+    from aspirectl.keys.evict import ADMIN_KEY
+    from aspirectl.keys.model import CACHE_TTL_NOTE
+
+    if not replicas:
+        return [f"note: {CACHE_TTL_NOTE}; name the gateway's replicas (--gateway-url, repeatable, or "
+                f"gateway.replicas in upstreams.yaml) and set {secret_env(ADMIN_KEY)} to drop it from "
+                "every replica's cache at once"]
+    if not admin_key_set:
+        return [f"warning: not dropped from the key cache of the {replicas} replica(s): credential "
+                f"'{ADMIN_KEY}' (the gateway's master key) is not set ({secret_env(ADMIN_KEY)} or 'aspirectl "
+                f"secrets set {ADMIN_KEY}'); each may honour the old key until {holds_until:%H:%M:%S} UTC"]
+    lines = []
+    for i, e in enumerate(evictions or [], 1):
+        where = f"replica {i} of {replicas} ({one_line(e.replica, 200)})"
+        if e.dropped:
+            lines.append(f"{where}: {e.detail}: refused from now on")
+        else:
+            until = f"{e.holds_until:%H:%M:%S} UTC" if e.holds_until else "its cache's TTL"
+            lines.append(f"warning: {where} {e.detail}: it may honour the old key until {until}")
+    return lines

@@ -68,6 +68,61 @@ def _store(app_ctx: AppContext, *, remember: bool = False, release: tuple[str | 
         db.close()
 
 
+def _replicas(app_ctx: AppContext) -> tuple[str, ...]:
+    """The gateway's replicas: --gateway-url (repeatable) or ASPIRECTL_GATEWAY_URL, else the
+    catalog's gateway.replicas (a catalog that does not load never stops a key change)."""
+    from aspirectl.checks import check_url, gateway_urls
+    from aspirectl.errors import AspirectlError
+
+    flagged = app_ctx.settings.gateway_urls
+    try:
+        return gateway_urls(flagged, app_ctx.catalog())
+    except AspirectlError:
+        return tuple(dict.fromkeys(check_url(u, "gateway", "--gateway-url") for u in flagged))
+
+
+class _Caches:
+    """Dropping a changed key from every replica's cache (keys/evict.py), said on stderr."""
+
+    def __init__(self, app_ctx: AppContext) -> None:
+        from aspirectl.keys.evict import ADMIN_KEY
+
+        self.app_ctx = app_ctx
+        self.urls = _replicas(app_ctx)
+        self.admin = app_ctx.resolver().value(ADMIN_KEY) if self.urls else None
+        self.evictions: list[Any] | None = None
+
+    def drop(self, tokens: list[str]) -> None:
+        from aspirectl.keys.evict import evict
+
+        if self.urls and self.admin and tokens:
+            self.evictions = evict(self.urls, self.admin, tokens)
+
+    def report(self) -> bool:
+        """Say what each replica does now; False when one may still honour the key."""
+        from datetime import UTC, datetime
+
+        from aspirectl.keys.evict import settled
+        from aspirectl.render.keys import cache_lines
+
+        now = datetime.now(UTC)
+        evictions = settled(self.evictions, now) if self.evictions is not None else None
+        for line in cache_lines(evictions, len(self.urls), bool(self.admin), now + _ttl()):
+            self.app_ctx.say(line)
+        return not self.urls or (evictions is not None and all(e.dropped for e in evictions))
+
+    def to_list(self) -> list[dict[str, Any]] | None:
+        return None if self.evictions is None else [e.to_dict() for e in self.evictions]
+
+
+def _ttl() -> Any:
+    from datetime import timedelta
+
+    from aspirectl.keys.evict import CACHE_TTL_S
+
+    return timedelta(seconds=CACHE_TTL_S)
+
+
 def _database(app_ctx: AppContext) -> str:
     """The key database as shown to people and in every keys JSON document (no password)."""
     from aspirectl.keys import service
@@ -268,8 +323,15 @@ def rotate(
     if period is not None:
         release = service.learn_release(litellm_version, app_ctx.settings.gateway_url)
     chosen = _delivery(app_ctx, save, var, fmt, consumer=consumer, force=force)
+    caches = _Caches(app_ctx) if now else None
+    reopened: frozenset[str] = frozenset()
+    if caches is not None:  # --now: every replica drops the old key while its row still exists
+        with _store(app_ctx) as store:
+            old = store.rotation_target(consumer, key)
+        caches.drop(old)
+        reopened = frozenset(old) if caches.evictions else frozenset()
     with _store(app_ctx, release=release) as store:
-        rotation = store.rotate(consumer, period, key=key, delivery=chosen)
+        rotation = store.rotate(consumer, period, key=key, delivery=chosen, reopened=reopened)
     _saved_note(app_ctx, chosen, rotation.new)
     if rotation.revoke_at is not None:
         assert period is not None
@@ -277,25 +339,32 @@ def rotate(
                     f"{rotation.revoke_at:%Y-%m-%d %H:%M} UTC (then up to ~60 s more from the gateway's "
                     f"cache); end it early with 'aspirectl keys rotate {consumer} --end-grace'")
     else:
-        app_ctx.say(f"the old key {rotation.old_key_name} is no longer accepted; {CACHE_TTL_NOTE}")
+        app_ctx.say(f"the old key {rotation.old_key_name} is no longer accepted")
+        if caches is not None and not caches.report():
+            raise typer.Exit(1)
 
 
 @app.command("revoke")
 def revoke(ctx: typer.Context, consumer: Consumer, output: Output = None) -> None:
-    """Block the consumer's keys (reversible in the DB) and end any grace period."""
+    """Block the consumer's keys (reversible in the DB) and end any grace period; with the
+    gateway's replicas named (--gateway-url, gateway.replicas) and its admin key, drop the keys
+    from every replica's cache: refused everywhere at once. Exit 1 when a replica may still
+    honour them (named, with the time its cache lets go)."""
     from aspirectl import documents
-    from aspirectl.keys.model import CACHE_TTL_NOTE
     from aspirectl.render.structured import to_json
 
     app_ctx = app_context(ctx)
     fmt = app_ctx.output(output, FORMATS)
+    caches = _Caches(app_ctx)
     with _store(app_ctx) as store:
-        records = store.revoke(consumer)
+        records = store.revoke(consumer)  # the database first: the source of truth
+    caches.drop([r.token for r in records])  # then every replica's cache (the row is there, blocked)
     if fmt == "json":
-        app_ctx.emit(to_json(documents.keys(_database(app_ctx), records)))
+        app_ctx.emit(to_json(documents.keys(_database(app_ctx), records, caches.to_list())))
     else:
         app_ctx.emit("".join(f"revoked {r.key_name} of {consumer}\n" for r in records))
-    app_ctx.say(f"note: {CACHE_TTL_NOTE}")
+    if not caches.report():
+        raise typer.Exit(1)
 
 
 @app.command("delete")
@@ -304,11 +373,12 @@ def delete(
     consumer: Consumer,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
-    """Archive the consumer's keys (deleted_at, deleted_by) and delete them."""
+    """Archive the consumer's keys (deleted_at, deleted_by) and delete them; with the gateway's
+    replicas and admin key, each replica drops them from its cache first (they are blocked
+    there, then deleted). Exit 1 when a replica may still honour them."""
     import sys
 
     from aspirectl.errors import UsageError
-    from aspirectl.keys.model import CACHE_TTL_NOTE
 
     app_ctx = app_context(ctx)
     if not yes and not sys.stdin.isatty():
@@ -322,9 +392,14 @@ def delete(
                                   default="", show_default=False)
             if answer.strip() != consumer:
                 raise UsageError("not confirmed; nothing deleted")
+        tokens = store.tokens_of(consumer)
+    caches = _Caches(app_ctx)
+    caches.drop(tokens)  # while the rows exist: a replica cannot drop a key the DB no longer has
+    with _store(app_ctx) as store:
         records = store.delete(consumer)
     app_ctx.emit("".join(f"deleted {r.key_name} of {consumer} (archived)\n" for r in records))
-    app_ctx.say(f"note: {CACHE_TTL_NOTE}")
+    if not caches.report():
+        raise typer.Exit(1)
 
 
 @app.command("provision")
