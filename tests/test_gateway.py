@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
@@ -20,6 +18,7 @@ from aspirectl.gateway.export import env_var, litellm_config
 from aspirectl.releases import SUPPORTED
 from tests import pgutil
 from tests.conftest import SHIPPED_CHAINS, assert_one_line_error
+from tests.dbproxy import serving
 
 # The real proxies these tests run, each in the virtualenv scripts/test installs it into.
 RELEASES = tuple(os.environ.get("ASPIRECTL_LITELLM_RELEASES", " ".join(SUPPORTED)).split())
@@ -64,31 +63,9 @@ def litellm_proxy(config: Path, chains: Path, tmp_path: Path, release: str):
         elif name in values:
             env[name] = values[name]
     env.update({"NO_PROXY": "127.0.0.1,localhost", "LITELLM_LOG": "ERROR"})
-    port = _free_port()
-    log = open(tmp_path / "proxy.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([str(binary), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"the proxy exited: {(tmp_path / 'proxy.log').read_text()[-2000:]}")
-            try:
-                if httpx.get(url + "/health/liveliness", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the proxy did not start within 90 s")
+    with serving([str(binary), "--config", str(config)], env, tmp_path, tmp_path / "proxy.log",
+                 "/health/liveliness", f"LiteLLM {release}", within_s=90) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,7 @@
 """prisma.errors as LiteLLM imports them: the classes it catches."""
 
+from prisma.ondemand import on_demand
+
 
 class PrismaError(Exception):
     code: str | None = None  # Prisma's error code (P2002, ...), where the engine would give one
@@ -63,10 +65,4 @@ class TransactionNotFoundError(TransactionError):
     pass
 
 
-def __getattr__(name: str) -> type:
-    """Any other prisma error LiteLLM names: a PrismaError subclass of that name."""
-    if name.startswith("__"):
-        raise AttributeError(name)
-    made = type(name, (PrismaError,), {})
-    globals()[name] = made
-    return made
+__getattr__ = on_demand(globals(), PrismaError)

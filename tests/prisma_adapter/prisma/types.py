@@ -1,6 +1,7 @@
 """prisma.types as LiteLLM imports them: typed dicts at run time are plain dicts."""
 
-from typing import Any
+
+from prisma.ondemand import on_demand
 
 
 class DatasourceOverride(dict):  # type: ignore[type-arg]
@@ -11,9 +12,4 @@ class HttpConfig(dict):  # type: ignore[type-arg]
     pass
 
 
-def __getattr__(name: str) -> Any:
-    if name.startswith("__"):
-        raise AttributeError(name)
-    made = type(name, (dict,), {})
-    globals()[name] = made
-    return made
+__getattr__ = on_demand(globals(), dict)

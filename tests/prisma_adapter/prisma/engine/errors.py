@@ -1,6 +1,7 @@
 """prisma.engine.errors: the engine's own failures (no engine here: never raised)."""
 
 from prisma.errors import PrismaError
+from prisma.ondemand import on_demand
 
 
 class EngineError(PrismaError):
@@ -27,9 +28,4 @@ class EngineRequestError(EngineError):
     pass
 
 
-def __getattr__(name: str) -> type:
-    if name.startswith("__"):
-        raise AttributeError(name)
-    made = type(name, (EngineError,), {})
-    globals()[name] = made
-    return made
+__getattr__ = on_demand(globals(), EngineError)
