@@ -22,6 +22,16 @@ GRACE_FIXED_IN = "1.89.1"
 # on an error from 1.108.7 only (1.80.0 and 1.85.0 pass none on an error, so a quota window
 # or reset said only in headers is not visible through them).
 VERSION_HEADER = "x-litellm-version"
+# The error classes a LiteLLM spend-log failure row carries when the gateway refused the caller
+# before any upstream was tried (its key unknown, blocked or expired, a model the key may not
+# use): the caller's problem, never the alias's failure. Seen on rows LiteLLM 1.108.7 wrote
+# itself (tests/test_usage_real_rows.py: ModelAccessDeniedProxyException, KeyNotFoundError;
+# also ../shared/reference/litellm.md section 0); 1.80.0 and 1.85.0 write "ProxyException"
+# with blank model ids for the same refusals (litellm.md section 0; their rows are read the
+# same way when the ids are blank).
+GATEWAY_REFUSALS = frozenset({"ModelAccessDeniedProxyException", "KeyNotFoundError"})
+GENERIC_REFUSAL = "ProxyException"  # a refusal only where the row names no deployment
+
 # /health/readiness "status" -> ready or not. 1.85.0 and 1.108.7 say "healthy" (a down DB is
 # a 503). 1.80.0 with a database overwrites it with its DB check's own status (recorded from
 # the DB-backed proxy of tests/dbproxy.py; _db_health_readiness_check in

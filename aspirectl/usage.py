@@ -11,6 +11,15 @@ fallback's group); ``api_key`` the key's SHA-256; ``spend`` LiteLLM's list price
 ``metadata.error_information.error_class`` on failures; ``metadata.original_model_group`` and
 ``attempted_fallbacks`` from LiteLLM 1.100 on.
 
+Failure rows, as LiteLLM wrote them on loopback (tests/test_usage_real_rows.py): when every
+hop failed, 1.80.0 and 1.85.0 put the LAST deployment tried in ``model_id``/``model_group``,
+and 1.80.0 the alias asked for in ``model`` (1.85.0 that last deployment's model); 1.108.7
+the alias's first deployment and ``original_model_group``. A failure row is attributed to the
+alias its ``model`` names where it names one (1.80.0), else as the ids say. A request the
+gateway refused before any upstream (its key, its model access: ``releases.GATEWAY_REFUSALS``,
+or 1.80.0/1.85.0's ``ProxyException`` with blank ids) is counted apart, as refused by the
+gateway, never as the alias failing.
+
 All counting, summing and percentiles happen in SQL (the ``startTime`` index bounds the scan);
 Python only maps the few aggregated groups onto the chains. Subscription, free-tier and owned
 hops cost $0 at the margin whatever LiteLLM priced them at; only ``paid`` hops leak money.
@@ -179,6 +188,7 @@ def _mapped(d: _Dialect, with_key: bool) -> str:
         base AS (
             SELECT COALESCE(s.model_id, '') AS model_id, COALESCE(s.model_group, '') AS model_group,
                    COALESCE({d.requested}, '') AS requested,
+                   COALESCE(s.model, '') AS asked,
                    COALESCE(s.status, 'success') = 'failure' AS failed,
                    COALESCE(s.cache_hit, '') = 'True' AS cache_hit,
                    COALESCE(NULLIF({d.error_class}, ''), 'unknown') AS error_class,
@@ -189,12 +199,14 @@ def _mapped(d: _Dialect, with_key: bool) -> str:
         mapped AS (
             SELECT CASE WHEN dep.name IS NOT NULL OR b.model_id = '' THEN b.model_id
                         ELSE '{UNKNOWN_DEPLOYMENT}' END AS model_id,
-                   COALESCE(r.alias, dep.alias, g.alias, '') AS requested,
+                   COALESCE(r.alias, CASE WHEN b.failed THEN a.alias END, dep.alias, g.alias, '')
+                       AS requested,
                    CASE WHEN r.name IS NULL THEN 1 ELSE 0 END AS without_original,
                    b.failed, b.cache_hit, CASE WHEN b.failed THEN b.error_class ELSE '' END AS cause,
                    b.api_key, b.spend, b.duration
             FROM base b
             LEFT JOIN names r ON r.name = b.requested
+            LEFT JOIN names a ON a.name = b.asked AND b.failed
             LEFT JOIN deps dep ON dep.name = b.model_id
             LEFT JOIN names g ON g.name = b.model_group
         )"""
@@ -370,6 +382,7 @@ class AliasUsage:
     hops: dict[str, HopUsage] = field(default_factory=dict)
     cache_hits: int = 0
     failures: dict[str, int] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)  # the gateway refused the caller first
     status: Health | None = None
     reasons: list[str] = field(default_factory=list)
 
@@ -419,6 +432,7 @@ class AliasUsage:
                 "requests": self.requests, "served": self.served, "cache_hits": self.cache_hits,
                 "failed": self.failed, "failure_share": round(self.failure_share, 4),
                 "failures": dict(sorted(self.failures.items())),
+                "refused_by_gateway": dict(sorted(self.refused.items())),
                 "paid_requests": self.paid_requests, "paid_share": round(self.paid_share, 4),
                 "paid_spend": round(self.paid_spend, 6), "list_spend": round(self.list_spend, 6),
                 "via_fallback": self.via_fallback, "cross_family": self.cross_family,
@@ -510,6 +524,14 @@ def _route(catalog: Catalog, requested: str, served: str) -> str:
     return "undeclared fallback"
 
 
+def refused_by_gateway(error_class: str, model_id: str) -> bool:
+    """A failure row of a request the gateway refused before any upstream (the caller's key or
+    its model access): not the alias failing (releases.GATEWAY_REFUSALS)."""
+    from aspirectl.releases import GATEWAY_REFUSALS, GENERIC_REFUSAL
+
+    return error_class in GATEWAY_REFUSALS or (error_class == GENERIC_REFUSAL and not model_id)
+
+
 def summarise(catalog: Catalog, groups: list[Group], span: Window, aliases: list[str] | None,
               thresholds: Thresholds, consumer_groups: list[Group] | None = None,
               unknown: Unknown | None = None, beyond: Sizes | None = None) -> UsageReport:
@@ -536,6 +558,9 @@ def summarise(catalog: Catalog, groups: list[Group], span: Window, aliases: list
         usage = per_alias.setdefault(requested, AliasUsage(requested))
         if g.cache_hit:
             usage.cache_hits += g.requests
+            continue
+        if g.failed and refused_by_gateway(g.cause, g.model_id):
+            usage.refused[g.cause] = usage.refused.get(g.cause, 0) + g.requests
             continue
         if g.failed:
             usage.failures[g.cause] = usage.failures.get(g.cause, 0) + g.requests

@@ -48,6 +48,9 @@ def _alias_block(u: AliasUsage, style: Style) -> str:
     failures = _causes(u.failures)
     outcome = f"{u.served:,} served, {u.failed:,} failed: {failures}" if u.failed else "all served"
     head = f"{u.alias}: {u.requests:,} requests ({outcome}); {u.cache_hits:,} cache hits apart"
+    if u.refused:
+        head += (f"; {sum(u.refused.values()):,} refused by the gateway before any upstream "
+                 f"({_causes(u.refused)}: the caller's key, not the alias)")
     rows = [_hop_row(h) for h in sorted(u.hops.values(), key=_order)]
     table = render_table(Table(("SERVED BY", "BILLING", "SHARE", "REQUESTS", "LIST PRICE", "MARGINAL",
                                 "P50", "P95"), rows), style) if rows else ""

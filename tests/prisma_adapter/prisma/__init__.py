@@ -211,12 +211,14 @@ class Client:
     async def query_raw(self, query: str, *args: Any, model: Any = None) -> list[Any]:
         sql, params = self._raw(query, args)
         rows, _ = await self._run(sql, params)
-        out = [{k: _read(v) for k, v in row.items()} for row in rows]
+        out = [{k: _read_raw(v) for k, v in row.items()} for row in rows]
         return [model(**r) for r in out] if model else out
 
     async def query_first(self, query: str, *args: Any, model: Any = None) -> Any:
+        """The first row, or None (prisma-client-py 0.15 client.py.jinja: `if not results:
+        return None`)."""
         rows = await self.query_raw(query, *args, model=model)
-        return rows[0] if rows else ({} if model is None else None)
+        return rows[0] if rows else None
 
     async def execute_raw(self, query: str, *args: Any) -> int:
         sql, params = self._raw(query, args)
@@ -234,6 +236,18 @@ class Client:
             if model.name.lower() == name:
                 return Actions(self, model)
         raise AttributeError(f"prisma adapter: no model '{name}' in schema.prisma")
+
+
+def _read_raw(value: Any) -> Any:
+    """A raw query's value as Prisma's engine returns it (prisma/_raw_query.py): JSON parsed,
+    bigint and decimal as numbers, a DateTime as its ISO 8601 string (not converted)."""
+    from decimal import Decimal
+
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
 
 
 def _read(value: Any) -> Any:

@@ -1,0 +1,82 @@
+"""`usage` against rows LiteLLM itself wrote: its own DB-backed proxy (tests/dbproxy.py) in
+front of the simulators in the seed state, real traffic through it, then aspirectl reading
+LiteLLM_SpendLogs. What each release writes differs (../shared/reference/litellm.md section 0,
+confirmed here): the numbers that can be right are right on every release, and what a
+release's rows cannot tell is named."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+import yaml
+
+from aspirectl.releases import SUPPORTED
+from tests.dbproxy import db_proxy
+from tests.test_gateway import export
+from tests.test_replicas_db import _gateway_env
+
+
+def _ask(url: str, key: str, model: str) -> int:
+    return httpx.post(url + "/v1/chat/completions", headers={"authorization": f"Bearer {key}"}, timeout=60,
+                      json={"model": model, "max_tokens": 1,
+                            "messages": [{"role": "user", "content": "hi"}]}).status_code
+
+
+@pytest.mark.parametrize("release", ["1.80.0", "1.85.0", "1.108.7"])
+def test_usage_reads_the_rows_each_release_writes(cli, sandbox_chains, pg_schema, tmp_path, monkeypatch, release):
+    monkeypatch.setenv("ASPIRECTL_LITELLM_VERSION", release)
+    chains = sandbox_chains("seed")
+    box = sandbox_chains.box
+    database = pg_schema(SUPPORTED[release])
+    config = export(cli, chains, tmp_path / "config.yaml")
+    doc = yaml.safe_load(config.read_text())
+    doc.setdefault("general_settings", {})["proxy_batch_write_at"] = 1  # spend logs written within a second
+    config.write_text(yaml.safe_dump(doc))
+
+    def keys(*args):
+        return cli("--chains", chains, "--db", database, "keys", *args)
+
+    app = keys("create", "app").out.strip()
+    narrow = keys("create", "narrow", "--models", "qwen-3.6").out.strip()
+    with db_proxy(release, config, database, tmp_path, _gateway_env(config, chains)) as url:
+        assert [_ask(url, app, "qwen-3.6-omni") for _ in range(2)] == [200, 200]  # served by claude-haiku-4-5
+        assert [_ask(url, app, "gpt-5.5") for _ in range(2)] == [200, 200]  # served by hop 2
+        assert _ask(url, app, "qwen-3.6") == 200
+        assert _ask(url, narrow, "gpt-5.5") in (401, 403)  # the key may not: refused by the gateway
+        assert _ask(url, "sk-unknown-" + "0" * 16, "qwen-3.6") == 401  # no such key
+        box.sims["anthropic-oauth"].fault = box.sims["anthropic-api"].fault = "overloaded"
+        assert _ask(url, app, "qwen-3.6-omni") >= 500  # every hop of the walk fails
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            result = cli("--chains", chains, "--db", database, "usage", "--since", "1h", "-o", "json")
+            report = json.loads(result.out)
+            total = sum(a["served"] + a["failed"] + sum(a["refused_by_gateway"].values()) for a in report["aliases"])
+            total += sum(report["unattributed_failures"].values())
+            if total >= 8:
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"LiteLLM {release} wrote fewer than 8 spend-log rows in 30 s: {result.out}")
+    aliases = {a["alias"]: a for a in report["aliases"]}
+    gpt = aliases["gpt-5.5"]
+    assert gpt["served"] == 2 and gpt["via_fallback"] == 2 and gpt["failed"] == 0
+    assert [(h["deployment"], h["requests"]) for h in gpt["hops"]] == [("gpt-5.5@openai-api", 2)]
+    refused = {a["alias"]: a["refused_by_gateway"] for a in report["aliases"] if a["refused_by_gateway"]}
+    assert sorted(refused) == ["gpt-5.5", "qwen-3.6"], refused  # never the alias failing
+    assert report["unattributed_failures"] == {}
+    assert aliases["qwen-3.6"]["served"] == 1 and aliases["qwen-3.6"]["failed"] == 0
+    if release == "1.108.7":  # the row says what was asked: the fallback's traffic is qwen-3.6-omni's
+        omni = aliases["qwen-3.6-omni"]
+        assert omni["served"] == 2 and omni["cross_family"] == 2 and omni["failed"] == 1
+        assert refused == {"gpt-5.5": {"ModelAccessDeniedProxyException": 1}, "qwen-3.6": {"KeyNotFoundError": 1}}
+    else:  # no original_model_group: what claude-haiku-4-5 served for qwen-3.6-omni is claude's own
+        assert aliases["claude-haiku-4-5"]["served"] == 2
+        assert report["rows_without_original_group"] >= 5
+        assert refused == {"gpt-5.5": {"ProxyException": 1}, "qwen-3.6": {"ProxyException": 1}}
+        # the walk that failed: 1.80.0's row names the alias asked for; 1.85.0's only the last
+        # deployment tried (claude-haiku-4-5@anthropic-api), so it reads as claude's failure
+        failed_as = "qwen-3.6-omni" if release == "1.80.0" else "claude-haiku-4-5"
+        assert aliases[failed_as]["failed"] == 1
