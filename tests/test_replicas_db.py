@@ -202,3 +202,34 @@ def test_keys_as_two_real_replicas_decide_them(cli, replicas, monkeypatch):
     _rotate_with_grace_keeps_the_old_key_on_every_replica_where_the_release_honours_it(cli, replicas, monkeypatch)
     _a_replica_that_cannot_be_reached_is_named_with_the_time_its_cache_lets_go(cli, replicas, monkeypatch)
     _a_monitoring_key_is_all_a_monitoring_host_needs(cli, replicas, monkeypatch)
+
+
+def test_a_replica_that_refuses_or_answers_nonsense_is_named_and_nothing_is_lost(cli, tmp_path, monkeypatch):
+    """Scripted replicas (no real proxy): one refuses the admin key, one answers a huge body
+    with escape sequences. The key is blocked in the database all the same; each replica is one
+    printable line; exit 1; the admin key appears nowhere."""
+    from aspirectl.sandbox.httpserver import Response
+    from tests.hostile import http_server
+
+    seen: list = []
+
+    def refusing(request):
+        seen.append(request)
+        return Response(401, {"error": {"message": "Authentication Error", "type": "auth_error", "code": "401"}})
+
+    def hostile(request):
+        seen.append(request)
+        return Response(500, {"error": {"message": "\x1b]52;c;cHduZWQ=\x07boom " + "x" * 500_000}})
+
+    database = f"sqlite:///{tmp_path}/keys.db"
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_ADMIN_KEY", MASTER)
+    assert _keys(cli, database, (), "create", "postiz", "--create").code == 0
+    with http_server(refusing) as one, http_server(hostile) as two:
+        result = _keys(cli, database, (one, two), "revoke", "postiz")
+    assert result.code == 1
+    assert f"replica 1 of 2 ({one}) refused the admin key (401 auth_error)" in result.err
+    assert f"replica 2 of 2 ({two}) " in result.err and "\x1b" not in result.err and "\x07" not in result.err
+    assert len(result.err) < 5000 and MASTER not in result.text
+    assert all(r.path == "/key/block" and r.headers["authorization"] == f"Bearer {MASTER}" for r in seen)
+    shown = json.loads(_keys(cli, database, (), "show", "postiz", "-o", "json").out)
+    assert [k["status"] for k in shown["keys"]] == ["blocked"]

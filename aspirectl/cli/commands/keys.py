@@ -93,9 +93,13 @@ class _Caches:
         self.evictions: list[Any] | None = None
 
     def drop(self, tokens: list[str]) -> None:
+        from aspirectl.checks import plain_http_gateway
         from aspirectl.keys.evict import evict
 
         if self.urls and self.admin and tokens:
+            for url in self.urls:  # the admin key goes only to the replicas named, and says how
+                for warning in plain_http_gateway(url):
+                    self.app_ctx.say(f"warning: {warning.replace('gateway key', 'admin key')}")
             self.evictions = evict(self.urls, self.admin, tokens)
 
     def report(self) -> bool:
