@@ -435,3 +435,25 @@ def test_an_export_for_a_later_release_in_front_of_an_older_gateway_is_named_wit
     served = {a["alias"]: a for a in gateway["aliases"]}
     assert served["claude-haiku-4-5"]["served_by"] == "claude-haiku-4-5@anthropic-api"  # the symptom
     assert result.code == 1 and "billed to the paid API" in result.out
+
+
+def test_a_gateway_that_answers_from_another_deployment_is_not_the_hops_health(cli, tmp_path, monkeypatch):
+    """disable_fallbacks ignored (an older or patched gateway): the answer names another
+    deployment in x-litellm-model-id; the hop is not called healthy on someone else's answer."""
+    from aspirectl.sandbox.httpserver import Response
+    from tests.hostile import chains_pointing
+
+    def elsewhere(request):
+        answer = _ok(request)
+        return Response(answer.status, answer.body, {**answer.headers,
+                                                     "x-litellm-model-id": "claude-haiku-4-5@anthropic-api"})
+
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", GATEWAY_KEY)
+    server, _ = _gateway(elsewhere)
+    with server as url:
+        result = _via(cli, chains_pointing(tmp_path / "c", {}), url, "claude-haiku-4-5", "-o", "json")
+    hops = {h["upstream"]: h for h in json.loads(result.out)["hops"]}
+    assert hops["anthropic-oauth"]["outcome"] == "degraded"
+    assert "answered from claude-haiku-4-5@anthropic-api, not claude-haiku-4-5@anthropic-oauth" in \
+        hops["anthropic-oauth"]["detail"]
+    assert hops["anthropic-api"]["outcome"] == "ok"  # its own deployment answered
