@@ -145,6 +145,7 @@ def _names(catalog: Catalog) -> tuple[dict[str, str], dict[str, str]]:
 class _Dialect(NamedTuple):
     names: str  # a table (key, value) from one JSON-object parameter
     requested: str
+    asked: str  # the row's `model` (on a 1.80.0 failure row, the alias asked for)
     error_class: str
     duration: str
     spend: str
@@ -152,12 +153,14 @@ class _Dialect(NamedTuple):
 
 def _dialect(db: Database) -> _Dialect:
     columns = db.columns(SPEND)
+    asked = "CAST(s.model AS TEXT)" if "model" in columns else "NULL"  # a log without it: not read
     if db.kind == "postgresql":
         elapsed = 'EXTRACT(EPOCH FROM (s."endTime" - s."startTime")) * 1000'
         meta = "CASE WHEN jsonb_typeof(s.metadata) = 'object' THEN s.metadata END"
         return _Dialect(
             names="jsonb_each_text(CAST(%s AS jsonb))",
             requested=f"({meta})->>'original_model_group'",
+            asked=asked,
             error_class=f"CASE WHEN jsonb_typeof(({meta})->'error_information') = 'object' "
                         f"THEN ({meta})->'error_information'->>'error_class' END",
             duration=(f"COALESCE(s.request_duration_ms::float8, {elapsed})"
@@ -168,6 +171,7 @@ def _dialect(db: Database) -> _Dialect:
     meta = "CASE WHEN json_valid(s.metadata) AND json_type(s.metadata) = 'object' THEN s.metadata END"
     return _Dialect(
         names="json_each(%s)",
+        asked=asked,
         requested=f"CASE WHEN json_type(({meta}), '$.original_model_group') = 'text' "
                   f"THEN json_extract(({meta}), '$.original_model_group') END",
         error_class=f"CASE WHEN json_type(({meta}), '$.error_information.error_class') = 'text' "
@@ -188,7 +192,7 @@ def _mapped(d: _Dialect, with_key: bool) -> str:
         base AS (
             SELECT COALESCE(s.model_id, '') AS model_id, COALESCE(s.model_group, '') AS model_group,
                    COALESCE({d.requested}, '') AS requested,
-                   COALESCE(s.model, '') AS asked,
+                   COALESCE({d.asked}, '') AS asked,
                    COALESCE(s.status, 'success') = 'failure' AS failed,
                    COALESCE(s.cache_hit, '') = 'True' AS cache_hit,
                    COALESCE(NULLIF({d.error_class}, ''), 'unknown') AS error_class,

@@ -292,6 +292,12 @@ def test_ctrl_c_is_one_line_and_130_at_any_moment(after):
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     text = err.decode()
+    if "Traceback" in text and "aspirectl" not in text and proc.returncode in (1, 130, -signal.SIGINT):
+        # Python itself was still starting (importing runpy, or finding the package) when the
+        # signal came: no frame is aspirectl's, none of its code had run to catch it (seen
+        # under load). From aspirectl/__init__'s first lines on, it is one line and 130.
+        assert "KeyboardInterrupt" in text.rstrip().splitlines()[-1], text
+        return
     assert proc.returncode in (130, -signal.SIGINT), text  # -2: before Python's own start-up
     assert "Traceback" not in text and "never awaited" not in text and "Task was destroyed" not in text
     assert text in ("", "aspirectl: error: interrupted\n"), text

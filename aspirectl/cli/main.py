@@ -6,14 +6,9 @@ import os
 import signal
 import sys
 
+from aspirectl import _interrupted_early, _is_the_program
 
-def _interrupted_early(signum: int, frame: object) -> None:
-    """Ctrl-C before run() is listening (while Python imports): one line, 130, no traceback."""
-    os.write(2, b"aspirectl: error: interrupted\n")
-    os._exit(130)
-
-
-if os.path.basename(sys.argv[0]) in ("aspirectl", "__main__.py"):  # the program, not a library user
+if _is_the_program():  # the program, not a library user (aspirectl/__init__ installed it first)
     signal.signal(signal.SIGINT, _interrupted_early)
     # A Ctrl-C between creating a coroutine and awaiting it makes Python warn "coroutine ...
     # was never awaited" while asyncio unwinds: expected after an interrupt, not news.
@@ -21,10 +16,10 @@ if os.path.basename(sys.argv[0]) in ("aspirectl", "__main__.py"):  # the program
 
     warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
 
-import click  # noqa: E402 - after the early Ctrl-C handler, on purpose
+import click
 
-from aspirectl.errors import AspirectlError  # noqa: E402
-from aspirectl.status import ErrorKind, ExitStatus, exit_code_for  # noqa: E402
+from aspirectl.errors import AspirectlError
+from aspirectl.status import ErrorKind, ExitStatus, exit_code_for
 
 COMPLETE_VAR = "_ASPIRECTL_COMPLETE"
 # Click >= 8.2 raises this (a UsageError) for a group called without a subcommand.
