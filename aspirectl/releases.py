@@ -9,6 +9,7 @@ import re
 
 # The releases the real-proxy tests run (scripts/test installs each in its own virtualenv), and
 # the litellm-proxy-extras release whose migrations are that release's database schema.
+RELEASE_ENV = "ASPIRECTL_LITELLM_VERSION"  # the release exports target, where none is told
 SUPPORTED: dict[str, str] = {"1.80.0": "0.4.5", "1.85.0": "0.4.72", "1.108.7": "0.4.110"}
 DEFAULT_TARGET = "1.108.7"  # the newest release the project runs; --litellm-version for another
 # Native OAuth for Anthropic (the token sent as a Bearer by LiteLLM itself): checked in the wheels.

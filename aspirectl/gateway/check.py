@@ -92,7 +92,7 @@ def expected_hop(decision: Decision) -> str | None:
     return deployment_id(served.alias, served.upstream) if served else None
 
 
-def _error(body: Any) -> tuple[str | None, str]:
+def error_of(body: Any) -> tuple[str | None, str]:
     """(error type, message) of a gateway error body, each one safe printable line."""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         err = body["error"]
@@ -115,7 +115,7 @@ class Answer(NamedTuple):
 MODEL_INFO_CAP = 8 * 1024 * 1024  # /v1/model/info: a few KiB per deployment (prices, limits)
 
 
-async def _fetch(client: Any, method: str, url: str, cap: int = GATEWAY_BODY_CAP, **kwargs: Any) -> Answer:
+async def fetch(client: Any, method: str, url: str, cap: int = GATEWAY_BODY_CAP, **kwargs: Any) -> Answer:
     """One request, its body read within ``cap`` bytes (decompressed within it too)."""
     from aspirectl.probe.transport import REQUEST_HEADERS, parse_json, read_capped
 
@@ -167,8 +167,8 @@ async def _live_config(client: Any, base: str, key: str) -> tuple[dict[str, Any]
     fields come resolved (1.80.0 shows an extra_headers Bearer in clear): drift compares
     them by header name only and never shows them."""
     auth = {"authorization": f"Bearer {key}"}
-    info = await _fetch(client, "GET", base + "/v1/model/info", cap=MODEL_INFO_CAP, headers=auth)
-    settings = await _fetch(client, "GET", base + "/get/config/callbacks", headers=auth)
+    info = await fetch(client, "GET", base + "/v1/model/info", cap=MODEL_INFO_CAP, headers=auth)
+    settings = await fetch(client, "GET", base + "/get/config/callbacks", headers=auth)
     if info.status in (401, 403) or settings.status in (401, 403):
         return None, NOT_VISIBLE
     data = info.body.get("data") if isinstance(info.body, dict) else None
@@ -194,8 +194,8 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
     async with httpx.AsyncClient(timeout=timeout, trust_env=False, follow_redirects=False) as client:
         try:
             async with asyncio.timeout(deadline):
-                live = await _fetch(client, "GET", base + "/health/liveliness")
-                ready = await _fetch(client, "GET", base + "/health/readiness")
+                live = await fetch(client, "GET", base + "/health/liveliness")
+                ready = await fetch(client, "GET", base + "/health/readiness")
         except (httpx.HTTPError, TimeoutError, OSError) as exc:
             hung = isinstance(exc, (TimeoutError, httpx.TimeoutException))
             failure = None if hung else classify_transport(exc)
@@ -213,7 +213,7 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
         db_field = one_line(body.get("db", ""), 80) if isinstance(body, dict) else ""
         state = one_line(body.get("status", ""), 40) if isinstance(body, dict) else ""
         if ready.status != 200 or not READINESS.get(state, False):
-            _, detail = _error(body)
+            _, detail = error_of(body)
             why = detail or f"readiness {ready.status} ({state or 'no status'})"
             return GatewayCheck(url, True, False, f"down: {why}", why, status=Health.CRITICAL,
                                 reasons=(f"gateway DB down: {why} (callers get 500)",))
@@ -226,7 +226,7 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
         async def ask(decision: Decision) -> AliasThroughGateway:
             started = time.monotonic()
             try:
-                answer = await _fetch(client, "POST", base + "/v1/chat/completions", headers={
+                answer = await fetch(client, "POST", base + "/v1/chat/completions", headers={
                     "authorization": f"Bearer {key}"}, json={
                     "model": decision.alias, "max_tokens": 1,
                     "messages": [{"role": "user", "content": "ping"}]})
@@ -238,7 +238,7 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
                 return AliasThroughGateway(decision.alias, None, None, None, None, expected_hop(decision),
                                            "transport", f"unreadable answer ({type(exc).__name__})",
                                            predicted=decision.status is not Health.UNKNOWN)
-            error_type, message = (None, "") if answer.status < 400 else _error(answer.body)
+            error_type, message = (None, "") if answer.status < 400 else error_of(answer.body)
             return AliasThroughGateway(
                 decision.alias, answer.status,
                 _header(answer, "x-litellm-model-id") if answer.status < 400 else None,
@@ -279,9 +279,9 @@ def target_release() -> str | None:
     """The release exports target here (ASPIRECTL_LITELLM_VERSION), if one is named."""
     import os
 
-    from aspirectl.releases import is_release
+    from aspirectl.releases import RELEASE_ENV, is_release
 
-    named = os.environ.get("ASPIRECTL_LITELLM_VERSION", "").strip()
+    named = os.environ.get(RELEASE_ENV, "").strip()
     return named if named and is_release(named) else None
 
 
@@ -372,7 +372,7 @@ def readiness(url: str, timeout: float) -> Answer | str:
     async def ask() -> Answer:
         async with httpx.AsyncClient(timeout=timeout, trust_env=False, follow_redirects=False) as client:
             async with asyncio.timeout(timeout):
-                return await _fetch(client, "GET", url.rstrip("/") + "/health/readiness")
+                return await fetch(client, "GET", url.rstrip("/") + "/health/readiness")
 
     try:
         return asyncio.run(ask())

@@ -46,12 +46,12 @@ class Eviction:
 async def _block(client: Any, url: str, admin_key: str, tokens: Sequence[str]) -> tuple[bool, str]:
     import httpx
 
-    from aspirectl.gateway.check import _error, _fetch
+    from aspirectl.gateway.check import error_of, fetch
     from aspirectl.probe.transport import classify_transport
 
     for token in tokens:
         try:
-            answer = await _fetch(client, "POST", url.rstrip("/") + "/key/block",
+            answer = await fetch(client, "POST", url.rstrip("/") + "/key/block",
                                   headers={"authorization": f"Bearer {admin_key}"}, json={"key": token})
         except (httpx.HTTPError, OSError) as exc:
             return False, f"not reached ({classify_transport(exc).detail})"
@@ -59,7 +59,7 @@ async def _block(client: Any, url: str, admin_key: str, tokens: Sequence[str]) -
             return False, f"unreadable answer ({type(exc).__name__})"
         if answer.status == 200:
             continue
-        kind, message = _error(answer.body)
+        kind, message = error_of(answer.body)
         if answer.status in (401, 403):
             return False, f"refused the admin key ({answer.status}{' ' + kind if kind else ''})"
         if answer.status == 404:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aspirectl.errors import UsageError
 from aspirectl.keys.db import Database, open_database, parse_db_url
+from aspirectl.releases import RELEASE_ENV
 from aspirectl.secrets.store import Resolver
 
 if TYPE_CHECKING:
@@ -71,7 +72,6 @@ def save_target(value: str | None) -> tuple[str, Path | None]:
     return "file", Path(value).expanduser()
 
 
-RELEASE_ENV = "ASPIRECTL_LITELLM_VERSION"
 
 
 def learn_release(flag: str | None, gateway_url: str | None, timeout: float = 3.0) -> tuple[str | None, str]:

@@ -48,14 +48,15 @@ def _store(app_ctx: AppContext, *, remember: bool = False, release: tuple[str | 
 
     from aspirectl.keys import service
     from aspirectl.keys.store import KeyStore
+    from aspirectl.releases import RELEASE_ENV
 
     url = service.db_url(app_ctx.settings.db_url, app_ctx.resolver())
     app_ctx.say(f"database: {_database(app_ctx)}")
     db = service.connect(url, create=create)
     try:
         if release is None:
-            env = os.environ.get(service.RELEASE_ENV)
-            release = (env, service.RELEASE_ENV) if env else (None, "")
+            env = os.environ.get(RELEASE_ENV)
+            release = (env, RELEASE_ENV) if env else (None, "")
         store = KeyStore(db, release=release[0], release_source=release[1])
         if found:  # keys list/show: what this gateway's schema and release allow
             app_ctx.say(f"database: {store.caps.describe()}")

@@ -19,7 +19,6 @@ upstream's own module reads its windows and resets from them.
 
 from __future__ import annotations
 
-import importlib
 import re
 
 from aspirectl.probe.adapter import Context, ProbeTarget, Step
@@ -35,10 +34,6 @@ RELAYED_PREFIX = "llm_provider-"  # LiteLLM's prefix for the provider headers it
 # model=..." on 1.80.0-1.108.7; "no deployments for group" on the router's path).
 _UNKNOWN_GROUP = re.compile(r"Invalid model name|no deployments? (?:available )?for (?:model )?group|"
                             r"There are no healthy deployments for this model", re.I)
-_UPSTREAM_MODULE = {
-    "anthropic": "anthropic", "openai": "openai", "litellm": "litellm", "gemini": "gemini",
-    "code-assist": "code_assist",
-}
 
 
 def headers(target: ProbeTarget) -> dict[str, str]:
@@ -61,10 +56,10 @@ def _read_relayed(facts: Facts, target: ProbeTarget) -> None:
     relayed = relayed_headers(facts)
     if not relayed:
         return
-    name = _UPSTREAM_MODULE[target.upstream.protocol.value]
-    module = importlib.import_module(f"aspirectl.probe.protocols.{name}")
+    from aspirectl.probe.adapter import adapter_for
+
     inner = Facts(status=facts.status, headers=relayed, body=None, text="")
-    module.describe(inner)
+    adapter_for(target.upstream.protocol).describe(inner)
     facts.retry_after_s = facts.retry_after_s if facts.retry_after_s is not None else inner.retry_after_s
     facts.reset_at = facts.reset_at or inner.reset_at
 
