@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import subprocess
 import sys
 import time
@@ -247,10 +248,27 @@ def test_slow_commands_show_progress_on_a_terminal(sandbox_chains, tmp_path):
     for args in (["route", "gpt-5.5", "--timeout", "1.5"], ["demo", "--scenario", "slow-drip", "--timeout", "1.5"]):
         proc = subprocess.Popen([sys.executable, "-m", "aspirectl", "--chains", str(chains), *args],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        time.sleep(0.8)
+        err = _stderr_until(proc, b"hops", deadline=time.monotonic() + 15)
+        assert proc.poll() is None, (args, "the progress line must show while the probes still run", err)
         proc.terminate()
-        _, err = proc.communicate(timeout=10)
+        err += proc.communicate(timeout=10)[1]
         assert b"probing " in err and b"hops" in err, (args, err)
+
+
+def _stderr_until(proc: subprocess.Popen, marker: bytes, *, deadline: float) -> bytes:
+    """What the process wrote to stderr until `marker` shows (or the deadline passes), read as it comes:
+    a loaded machine may take more than a second to start the sandbox, so no fixed sleep."""
+    assert proc.stderr is not None
+    seen = b""
+    fd = proc.stderr.fileno()
+    while marker not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            seen += chunk
+    return seen
 
 
 # ------------------------------------------------------------------ 13. what a person types

@@ -119,6 +119,10 @@ def mask_url(url: str) -> str:
     prefix = _PREFIX.match(head).group(0)  # type: ignore[union-attr]  # matches "" at least
     userinfo = head[len(prefix):]
     user, sep, password = userinfo.partition(":")
+    if not sep and prefix.endswith(":") and userinfo:
+        # "user:password@host" with no scheme: what looked like a scheme ("bob:") is the user
+        register(userinfo, short_ok=True)
+        return f"{prefix}{MASK}@{rest}"
     if not sep:
         return redact(text)
     register(password, short_ok=True)
