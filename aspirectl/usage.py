@@ -531,7 +531,7 @@ def _route(catalog: Catalog, requested: str, served: str) -> str:
 def refused_by_gateway(error_class: str, model_id: str) -> bool:
     """A failure row of a request the gateway refused before any upstream (the caller's key or
     its model access): not the alias failing (releases.GATEWAY_REFUSALS)."""
-    from aspirectl.releases import GATEWAY_REFUSALS, GENERIC_REFUSAL
+    from aspirectl.litellm.releases import GATEWAY_REFUSALS, GENERIC_REFUSAL
 
     return error_class in GATEWAY_REFUSALS or (error_class == GENERIC_REFUSAL and not model_id)
 

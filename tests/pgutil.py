@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psycopg
 
-from aspirectl.releases import DEFAULT_TARGET, SUPPORTED
+from aspirectl.litellm.releases import DEFAULT_TARGET, SUPPORTED
 
 PG_HOST = os.environ.get("ASPIRECTL_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("ASPIRECTL_TEST_PG_PORT", "5432"))
@@ -21,7 +21,7 @@ def admin_url(database: str = "postgres") -> str:
 
 
 # The litellm-proxy-extras releases pinned by the LiteLLM releases the project supports
-# (aspirectl/releases.py SUPPORTED); the newest is the installed test extra.
+# (aspirectl/litellm/releases.py SUPPORTED); the newest is the installed test extra.
 SCHEMA_VERSIONS = tuple(SUPPORTED.values())
 NEWEST = SUPPORTED[DEFAULT_TARGET]
 

@@ -15,7 +15,7 @@ import yaml
 
 from aspirectl.catalog.loader import load_catalog
 from aspirectl.gateway.export import env_var, litellm_config
-from aspirectl.releases import SUPPORTED
+from aspirectl.litellm.releases import SUPPORTED
 from tests import pgutil
 from tests.conftest import SHIPPED_CHAINS, assert_one_line_error
 from tests.dbproxy import serving

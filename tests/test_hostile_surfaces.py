@@ -496,7 +496,7 @@ def test_a_dripping_readiness_answer_cannot_hang_export_or_rotate(cli, tmp_path,
 @pytest.mark.parametrize("version", ["1.80.0\x1b]8;;http://evil\x07", "1" * 5000 + ".1.1", "1.80.0\n1.0"],
                          ids=["osc", "5000 digits", "newline"])
 def test_a_hostile_release_string_is_no_release(cli, version):
-    from aspirectl.releases import DEFAULT_TARGET
+    from aspirectl.litellm.releases import DEFAULT_TARGET
     from aspirectl.sandbox.httpserver import Response
     from tests.hostile import http_server
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from aspirectl.releases import SUPPORTED
+from aspirectl.litellm.releases import SUPPORTED
 from tests.conftest import SHIPPED_CHAINS
 
 RELEASE = {extras: release for release, extras in SUPPORTED.items()}  # schema -> its release

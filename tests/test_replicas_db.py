@@ -17,7 +17,7 @@ import time
 import httpx
 import pytest
 
-from aspirectl.releases import SUPPORTED
+from aspirectl.litellm.releases import SUPPORTED
 from tests.conftest import SHIPPED_CHAINS
 from tests.dbproxy import MASTER, db_proxy, free_port
 from tests.test_gateway import _credentials, export

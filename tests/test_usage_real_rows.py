@@ -13,7 +13,7 @@ import httpx
 import pytest
 import yaml
 
-from aspirectl.releases import SUPPORTED
+from aspirectl.litellm.releases import SUPPORTED
 from tests.dbproxy import db_proxy
 from tests.test_gateway import export
 from tests.test_replicas_db import _gateway_env

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aspirectl.releases import DEFAULT_TARGET
+from aspirectl.litellm.releases import DEFAULT_TARGET
 from tests.conftest import assert_one_line_error
 from tests.test_gateway import MASTER, RELEASES, export, litellm_proxy
 

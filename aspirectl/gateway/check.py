@@ -12,8 +12,9 @@ from typing import Any, NamedTuple
 
 from aspirectl.gateway.export import deployment_id
 from aspirectl.health import Assessment
-from aspirectl.probe.protocols.litellm import KEY_REFUSALS, without_trace
-from aspirectl.releases import READINESS, VERSION_HEADER
+from aspirectl.litellm.errors import KEY_REFUSALS
+from aspirectl.litellm.releases import READINESS, VERSION_HEADER
+from aspirectl.probe.protocols.litellm import without_trace
 from aspirectl.routing import Decision, worst
 from aspirectl.secrets.redact import redact
 from aspirectl.status import Health
@@ -151,7 +152,7 @@ def _fallbacks(answer: Answer) -> int | None:
 
 
 def _release(text: Any) -> str | None:
-    from aspirectl.releases import is_release
+    from aspirectl.litellm.releases import is_release
 
     value = optional_line(text, 40) if isinstance(text, str) else None
     return value if value and is_release(value) else None
@@ -279,7 +280,7 @@ def target_release() -> str | None:
     """The release exports target here (ASPIRECTL_LITELLM_VERSION), if one is named."""
     import os
 
-    from aspirectl.releases import RELEASE_ENV, is_release
+    from aspirectl.litellm.releases import RELEASE_ENV, is_release
 
     named = os.environ.get(RELEASE_ENV, "").strip()
     return named if named and is_release(named) else None

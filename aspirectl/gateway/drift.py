@@ -125,7 +125,7 @@ def compare_document(catalog: Catalog, running: dict[str, Any], target: str | No
     """Every difference between a LiteLLM config (a file, or what a running gateway shows of
     its own: ``live``) and the export of the chains for release ``target``."""
     from aspirectl.gateway.export import native_oauth
-    from aspirectl.releases import DEFAULT_TARGET, NATIVE_OAUTH_SINCE
+    from aspirectl.litellm.releases import DEFAULT_TARGET, NATIVE_OAUTH_SINCE
 
     diffs: list[str] = []
     wanted, _ = litellm_config(catalog, target)

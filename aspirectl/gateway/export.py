@@ -15,7 +15,7 @@ from typing import Any
 
 from aspirectl.catalog.model import AuthScheme, Catalog, Protocol, Upstream
 from aspirectl.envnames import gateway_env
-from aspirectl.releases import DEFAULT_TARGET, NATIVE_OAUTH_SINCE
+from aspirectl.litellm.releases import DEFAULT_TARGET, NATIVE_OAUTH_SINCE
 from aspirectl.textsafe import one_line
 
 OAUTH_BETA = "oauth-2025-04-20"
@@ -27,7 +27,7 @@ OAUTH_BETA = "oauth-2025-04-20"
 
 
 def native_oauth(target: str | None) -> bool:
-    from aspirectl.releases import release_tuple
+    from aspirectl.litellm.releases import release_tuple
 
     return release_tuple(target or DEFAULT_TARGET) >= release_tuple(NATIVE_OAUTH_SINCE)
 CODE_ASSIST_PROVIDER = "code-assist"

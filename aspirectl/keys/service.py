@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aspirectl.errors import UsageError
 from aspirectl.keys.db import Database, open_database, parse_db_url
-from aspirectl.releases import RELEASE_ENV
+from aspirectl.litellm.releases import RELEASE_ENV
 from aspirectl.secrets.store import Resolver
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def learn_release(flag: str | None, gateway_url: str | None, timeout: float = 3.
     them tells; a given value that is no release is a usage error."""
     import os
 
-    from aspirectl.releases import is_release
+    from aspirectl.litellm.releases import is_release
     from aspirectl.textsafe import one_line
 
     for given, where in ((flag, "--litellm-version"), (os.environ.get(RELEASE_ENV), RELEASE_ENV)):

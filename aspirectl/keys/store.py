@@ -25,7 +25,7 @@ from aspirectl.errors import OperationFailed, UnknownName, UsageError
 from aspirectl.keys.db import AUDIT, DELETED, DEPRECATED, TOKENS, Database
 from aspirectl.keys.model import KeyRecord, KeyStatus, NewKey, derive_status, utcnow
 from aspirectl.keys.tokens import hash_token, key_name, mint
-from aspirectl.releases import GRACE_FIXED_IN, release_tuple
+from aspirectl.litellm.releases import GRACE_FIXED_IN, release_tuple
 
 ACTOR = "aspirectl"
 UI_TEAM = "litellm-dashboard"  # LiteLLM's UI session keys: never listed

@@ -48,7 +48,7 @@ def _store(app_ctx: AppContext, *, remember: bool = False, release: tuple[str | 
 
     from aspirectl.keys import service
     from aspirectl.keys.store import KeyStore
-    from aspirectl.releases import RELEASE_ENV
+    from aspirectl.litellm.releases import RELEASE_ENV
 
     url = service.db_url(app_ctx.settings.db_url, app_ctx.resolver())
     app_ctx.say(f"database: {_database(app_ctx)}")
