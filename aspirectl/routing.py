@@ -103,6 +103,8 @@ GATEWAY_FAILURE: dict[Outcome, tuple[int, str, str]] = {
     Outcome.TIMEOUT: (408, "timeout", "litellm.Timeout"),
     Outcome.MODEL_NOT_FOUND: (404, "invalid_request_error", "litellm.NotFoundError"),
     Outcome.BAD_REQUEST: (400, "invalid_request_error", "litellm.BadRequestError"),
+    # Not recognised: the upstream's own status passes on (_loud_failure), named by its class.
+    Outcome.UNRECOGNISED: (500, "internal_server_error", "litellm.APIError"),
 }
 
 class Decision(NamedTuple):
@@ -251,7 +253,8 @@ def _loud_failure(alias: str, last: HopState | None) -> LoudFailure:
             # LiteLLM names the exception and types the error by the status it passes on
             # (recorded: the passthrough's budget 400 arrives as BadRequestError; Code Assist's
             # capacity 429 as RateLimitError typed throttling_error, not as an overload's 500).
-            from aspirectl.probe.protocols.litellm import class_for_status, relayed_type
+            from aspirectl.litellm.errors import class_for_status
+            from aspirectl.probe.protocols.litellm import relayed_type
 
             named = class_for_status(result.http_status)
             cls = f"litellm.{named}" if named else cls

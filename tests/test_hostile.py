@@ -597,7 +597,8 @@ def test_probes_honour_the_proxy_variables_with_a_real_forward_proxy(tmp_path, m
 def test_a_hostile_provider_error_inside_a_litellm_message_is_read_without_crashing(text):
     """The wrapped provider body is parsed and read with that provider's rules: a hostile one
     (cut, nested past the recursion limit, of the wrong shape) falls back to LiteLLM's class."""
-    from aspirectl.probe.protocols.litellm import CLASS_STATUS, embedded_cause
+    from aspirectl.litellm.errors import CLASS_STATUS
+    from aspirectl.probe.protocols.litellm import embedded_cause
 
     cause = embedded_cause(text)
     cls = text.split(":", 1)[0].removeprefix("litellm.") if text.startswith("litellm.") else None

@@ -22,11 +22,11 @@ import pytest
 
 from aspirectl.catalog.loader import load_catalog
 from aspirectl.catalog.model import Protocol as WireProtocol
+from aspirectl.litellm.releases import SUPPORTED
 from aspirectl.probe.adapter import adapter_for
 from aspirectl.probe.outcomes import Facts, Outcome
 from aspirectl.probe.plan import plan_targets
 from aspirectl.probe.runner import _result, read_answer
-from aspirectl.releases import SUPPORTED
 from aspirectl.sandbox.simulators.litellm import FAULTS
 from aspirectl.secrets.store import MappingSource, Resolver
 from tests.conftest import ROOT, SHIPPED_CHAINS

@@ -16,7 +16,7 @@ from typing import Any
 from aspirectl.probe.taxonomy import MEANING, SERVING, Origin, Outcome
 
 __all__ = ["MEANING", "SERVING", "Facts", "Origin", "Outcome", "Rule", "Verdict", "classify",
-           "verdict_from_error"]
+           "unrecognised", "verdict_from_error"]
 
 
 @dataclass
@@ -90,20 +90,27 @@ class Rule:
         return not (self.when is not None and not self.when(facts))
 
 
-# Applied after every provider's own table: the status class alone, as the last resort.
+# Applied after every provider's own table: what the status alone says, where HTTP itself
+# defines it (401, 402, 403, 408/504, 429, 503/529, 5xx). A 400, a 404 or any other 4xx no rule
+# recognises is said to be unrecognised, with the provider's words: a 404 is as often a wrong
+# base URL or route as a missing model, and a 400 as often an account problem in words no rule
+# knows as a malformed request; guessing the nearest category pages the wrong person.
 GENERIC_RULES: tuple[Rule, ...] = (
     Rule(Outcome.AUTH_INVALID, status=401, label="HTTP 401"),
     Rule(Outcome.BILLING, status=402, label="HTTP 402"),
     Rule(Outcome.FORBIDDEN, status=403, label="HTTP 403"),
-    Rule(Outcome.MODEL_NOT_FOUND, status=404, label="HTTP 404"),
     Rule(Outcome.TIMEOUT, status=(408, 504), label="upstream timed out"),
     Rule(Outcome.RATE_LIMITED, status=429, when=lambda f: (f.retry_after_s or 0) <= 300,
          label="HTTP 429"),
     Rule(Outcome.QUOTA_EXHAUSTED, status=429, label="HTTP 429 with a retry delay over 5 min"),
     Rule(Outcome.OVERLOADED, status=(503, 529), label="provider unavailable"),
     Rule(Outcome.UPSTREAM_ERROR, when=lambda f: f.status >= 500, label="provider error"),
-    Rule(Outcome.BAD_REQUEST, when=lambda f: 400 <= f.status < 500, label="request rejected"),
 )
+
+
+def unrecognised(facts: Facts) -> Rule:
+    """The rule for an answer no table knows: it says so, with the status."""
+    return Rule(Outcome.UNRECOGNISED, label=f"unrecognised answer (HTTP {facts.status})")
 
 
 def classify(facts: Facts, rules: tuple[Rule, ...]) -> Rule:
@@ -111,7 +118,7 @@ def classify(facts: Facts, rules: tuple[Rule, ...]) -> Rule:
     for rule in (*rules, *GENERIC_RULES):
         if rule.matches(facts):
             return rule
-    return Rule(Outcome.UPSTREAM_ERROR, label=f"unexpected HTTP {facts.status}")
+    return unrecognised(facts)
 
 
 @dataclass(frozen=True)

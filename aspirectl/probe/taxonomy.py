@@ -21,6 +21,7 @@ class Outcome(StrEnum):
     UNREACHABLE = "unreachable"
     TIMEOUT = "timeout"
     NO_CREDENTIALS = "no_credentials"
+    UNRECOGNISED = "unrecognised"  # an answer no rule knows: the status and the provider's words
 
     @property
     def serves(self) -> bool:
@@ -55,8 +56,9 @@ MEANING: dict[Outcome, str] = {
     Outcome.OVERLOADED: "provider at capacity",
     Outcome.UPSTREAM_ERROR: "provider error",
     Outcome.MODEL_NOT_FOUND: "model unknown to this upstream",
-    Outcome.BAD_REQUEST: "probe rejected as malformed",
+    Outcome.BAD_REQUEST: "rejected: the request or the deployment's configuration must change",
     Outcome.UNREACHABLE: "cannot connect",
     Outcome.TIMEOUT: "no answer in time",
     Outcome.NO_CREDENTIALS: "credential not set",
+    Outcome.UNRECOGNISED: "an answer no rule recognises: read the provider's words",
 }

@@ -24,11 +24,45 @@ def _over_five_minutes(facts: Facts) -> bool:
     return (facts.retry_after_s or 0) > 300
 
 
+# The causes Anthropic names in `error.details.error_code`, as the official SDK types them
+# (anthropic-sdk-python 2.14.0 _error_classes.py ERROR_CLASSES: (status, code) -> error class;
+# "treat an unrecognized error_code as the bare type"). Those a model request can meet.
+ERROR_CODES: dict[str, tuple[Outcome, str]] = {
+    "contract_spend_limit_reached": (Outcome.BILLING, "the contract's spend limit is reached"),
+    "enforced_spend_limit_reached": (Outcome.BILLING, "monthly spend cap reached"),
+    "linked_organization_spend_limit_reached": (Outcome.BILLING,
+                                                "the linked organization's spend limit is reached"),
+    "linked_organization_billing_unavailable": (Outcome.BILLING,
+                                                "Anthropic cannot bill the linked organization"),
+    "user_profile_not_billable": (Outcome.BILLING, "the user profile cannot be billed"),
+    "user_profile_billing_not_authorized": (Outcome.BILLING, "the user profile may not be billed"),
+    "ramp_limit_exceeded": (Outcome.RATE_LIMITED, "usage growing faster than the ramp limit allows"),
+    "organization_on_hold": (Outcome.FORBIDDEN,
+                             "Anthropic put the organization on hold: only Anthropic can lift it"),
+    "organization_type_not_supported": (Outcome.FORBIDDEN, "the organization's type may not use this"),
+    "parent_organization_required": (Outcome.FORBIDDEN, "only organizations under a parent may use this"),
+    "sandbox_egress_restricted": (Outcome.FORBIDDEN, "sent from a restricted Claude sandbox"),
+    "cmek_key_disabled": (Outcome.FORBIDDEN, "the workspace's encryption key is disabled or revoked"),
+    "cmek_key_network_blocked": (Outcome.FORBIDDEN,
+                                 "the key service's network rules block the workspace's key"),
+    "cmek_key_unreachable": (Outcome.UPSTREAM_ERROR, "the workspace's encryption key cannot be reached"),
+    "cmek_context_unavailable": (Outcome.UPSTREAM_ERROR,
+                                 "the workspace's encryption settings cannot be read"),
+    "claude_code_key_creator_not_member": (Outcome.AUTH_INVALID,
+                                           "the key's creator left the organization: issue a new key"),
+    "claude_code_version_too_old": (Outcome.BAD_REQUEST,
+                                    "the client version the deployment sends is too old for this model"),
+}
+
 RULES: tuple[Rule, ...] = (
     Rule(Outcome.QUOTA_EXHAUSTED, status=429, header=(UNIFIED + "status", r"^rejected$"),
          label="Claude subscription quota rejected"),
-    Rule(Outcome.BILLING, status=429, error_code="enforced_spend_limit_reached",
-         label="monthly spend cap reached"),
+    *(Rule(outcome, error_code=code, label=label) for code, (outcome, label) in ERROR_CODES.items()),
+    # A long-context request on a subscription without extra usage: a rate_limit_error no wait
+    # fixes (anthropics/claude-code#42616, #50784): extra usage must be turned on, or the
+    # deployment must not ask for the 1M context.
+    Rule(Outcome.BILLING, status=429, message=r"Extra usage is required",
+         label="Claude subscription: long-context requests need extra usage"),
     # The same cap said only in words (can1357/oh-my-pi#5418: a rate_limit_error, yet no retry helps)
     Rule(Outcome.BILLING, status=429, message=r"monthly spend limit", label="monthly spend cap reached"),
     Rule(Outcome.QUOTA_EXHAUSTED, status=429, when=_over_five_minutes,
@@ -55,10 +89,14 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.BILLING, status=402, label="billing problem"),
     # anthropics/claude-code#12454: a revoked OAuth grant is a 403 permission_error, yet no
     # permission is missing: the gateway's owner must sign in again (a refresh cannot revive it).
-    Rule(Outcome.AUTH_INVALID, status=(401, 403), message=r"token has been revoked",
+    # (1.80.0 relays it as an APIConnectionError: the words decide, whatever the status)
+    Rule(Outcome.AUTH_INVALID, message=r"token has been revoked",
          label="OAuth token revoked: sign in again to issue a new one"),
     Rule(Outcome.FORBIDDEN, status=403, error_type="permission_error", label="no permission"),
-    Rule(Outcome.MODEL_NOT_FOUND, status=404, label="model not found"),
+    # Anthropic names the model it does not know: "model: ID" (recorded). A 404 that names
+    # nothing (a wrong base URL or route) is not read as a missing model.
+    Rule(Outcome.MODEL_NOT_FOUND, status=404, error_type="not_found_error", message=r"^model: ",
+         label="model not found"),
     Rule(Outcome.BAD_REQUEST, status=400, error_type="invalid_request_error", label="bad request"),
     Rule(Outcome.UPSTREAM_ERROR, status=500, label="Anthropic API error"),
     Rule(Outcome.TIMEOUT, status=504, label="Anthropic timed out"),

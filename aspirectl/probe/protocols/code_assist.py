@@ -33,7 +33,8 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.AUTH_EXPIRED, status=401,
          label="OAuth access token expired or invalid (the gateway owns its refresh)"),
     Rule(Outcome.FORBIDDEN, status=403, label="permission denied"),
-    Rule(Outcome.MODEL_NOT_FOUND, status=404, label="model not found"),
+    Rule(Outcome.MODEL_NOT_FOUND, status=404,
+         message=r"^(models/\S+ is not found|Requested entity was not found)", label="model not found"),
     Rule(Outcome.OVERLOADED, status=503, label="capacity unavailable"),
     Rule(Outcome.RATE_LIMITED, status=(429, 499), label="transient capacity limit"),
 )

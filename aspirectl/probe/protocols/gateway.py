@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import re
 
+from aspirectl.litellm.errors import KEY_REFUSALS, MODEL_ACCESS_DENIED
 from aspirectl.probe.adapter import Context, ProbeTarget, Step
 from aspirectl.probe.outcomes import Facts, Origin, Outcome, Verdict
 from aspirectl.probe.protocols import litellm
-from aspirectl.probe.protocols.litellm import KEY_REFUSALS, MODEL_ACCESS_DENIED
 from aspirectl.probe.protocols.openai import judge_completion
 
 RULES = litellm.RULES

@@ -32,10 +32,12 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.AUTH_INVALID, status=403, message=r"reported as leaked",
          label="API key reported as leaked: Google blocked it; create a new key and find the leak"),
     Rule(Outcome.FORBIDDEN, status=403, label="permission denied"),
-    Rule(Outcome.MODEL_NOT_FOUND, status=404, label="model not found"),
+    # Google names the model: "models/X is not found for API version ..." (recorded).
+    Rule(Outcome.MODEL_NOT_FOUND, status=404, message=r"^models/\S+ is not found",
+         label="model not found"),
     Rule(Outcome.OVERLOADED, status=503, label="model overloaded"),
     Rule(Outcome.UPSTREAM_ERROR, status=(500, 504), label="Gemini API error"),
-    Rule(Outcome.BAD_REQUEST, status=400, label="bad request"),
+    Rule(Outcome.BAD_REQUEST, status=400, error_type="INVALID_ARGUMENT", label="bad request"),
 )
 
 

@@ -9,6 +9,7 @@ POST /v1/chat/completions with max_tokens 1.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 import re
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from aspirectl.litellm.errors import CLASS_STATUS, KEY_REFUSALS, MODEL_ACCESS_DENIED, find_provider
 from aspirectl.probe.adapter import Context, ProbeTarget, Step
 from aspirectl.probe.outcomes import (
     GENERIC_RULES,
@@ -35,12 +37,7 @@ from aspirectl.probe.wire import as_text, dig, parse_duration
 _CLASS = re.compile(r"litellm\.(\w+)")
 _STATUS_IN_MESSAGE = re.compile(r"(?:Error code|status(?:_code)?)[:=]?\s*(\d{3})", re.I)
 
-# LiteLLM's ProxyErrorTypes (1.108.7 proxy/_types.py) that refuse the caller's key, and those
-# that refuse it a model: decisions of the proxy itself, not of an upstream behind it.
-KEY_REFUSALS = frozenset({"auth_error", "expired_key", "token_not_found_in_db", "no_db_connection"})
-MODEL_ACCESS_DENIED = frozenset({"key_model_access_denied", "team_model_access_denied",
-                                 "user_model_access_denied", "org_model_access_denied",
-                                 "project_model_access_denied"})
+_ERROR_CODE = re.compile(r"Error code: (\d{3}) - ")
 
 RULES: tuple[Rule, ...] = (
     Rule(Outcome.OVERLOADED, status=503, message=r"^shutting_down$",
@@ -157,23 +154,9 @@ def without_trace(text: str) -> str:
 
 
 # The provider exception LiteLLM wraps ("AnthropicException - {...}", "geminiException - {...}",
-# "OpenAIException - <message>", litellm_core_utils/exception_mapping_utils.py) -> the protocol
-# module whose own table reads what follows. The status is LiteLLM's mapping of the class.
-# "CodeAssistException" is aspirectl's own Code Assist provider for the gateway
-# (gateway/aspirectl_code_assist.py), which puts Google's error body after it.
-_PROVIDER = re.compile(r"\b(Anthropic|gemini|Gemini|VertexAI|OpenAI|CodeAssist)Exception - ")
-_PROVIDER_MODULE = {"Anthropic": "anthropic", "gemini": "gemini", "Gemini": "gemini", "VertexAI": "gemini",
-                    "OpenAI": "openai", "CodeAssist": "code_assist"}
-CLASS_STATUS: dict[str, int] = {
-    "BadRequestError": 400, "AuthenticationError": 401, "PermissionDeniedError": 403, "NotFoundError": 404,
-    "Timeout": 408, "RateLimitError": 429, "InternalServerError": 500, "APIError": 500,
-    "BadGatewayError": 502, "ServiceUnavailableError": 503,
-}
-
-
-def class_for_status(status: int) -> str | None:
-    """The exception class LiteLLM names for a status it passes on (the first, for 500)."""
-    return next((cls for cls, known in CLASS_STATUS.items() if known == status), None)
+# "OpenAIException - <message>", "DashscopeException - Error code: 429 - {'error': ...}": every
+# prefix LiteLLM writes, litellm.errors) is read by the protocol module of that provider's wire
+# format. The status is LiteLLM's mapping of the class, unless the wrapped body states its own.
 
 
 # Error types a LiteLLM passthrough answers with that the gateway relays as they are
@@ -199,24 +182,45 @@ class Embedded(NamedTuple):
     reset_at: datetime | None = None
 
 
+def _wrapped_body(rest: str) -> Any:
+    """The provider's body after a prefix: JSON, or the Python literal the OpenAI SDK prints
+    (single quotes, None); None for words, a cut body or anything hostile."""
+    if rest[:1] not in "{[" or len(rest) > 65536:
+        return None
+    try:
+        return json.JSONDecoder().raw_decode(rest)[0]
+    except (ValueError, RecursionError):
+        pass
+    depth, end = 0, 0
+    for index, char in enumerate(rest):  # the literal's own extent: the braces balance
+        depth += {"{": 1, "[": 1, "}": -1, "]": -1}.get(char, 0)
+        if depth == 0:
+            end = index + 1
+            break
+    try:
+        value = ast.literal_eval(rest[:end]) if end else None
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, (dict, list)) else None
+
+
 def _provider_reading(head: str, cls: str | None, headers: Mapping[str, str]) -> Embedded | None:
     """The wrapped provider error read by that provider's own rules, if one of its specific rules
     (not the status-only generic ones) recognises it. ``headers`` are the provider's own
     response headers where the gateway relayed them (1.108.7 does, on errors too)."""
-    found = _PROVIDER.search(head)
+    found = find_provider(head)
     if not found:
         return None
-    module = importlib.import_module(f"aspirectl.probe.protocols.{_PROVIDER_MODULE[found.group(1)]}")
-    rest = head[found.end():].strip()
-    body: Any = None
-    if rest[:1] in "{[":
-        try:
-            body, _ = json.JSONDecoder().raw_decode(rest)
-        except (ValueError, RecursionError):  # a hostile or cut body: read the words instead
-            body = None
+    name, end = found
+    module = importlib.import_module(f"aspirectl.probe.protocols.{name}")
+    rest = head[end:].strip()
+    status = CLASS_STATUS.get(cls or "", 500)
+    said = _ERROR_CODE.match(rest)  # the OpenAI SDK's "Error code: 429 - {'error': {...}}"
+    if said:
+        status, rest = int(said.group(1)), rest[said.end():]
+    body = _wrapped_body(rest)
     if body is None:  # only words (OpenAI's message): the openai envelope around them
         body = {"error": {"message": rest}}
-    status = CLASS_STATUS.get(cls or "", 500)
     code = dig(body, "error", "code")
     if isinstance(code, int) and 400 <= code <= 599:  # Google's envelope states the real status
         status = code
@@ -350,6 +354,7 @@ def steps(target: ProbeTarget) -> list[Step]:
             "canary", "POST", "/v1/chat/completions", "1-token canary answered",
             json={"model": target.model, "max_tokens": 1,
                   "messages": [{"role": "user", "content": "ping"}]},
-            judge=judge_canary, judged_statuses=frozenset({429, 500, 502, 503, 504}),
+            # every error: a wrapped 400/401/403/404 names its cause as a 429 or a 5xx does
+            judge=judge_canary, judged_statuses=frozenset(range(400, 600)),
         ))
     return plan

@@ -14,6 +14,16 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.BILLING, status=429, error_code=("insufficient_quota", "credit_balance_exhausted"),
          label="out of credit (insufficient_quota)"),
     Rule(Outcome.BILLING, status=429, error_type="insufficient_quota", label="out of credit"),
+    # An account whose billing is not active (lifan0127/ai-research-assistant#174: 429, type and
+    # code billing_not_active; binary-husky/gpt_academic#681: code null): no wait helps.
+    Rule(Outcome.BILLING, error_type="billing_not_active", label="billing not active on the account"),
+    Rule(Outcome.BILLING, message=r"^Your account is not active, please check your billing",
+         label="billing not active on the account"),
+    # DashScope's compatible mode (OpenAI envelope) for an account in arrears: 400, code and type
+    # Arrearage (hsliuping/TradingAgents-CN#170, 1Panel-dev/MaxKB#5297).
+    Rule(Outcome.BILLING, error_code="Arrearage", label="account in arrears (overdue payment)"),
+    Rule(Outcome.BILLING, message=r"make sure your account is in good standing",
+         label="account in arrears (overdue payment)"),
     # The same said only in words: LiteLLM relays insufficient_quota as "RateLimitError:
     # OpenAIException - You exceeded your current quota, ..." (recorded on 1.80.0-1.108.7).
     Rule(Outcome.BILLING, status=429, message=r"^You exceeded your current quota",
@@ -30,6 +40,18 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.AUTH_EXPIRED, status=401, error_code="token_expired", label="token expired"),
     Rule(Outcome.AUTH_INVALID, status=401, error_code="token_invalidated",
          label="ChatGPT sign-in invalidated: sign in again"),
+    # The same three ChatGPT-backend answers said only in words: LiteLLM keeps the message, not
+    # the code (tests/recorded/litellm-relayed/, every release; 1.80.0 and 1.85.0 relay the
+    # invalidated sign-in as a BadRequestError).
+    Rule(Outcome.AUTH_EXPIRED, message=r"^Provided authentication token is expired", label="token expired"),
+    Rule(Outcome.AUTH_INVALID, message=r"^Your authentication token has been invalidated",
+         label="ChatGPT sign-in invalidated: sign in again"),
+    Rule(Outcome.QUOTA_EXHAUSTED, message=r"^The usage limit has been reached",
+         label="ChatGPT subscription usage limit reached"),
+    # A region refusal (openai-unsupported-country: 403 unsupported_country_region_territory);
+    # LiteLLM relays it as an APIError (500) with the words only: still a refusal, not an error.
+    Rule(Outcome.FORBIDDEN, message=r"^Country, region, or territory not supported",
+         label="not offered in this country or region"),
     # Org verification gates a model or streaming (Lamb-Project/lamb#54, microsoft/vscode#260670):
     # a 400 unsupported_value, yet nothing is wrong with the request; the org must be verified.
     Rule(Outcome.FORBIDDEN, message=r"organization must be verified",
@@ -44,11 +66,18 @@ RULES: tuple[Rule, ...] = (
     # deployment must call it differently; no key or wait helps.
     Rule(Outcome.BAD_REQUEST, status=404, message=r"only supported in v1/responses|not a chat model",
          label="model not served on this endpoint"),
-    Rule(Outcome.MODEL_NOT_FOUND, status=404, label="model not found"),
+    # OpenAI says which model it does not know (code model_not_found, "The model `X` does not
+    # exist", recorded); a 404 that names no model is a wrong base URL or route.
+    Rule(Outcome.MODEL_NOT_FOUND, status=404, error_code="model_not_found", label="model not found"),
+    Rule(Outcome.MODEL_NOT_FOUND, status=404, message=r"^The model:? `[^`]*` does not exist",
+         label="model not found"),
     Rule(Outcome.OVERLOADED, status=503, error_code=("server_is_overloaded", "slow_down"),
          label="OpenAI overloaded"),
     Rule(Outcome.OVERLOADED, message=r"at capacity", label="model at capacity"),
-    Rule(Outcome.BAD_REQUEST, status=400, label="bad request"),
+    Rule(Outcome.BAD_REQUEST, status=400, error_type="invalid_request_error", label="bad request"),
+    # The ChatGPT backend's FastAPI `detail` refusals of the request itself (recorded: codex
+    # "Instructions are required", "Instructions are not valid").
+    Rule(Outcome.BAD_REQUEST, status=400, message=r"^Instructions are ", label="bad request"),
     Rule(Outcome.UPSTREAM_ERROR, status=(500, 502), label="upstream error"),
 )
 
