@@ -27,12 +27,14 @@ RECORDED = Path(__file__).parent / "recorded"
 RELAYED = sorted((RECORDED / "litellm-relayed").glob("*.json"))
 
 # the relayed answer's file stem -> (what aspirectl reads, why): 1.80.0 and 1.108.7 keep only
-# "Error code: 400" of a FastAPI `detail` body (1.85.0 keeps the body): the words are gone, the
-# class BadRequestError is what is left, and the recorded answer's outcome is bad_request anyway.
+# "Error code: 400" of a FastAPI `detail` body (the ChatGPT backend's; 1.85.0 keeps the body):
+# the words are gone and the class BadRequestError is all that is left. The codex answers'
+# own outcome is bad_request, except the ChatGPT plan's refusal of a model (forbidden), which
+# through those two releases can only read as a rejected request.
+_DETAIL_BODIES = ("codex-instructions-not-valid", "codex-instructions-required", "codex-model-not-for-chatgpt-account")
 RELAY_LOSES: dict[str, tuple[str, str]] = {
-    f"{release}-codex-instructions-{which}@{provider}": ("bad_request", "the detail's words are dropped")
-    for release in ("1.80.0", "1.108.7") for which in ("not-valid", "required")
-    for provider in ("openai", "dashscope")
+    f"{release}-{stem}@{provider}": ("bad_request", "the detail's words are dropped")
+    for release in ("1.80.0", "1.108.7") for stem in _DETAIL_BODIES for provider in ("openai", "dashscope")
 }
 
 

@@ -31,6 +31,10 @@ RULES: tuple[Rule, ...] = (
     # continuedev/continue#10513: the key is blocked for good; only a new key helps.
     Rule(Outcome.AUTH_INVALID, status=403, message=r"reported as leaked",
          label="API key reported as leaked: Google blocked it; create a new key and find the leak"),
+    # No key reached Google at all (PublicAffairs/openai-gemini#92, gunpal5/Google_GenerativeAI#15):
+    # a 403 PERMISSION_DENIED, yet nothing is forbidden: the deployment sends no key.
+    Rule(Outcome.AUTH_INVALID, status=403, message=r"doesn't allow unregistered callers",
+         label="no API key reached Google: the deployment sends none"),
     Rule(Outcome.FORBIDDEN, status=403, label="permission denied"),
     # Google names the model: "models/X is not found for API version ..." (recorded).
     Rule(Outcome.MODEL_NOT_FOUND, status=404, message=r"^models/\S+ is not found",

@@ -36,6 +36,10 @@ RULES: tuple[Rule, ...] = (
     # fall-2025-course#76): a quota until tomorrow, not a throttle.
     Rule(Outcome.QUOTA_EXHAUSTED, status=429, message=r"per day \((RPD|TPD)\)",
          label="daily limit reached (requests or tokens per day)"),
+    # One request larger than the per-minute token limit: a 429 no wait fixes (TheR1D/shell_gpt#653,
+    # enricoros/big-AGI#636): the request must shrink or the limit grow.
+    Rule(Outcome.BAD_REQUEST, status=429, message=r"^Request too large for .* on tokens per min",
+         label="one request larger than the tokens-per-minute limit: no wait fixes it"),
     Rule(Outcome.RATE_LIMITED, status=429, error_code="rate_limit_exceeded", label="rate limited"),
     Rule(Outcome.AUTH_EXPIRED, status=401, error_code="token_expired", label="token expired"),
     Rule(Outcome.AUTH_INVALID, status=401, error_code="token_invalidated",
@@ -60,6 +64,10 @@ RULES: tuple[Rule, ...] = (
     # not (openclaw/openclaw#56658, anomalyco/opencode#21928).
     Rule(Outcome.FORBIDDEN, status=(401, 403), message=r"Missing scopes?:",
          label="credential lacks a permission (scope)"),
+    # A model the ChatGPT plan behind the sidecar may not use (openai/codex#6603, #19654): 400,
+    # yet the request is fine: the account may not have it.
+    Rule(Outcome.FORBIDDEN, message=r"model is not supported when using Codex with a ChatGPT account",
+         label="this ChatGPT account may not use this model"),
     Rule(Outcome.AUTH_INVALID, status=401, label="API key rejected"),
     Rule(Outcome.FORBIDDEN, status=403, label="not allowed"),
     # The model exists, on another endpoint (n8n-io/n8n#18352, chatboxai/chatbox#2173): the
@@ -68,6 +76,11 @@ RULES: tuple[Rule, ...] = (
          label="model not served on this endpoint"),
     # OpenAI says which model it does not know (code model_not_found, "The model `X` does not
     # exist", recorded); a 404 that names no model is a wrong base URL or route.
+    # A wrong base URL or route (harry0703/MoneyPrinterTurbo#57, stitionai/devika#456): not a model.
+    Rule(Outcome.BAD_REQUEST, status=404, error_code="unknown_url",
+         label="wrong base URL or route: the deployment's api_base is wrong"),
+    Rule(Outcome.BAD_REQUEST, status=404, message=r"^(Invalid URL \(|Unknown request URL)",
+         label="wrong base URL or route: the deployment's api_base is wrong"),
     Rule(Outcome.MODEL_NOT_FOUND, status=404, error_code="model_not_found", label="model not found"),
     Rule(Outcome.MODEL_NOT_FOUND, status=404, message=r"^The model:? `[^`]*` does not exist",
          label="model not found"),
