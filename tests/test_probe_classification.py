@@ -160,3 +160,36 @@ def test_wrong_credential_shapes_are_rejected_like_the_provider_does():
     assert "invalid x-api-key" in result.detail
 
 
+
+
+@pytest.mark.parametrize(("protocol", "status", "body", "words"), [
+    # a 404 that names no model (an nginx in front, a wrong route) on every protocol
+    ("openai", 404, {"error": {"message": "no route here", "type": "invalid_request_error"}}, "no route here"),
+    ("anthropic", 404, {"type": "error", "error": {"type": "not_found_error", "message": "Not Found"}}, "Not Found"),
+    ("gemini", 404, {"error": {"code": 404, "message": "Something else entirely", "status": "NOT_FOUND"}},
+     "Something else entirely"),
+    # a 400 in words no rule knows, a 409 and a 418
+    ("openai", 400, {"error": {"message": "Zorp refused the frobnication"}}, "Zorp refused the frobnication"),
+    ("gemini", 409, {"error": {"code": 409, "message": "already exists", "status": "ABORTED"}}, "already exists"),
+    ("anthropic", 418, {"type": "error", "error": {"type": "teapot", "message": "short and stout"}}, "short and stout"),
+])
+def test_an_answer_no_rule_knows_is_unrecognised_with_its_status_and_words(protocol, status, body, words):
+    """Never the nearest category: the operator sees that nothing recognised it, the status,
+    and the provider's own words."""
+    import json
+    from dataclasses import replace
+
+    from aspirectl.catalog.model import Protocol
+    from aspirectl.probe.adapter import adapter_for
+    from aspirectl.probe.outcomes import Facts
+    from aspirectl.probe.runner import read_answer
+    from tests.test_recorded import _BY_UPSTREAM
+
+    upstream = {"openai": "openai-api", "anthropic": "anthropic-api", "gemini": "google-ai-studio"}[protocol]
+    target = replace(_BY_UPSTREAM[upstream], canary=True)
+    adapter = adapter_for(Protocol(protocol))
+    step = [s for s in adapter.steps(target) if s.method == "POST"][-1]
+    verdict = read_answer(adapter, step, Facts(status=status, headers={}, body=body, text=json.dumps(body)),
+                          target, {}, 1 << 20)
+    assert verdict is not None and verdict.outcome is Outcome.UNRECOGNISED, verdict
+    assert f"unrecognised answer (HTTP {status})" in verdict.detail and words in verdict.detail
