@@ -76,10 +76,23 @@ class LoudFailure(NamedTuple):
     error_type: str
     message: str
     cause: str  # the outcome of the last hop tried
+    # probed through the gateway, and the gateway itself gave no answer at all: callers get no
+    # error from it either (no status, no type), only their own connection error
+    gateway_down: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        if self.gateway_down:
+            return {"status": None, "type": None, "message": self.message, "cause": self.cause,
+                    "gateway_down": True}
         return {"status": self.status, "type": self.error_type, "message": self.message,
                 "cause": self.cause}
+
+    @property
+    def said(self) -> str:
+        """What callers get, in the words every output uses."""
+        if self.gateway_down:
+            return "no answer: the gateway itself is down"
+        return f"{self.status} {self.error_type}"
 
 
 # outcome of the last hop -> what the LiteLLM gateway answers (status, type, exception class)
@@ -130,7 +143,9 @@ class Decision(NamedTuple):
         via anthropic-oauth (cross-family fallback)', 'FAILS LOUDLY: 500 ...'."""
         if self.served is None:
             f = self.failure
-            return f"FAILS LOUDLY: {f.status} {f.error_type}" if f else "unknown from here"
+            if f is None:
+                return "unknown from here"
+            return "GATEWAY DOWN: no answer" if f.gateway_down else f"FAILS LOUDLY: {f.status} {f.error_type}"
         served = self.served
         if self.fallback is not None:
             kind = "cross-family fallback" if self.fallback.cross_family else "fallback"
@@ -238,8 +253,13 @@ def _first_judged(hops: tuple[HopState, ...]) -> HopState | None:
     return judged[0] if judged else (hops[0] if hops else None)
 
 
-def _loud_failure(alias: str, last: HopState | None) -> LoudFailure:
+def _loud_failure(alias: str, last: HopState | None, via_gateway: bool = False) -> LoudFailure:
     outcome = last.outcome if last and last.outcome else Outcome.UNREACHABLE
+    if via_gateway and last is not None and last.result is not None and last.result.http_status is None \
+            and outcome in (Outcome.UNREACHABLE, Outcome.TIMEOUT):
+        # Probed through the gateway and no HTTP answer came back: the gateway is what is down
+        # (an upstream down behind it is an answer, the gateway's 500 "Connection error").
+        return LoudFailure(0, "", last.reason, outcome.value, gateway_down=True)
     status, error_type, cls = GATEWAY_FAILURE[outcome]
     result = last.result if last else None
     # The upstream's own status passes through, except where the real proxy was recorded
@@ -281,6 +301,9 @@ def _judge(alias: str, hops: tuple[HopState, ...], served: HopState | None,
         return Health.UNKNOWN, [f"served at least by {served.upstream} (hop {served.position}); whether "
                                 f"an earlier hop serves is unknown: {_local_cause(blind)}"]
     if failure is not None:
+        if failure.gateway_down:
+            return Health.CRITICAL, [f"nothing serves {alias}: the gateway itself does not answer "
+                                     f"({failure.message})"]
         return Health.CRITICAL, [f"nothing serves {alias}: the gateway answers {failure.status}"]
     if served is None:
         return Health.UNKNOWN, [f"cannot tell whether anything serves {alias}"]
@@ -317,6 +340,7 @@ def resolve(catalog: Catalog, report: "ProbeReport | None", alias: str,
     expected = next((h for h in hops if not h.known_down), None)
     served = next((h for h in hops if h.serves), None)
     fallback, via, failure = None, None, None
+    through = bool(report is not None and report.via)
     if served is None and _not_judged(hops):
         pass  # unknown from here: neither the fallback nor a loud failure can be predicted
     elif served is None:
@@ -326,9 +350,9 @@ def resolve(catalog: Catalog, report: "ProbeReport | None", alias: str,
             fallback = declared
             served = via.served
             if served is None and via.failure is not None:
-                failure = _loud_failure(alias, _first_judged(hops))
+                failure = _loud_failure(alias, _first_judged(hops), through)
         else:
-            failure = _loud_failure(alias, _first_judged(hops))
+            failure = _loud_failure(alias, _first_judged(hops), through)
     status, reasons = _judge(alias, hops, served, expected, fallback, failure)
     if via is not None and via.status is Health.UNKNOWN and status is not Health.CRITICAL:
         status, reasons = Health.UNKNOWN, [f"through the fallback to {via.alias}: {r}" for r in via.reasons]

@@ -273,6 +273,18 @@ def test_a_gateway_that_is_down_is_critical(cli, tmp_path, monkeypatch):
     result = _via(cli, chains_pointing(tmp_path / "c", {}), f"http://127.0.0.1:{_free_port()}", "claude-haiku-4-5")
     assert result.code == 2, result.text
     assert "unreachable" in result.out and "connection refused" in result.out
+    # the gateway itself is down: callers get no answer at all, not the 500 an unreachable
+    # upstream behind a live gateway would give them
+    assert "GATEWAY DOWN: no answer" in result.out and "FAILS LOUDLY" not in result.out, result.out
+    assert "the gateway itself does not answer" in result.out and "500" not in result.out, result.out
+    url = f"http://127.0.0.1:{_free_port()}"
+    doc = json.loads(_via(cli, chains_pointing(tmp_path / "d", {}), url, "claude-haiku-4-5", "-o", "json").out)
+    failure = next(a for a in doc["aliases"] if a["alias"] == "claude-haiku-4-5")["failure"]
+    assert failure["gateway_down"] is True and failure["status"] is None and failure["type"] is None
+    route = cli("--chains", str(chains_pointing(tmp_path / "e", {})), "route", "claude-haiku-4-5",
+                "--via-gateway", "--gateway-url", url)
+    assert route.code == 2 and "the gateway itself does not answer" in route.out, route.out
+    assert "callers get no answer at all" in route.out and "answers 500" not in route.out, route.out
 
 
 def test_a_hostile_gateway_answer_stays_one_bounded_printable_line(cli, tmp_path, monkeypatch):

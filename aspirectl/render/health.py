@@ -260,6 +260,9 @@ def _explain(d: Decision) -> str:
     down = "; ".join(_down_text(h) for h in d.hops if not h.serves)
     if d.served is None and d.failure is None:
         return _sentence("; ".join(d.reasons)) + " Not a gateway failure: fix this machine's side and re-run."
+    if d.failure is not None and d.failure.gateway_down:
+        return (f"nothing serves: the gateway itself does not answer ({d.failure.message}). Callers "
+                "get no answer at all, only their own connection error.")
     if d.failure is not None:
         return (f"nothing serves ({down}). The gateway fails loudly with {d.failure.status} "
                 f"{d.failure.error_type}: callers see the error, no silent switch to another vendor.")

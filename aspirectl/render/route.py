@@ -44,6 +44,8 @@ def route_text(d: Decision, style: Style, age_note: str = "") -> str:
     head = paint(d.alias, "bold", style)
     if d.served is None and d.failure is None:
         lines = [f"{head} → unknown from here: {'; '.join(d.reasons) or 'not judged'}"]
+    elif d.failure is not None and d.failure.gateway_down:
+        lines = [f"{head} → nothing serves: the gateway itself does not answer"]
     elif d.served is None:
         lines = [f"{head} → nothing serves: the gateway fails loudly"]
     elif d.fallback is not None:
@@ -58,7 +60,9 @@ def route_text(d: Decision, style: Style, age_note: str = "") -> str:
         lines.append(wrap(f"↳ declared {'cross-family ' if d.fallback.cross_family else ''}fallback to "
                           f"{d.fallback.target}: {shorten(d.fallback.reason)}", style, "  "))
         lines.extend(_hop_line(h, "    ", style) for h in d.via.walked)
-    if d.failure is not None:
+    if d.failure is not None and d.failure.gateway_down:
+        lines.append("  callers get no answer at all: the gateway is down")
+    elif d.failure is not None:
         f = d.failure
         lines.append(f"  then no further fallback — the gateway answers {f.status} {f.error_type}:")
         lines.append(wrap(shorten(f.message), style, "    "))
