@@ -20,6 +20,13 @@ gateway refused before any upstream (its key, its model access: ``releases.GATEW
 or 1.80.0/1.85.0's ``ProxyException`` with blank ids) is counted apart, as refused by the
 gateway, never as the alias failing.
 
+1.108.7 also writes a row for every earlier attempt of a request that was billed although it
+failed (``request_id`` ``<id>-attempt-N``, ``metadata.billed_retry_attempt``: "keeps its spend
+... without counting it as a request the caller sent", proxy_track_cost_callback.py): its spend
+counts, as a billed retry, never as a request. Spend on failure rows counts too (what failed
+was paid for); a paid hop's request with tokens but no spend is "unpriced" (LiteLLM knows no
+price for the model), never "$0.00".
+
 All counting, summing and percentiles happen in SQL (the ``startTime`` index bounds the scan);
 Python only maps the few aggregated groups onto the chains. Subscription, free-tier and owned
 hops cost $0 at the margin whatever LiteLLM priced them at; only ``paid`` hops leak money.
@@ -118,6 +125,8 @@ class Group(NamedTuple):
     p50_ms: float | None
     p95_ms: float | None
     without_original: int = 0  # rows that named no requested group (LiteLLM before 1.100)
+    retry: bool = False  # 1.108.7's rows of billed earlier attempts: spend, never requests
+    unpriced: int = 0  # rows with tokens and no spend: LiteLLM knows no price for the model
 
 
 class Unknown(NamedTuple):
@@ -149,11 +158,14 @@ class _Dialect(NamedTuple):
     error_class: str
     duration: str
     spend: str
+    retry: str  # metadata.billed_retry_attempt is true
+    tokens: str
 
 
 def _dialect(db: Database) -> _Dialect:
     columns = db.columns(SPEND)
     asked = "CAST(s.model AS TEXT)" if "model" in columns else "NULL"  # a log without it: not read
+    tokens = "COALESCE(s.total_tokens, 0)" if "total_tokens" in columns else "0"
     if db.kind == "postgresql":
         elapsed = 'EXTRACT(EPOCH FROM (s."endTime" - s."startTime")) * 1000'
         meta = "CASE WHEN jsonb_typeof(s.metadata) = 'object' THEN s.metadata END"
@@ -166,7 +178,8 @@ def _dialect(db: Database) -> _Dialect:
             duration=(f"COALESCE(s.request_duration_ms::float8, {elapsed})"
                       if "request_duration_ms" in columns else elapsed),
             # NaN sorts above every number in PostgreSQL, so "< 1e15" also refuses it.
-            spend="CASE WHEN s.spend >= 0 AND s.spend < 1e15 THEN s.spend ELSE 0 END")
+            spend="CASE WHEN s.spend >= 0 AND s.spend < 1e15 THEN s.spend ELSE 0 END",
+            retry=f"COALESCE(({meta})->>'billed_retry_attempt', '') = 'true'", tokens=tokens)
     elapsed = '(julianday(s."endTime") - julianday(s."startTime")) * 86400000.0'
     meta = "CASE WHEN json_valid(s.metadata) AND json_type(s.metadata) = 'object' THEN s.metadata END"
     return _Dialect(
@@ -179,7 +192,9 @@ def _dialect(db: Database) -> _Dialect:
         duration=(f"COALESCE(s.request_duration_ms, {elapsed})" if "request_duration_ms" in columns
                   else elapsed),
         spend="CASE WHEN typeof(s.spend) IN ('real', 'integer') AND s.spend >= 0 AND s.spend < 1e15 "
-              "THEN s.spend ELSE 0 END")
+              "THEN s.spend ELSE 0 END",
+        retry=f"COALESCE(json_type(({meta}), '$.billed_retry_attempt') = 'true', 0)",
+        tokens=f"CASE WHEN typeof({tokens}) = 'integer' THEN {tokens} ELSE 0 END")
 
 
 def _mapped(d: _Dialect, with_key: bool) -> str:
@@ -196,7 +211,8 @@ def _mapped(d: _Dialect, with_key: bool) -> str:
                    COALESCE(s.status, 'success') = 'failure' AS failed,
                    COALESCE(s.cache_hit, '') = 'True' AS cache_hit,
                    COALESCE(NULLIF({d.error_class}, ''), 'unknown') AS error_class,
-                   {key} AS api_key, {d.spend} AS spend, {d.duration} AS duration
+                   {key} AS api_key, {d.spend} AS spend, {d.duration} AS duration,
+                   {d.retry} AS retry, {d.tokens} AS tokens
             FROM "{SPEND}" s
             WHERE s."startTime" >= %s AND s."startTime" < %s
         ),
@@ -207,7 +223,7 @@ def _mapped(d: _Dialect, with_key: bool) -> str:
                        AS requested,
                    CASE WHEN r.name IS NULL THEN 1 ELSE 0 END AS without_original,
                    b.failed, b.cache_hit, CASE WHEN b.failed THEN b.error_class ELSE '' END AS cause,
-                   b.api_key, b.spend, b.duration
+                   b.api_key, b.spend, b.duration, b.retry, b.tokens
             FROM base b
             LEFT JOIN names r ON r.name = b.requested
             LEFT JOIN names a ON a.name = b.asked AND b.failed
@@ -223,6 +239,7 @@ def _percentiles(db: Database, keys: str, source: str) -> str:
         return f"""
             SELECT {keys}, COUNT(*) AS requests, COALESCE(SUM(spend), 0) AS spend,
                    SUM(without_original) AS without_original,
+                   SUM(CASE WHEN spend = 0 AND tokens > 0 THEN 1 ELSE 0 END) AS unpriced,
                    percentile_disc(0.5) WITHIN GROUP (ORDER BY duration) AS p50_ms,
                    percentile_disc(0.95) WITHIN GROUP (ORDER BY duration) AS p95_ms
             FROM {source} GROUP BY {keys}"""
@@ -234,6 +251,7 @@ def _percentiles(db: Database, keys: str, source: str) -> str:
         )
         SELECT {keys}, COUNT(*) AS requests, COALESCE(SUM(spend), 0) AS spend,
                SUM(without_original) AS without_original,
+               SUM(CASE WHEN spend = 0 AND tokens > 0 THEN 1 ELSE 0 END) AS unpriced,
                MIN(CASE WHEN rn >= 0.5 * n THEN duration END) AS p50_ms,
                MIN(CASE WHEN rn >= 0.95 * n THEN duration END) AS p95_ms
         FROM ranked GROUP BY {keys}"""
@@ -257,7 +275,8 @@ def _group(row: dict[str, Any], **fixed: Any) -> Group:
         "requests": int(row["requests"]), "spend": float(row.get("spend") or 0),
         "p50_ms": None if row.get("p50_ms") is None else float(row["p50_ms"]),
         "p95_ms": None if row.get("p95_ms") is None else float(row["p95_ms"]),
-        "without_original": int(row.get("without_original") or 0)}
+        "without_original": int(row.get("without_original") or 0),
+        "retry": bool(row.get("retry")), "unpriced": int(row.get("unpriced") or 0)}
     values.update(fixed)
     return Group(**values)
 
@@ -266,7 +285,7 @@ def read_groups(db: Database, catalog: Catalog, span: Window) -> list[Group]:
     """The request log of the window per (deployment, requested alias, outcome), mapped onto
     the chains and aggregated in the database: exact percentiles per hop."""
     d = _dialect(db)
-    keys = "model_id, requested, failed, cache_hit, cause"
+    keys = "model_id, requested, failed, cache_hit, cause, retry"
     sql = f"""
         WITH {_mapped(d, with_key=False)},
         causes AS (SELECT cause FROM mapped WHERE failed GROUP BY cause
@@ -275,7 +294,7 @@ def read_groups(db: Database, catalog: Catalog, span: Window) -> list[Group]:
             SELECT model_id, requested, failed, cache_hit,
                    CASE WHEN NOT failed OR cause IN (SELECT cause FROM causes) THEN cause
                         ELSE '{OTHER_CAUSE}' END AS cause,
-                   spend, duration, without_original
+                   spend, duration, without_original, retry, tokens
             FROM mapped
         )"""
     sql += _percentiles(db, keys, "bounded")
@@ -291,7 +310,7 @@ def read_unknown(db: Database, catalog: Catalog, span: Window, top: int) -> Unkn
         deps AS (SELECT key AS name, value AS alias FROM {d.names}),
         unknown AS (
             SELECT COALESCE(s.model_id, '') AS model_id, {d.spend} AS spend, {d.duration} AS duration,
-                   0 AS without_original
+                   0 AS without_original, {d.tokens} AS tokens
             FROM "{SPEND}" s
             WHERE s."startTime" >= %s AND s."startTime" < %s
               AND COALESCE(s.status, 'success') <> 'failure' AND COALESCE(s.model_id, '') <> ''
@@ -322,15 +341,15 @@ def read_consumers(db: Database, catalog: Catalog, span: Window, top: int) -> tu
     named = ", t.key_alias, t.key_name" if join_tokens else ""
     head = f"WITH {_mapped(d, with_key=True)}"
     params = _params(db, catalog, span)
-    totals = db.query(head + " SELECT COUNT(DISTINCT api_key) AS keys, COUNT(*) AS requests FROM mapped",
-                      params)[0]
+    totals = db.query(head + " SELECT COUNT(DISTINCT api_key) AS keys, COUNT(*) AS requests FROM mapped "
+                             "WHERE NOT retry", params)[0]
     sql = head + f""",
-        busiest AS (SELECT api_key FROM mapped GROUP BY api_key ORDER BY COUNT(*) DESC, api_key
-                    LIMIT {int(top)})
+        busiest AS (SELECT api_key FROM mapped WHERE NOT retry GROUP BY api_key
+                    ORDER BY COUNT(*) DESC, api_key LIMIT {int(top)})
         SELECT m.model_id, m.requested, m.failed, m.cache_hit, m.cause, m.api_key, {who},
                COUNT(*) AS requests, COALESCE(SUM(m.spend), 0) AS spend
         FROM mapped m {join}
-        WHERE m.api_key IN (SELECT api_key FROM busiest)
+        WHERE m.api_key IN (SELECT api_key FROM busiest) AND NOT m.retry
         GROUP BY m.model_id, m.requested, m.failed, m.cache_hit, m.cause, m.api_key{named}"""
     groups = [_group(row) for row in db.query(sql, params)]
     shown_keys = len({g.api_key for g in groups})
@@ -356,6 +375,7 @@ class HopUsage:
     p50_ms: float | None = None
     p95_ms: float | None = None
     share: float = 0.0  # of the alias's served requests
+    unpriced: int = 0  # requests with tokens but no spend: LiteLLM has no price for the model
 
     @property
     def paid(self) -> bool:
@@ -376,6 +396,7 @@ class HopUsage:
                 "position": self.position, "billing": self.billing, "route": self.route,
                 "requests": self.requests, "share": round(self.share, 4),
                 "list_spend": round(self.list_spend, 6), "marginal_spend": round(self.marginal_spend, 6),
+                "unpriced_requests": self.unpriced,
                 "p50_ms": None if self.p50_ms is None else round(self.p50_ms, 1),
                 "p95_ms": None if self.p95_ms is None else round(self.p95_ms, 1)}
 
@@ -387,6 +408,11 @@ class AliasUsage:
     cache_hits: int = 0
     failures: dict[str, int] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)  # the gateway refused the caller first
+    failed_spend: float = 0.0  # what the failure rows were billed (list price)
+    failed_paid_spend: float = 0.0  # ... on paid deployments
+    billed_retries: int = 0  # 1.108.7's billed earlier attempts (no requests of their own)
+    retry_spend: float = 0.0
+    retry_paid_spend: float = 0.0
     status: Health | None = None
     reasons: list[str] = field(default_factory=list)
 
@@ -413,11 +439,18 @@ class AliasUsage:
 
     @property
     def paid_spend(self) -> float:
-        return sum(h.marginal_spend for h in self.hops.values())
+        """At the margin: paid hops that served, and what failures and billed retries on paid
+        deployments cost."""
+        return sum(h.marginal_spend for h in self.hops.values()) + self.failed_paid_spend + \
+            self.retry_paid_spend
 
     @property
     def list_spend(self) -> float:
-        return sum(h.list_spend for h in self.hops.values())
+        return sum(h.list_spend for h in self.hops.values()) + self.failed_spend + self.retry_spend
+
+    @property
+    def unpriced(self) -> int:
+        return sum(h.unpriced for h in self.hops.values() if h.paid)
 
     @property
     def failure_share(self) -> float:
@@ -439,6 +472,8 @@ class AliasUsage:
                 "refused_by_gateway": dict(sorted(self.refused.items())),
                 "paid_requests": self.paid_requests, "paid_share": round(self.paid_share, 4),
                 "paid_spend": round(self.paid_spend, 6), "list_spend": round(self.list_spend, 6),
+                "failed_spend": round(self.failed_spend, 6), "billed_retry_attempts": self.billed_retries,
+                "retry_spend": round(self.retry_spend, 6), "unpriced_paid_requests": self.unpriced,
                 "via_fallback": self.via_fallback, "cross_family": self.cross_family,
                 "hops": [h.to_dict() for h in sorted(self.hops.values(), key=_hop_order)],
                 "reasons": list(self.reasons)}
@@ -554,12 +589,20 @@ def summarise(catalog: Catalog, groups: list[Group], span: Window, aliases: list
 
     for g in groups:
         requested = g.requested
+        if g.retry and not requested:  # a billed attempt of a request that names no alias
+            continue
         if g.failed and not requested:
             unattributed[g.cause] = unattributed.get(g.cause, 0) + g.requests
             continue
         if not requested or (wanted is not None and requested not in wanted):
             continue
         usage = per_alias.setdefault(requested, AliasUsage(requested))
+        paid = g.model_id in known and catalog.upstreams[known[g.model_id][1]].billing.value == PAID
+        if g.retry:  # billed, never a request the caller sent
+            usage.billed_retries += g.requests
+            usage.retry_spend += g.spend
+            usage.retry_paid_spend += g.spend if paid else 0.0
+            continue
         if g.cache_hit:
             usage.cache_hits += g.requests
             continue
@@ -568,6 +611,8 @@ def summarise(catalog: Catalog, groups: list[Group], span: Window, aliases: list
             continue
         if g.failed:
             usage.failures[g.cause] = usage.failures.get(g.cause, 0) + g.requests
+            usage.failed_spend += g.spend
+            usage.failed_paid_spend += g.spend if paid else 0.0
             continue
         if g.model_id not in known:  # served by a deployment the chains do not name: listed apart
             continue
@@ -674,6 +719,7 @@ def _add(hop: HopUsage, g: Group) -> None:
     are exact and taken as they are."""
     hop.requests += g.requests
     hop.list_spend += g.spend
+    hop.unpriced += g.unpriced
     hop.p50_ms, hop.p95_ms = g.p50_ms, g.p95_ms
 
 

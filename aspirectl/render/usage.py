@@ -35,8 +35,18 @@ def _hop_row(h: HopUsage) -> tuple[str, ...]:
     where = f"{h.position}. {h.upstream}" if h.position else (h.upstream or h.deployment)
     if h.served_alias and "fallback" in h.route:
         where = f"{h.served_alias} via {h.upstream} ({h.route})"
-    return (where, h.billing, f"{h.share:.1%}", f"{h.requests:,}", _money(h.list_spend),
-            _money(h.marginal_spend), _ms(h.p50_ms), _ms(h.p95_ms))
+    return (where, h.billing, f"{h.share:.1%}", f"{h.requests:,}", _priced(h, h.list_spend),
+            _priced(h, h.marginal_spend) if h.paid else _money(h.marginal_spend),
+            _ms(h.p50_ms), _ms(h.p95_ms))
+
+
+def _priced(h: HopUsage, value: float) -> str:
+    """Money a hop cost, where LiteLLM priced it: requests with tokens and no price are not $0."""
+    if not h.unpriced:
+        return _money(value)
+    if h.unpriced >= h.requests:
+        return "unpriced"
+    return f"{_money(value)} + {h.unpriced:,} unpriced"
 
 
 def _causes(counts: dict[str, int]) -> str:
@@ -56,7 +66,14 @@ def _alias_block(u: AliasUsage, style: Style) -> str:
                                 "P50", "P95"), rows), style) if rows else ""
     lines = [head, table.rstrip("\n")] if table else [head]
     if u.paid_requests:
-        lines.append(f"leaked to paid API: {u.paid_share:.0%} of {u.alias}, {_money(u.paid_spend)}")
+        unpriced = f" and {u.unpriced:,} requests LiteLLM has no price for" if u.unpriced else ""
+        lines.append(f"leaked to paid API: {u.paid_share:.0%} of {u.alias}, {_money(u.paid_spend)}{unpriced}")
+    if u.failed_spend or u.billed_retries:
+        spent = [f"failures billed {_money(u.failed_spend)}"] if u.failed_spend else []
+        if u.billed_retries:
+            spent.append(f"{u.billed_retries:,} earlier attempts billed {_money(u.retry_spend)} "
+                         "(LiteLLM's retry rows: spend, not requests)")
+        lines.append("also paid for: " + "; ".join(spent))
     for reason in u.reasons:
         lines.append(f"{u.status.name if u.status is not None else 'OK'}: {reason}")
     return "\n".join(lines) + "\n"
@@ -175,6 +192,7 @@ def usage_nagios(report: UsageReport) -> str:
         perf.append(f"'paid_share_{label}'={u.paid_share * 100:.1f}%;{paid};;0;100")
         perf.append(f"'failure_share_{label}'={u.failure_share * 100:.1f}%;;{failed};0;100")
         perf.append(f"'paid_spend_{label}'={u.paid_spend:.2f};;;0;")
+        perf.append(f"'failed_spend_{label}'={u.failed_spend + u.retry_spend:.2f};;;0;")
     lines = [nagios_safe(summary_line(report)) + " | " + " ".join(perf)]
     lines.extend(nagios_safe(r) for r in report.reasons)
     return "\n".join(lines) + "\n"
@@ -206,6 +224,12 @@ def usage_prometheus(report: UsageReport, now: float | None = None) -> str:
            [(_labels(alias=u.alias, hop=h.deployment, window=window), h.share) for u, h in hops])
     family("aspirectl_usage_marginal_spend_dollars", "Spend at the margin (paid hops only), USD.",
            [(_labels(alias=u.alias, hop=h.deployment, window=window), h.marginal_spend) for u, h in hops])
+    family("aspirectl_usage_failed_spend_dollars",
+           "What failed requests and billed earlier attempts of retried requests cost (list price), USD.",
+           [(_labels(alias=u.alias, window=window), u.failed_spend + u.retry_spend) for u in report.aliases])
+    family("aspirectl_usage_unpriced_requests",
+           "Requests a paid hop served that LiteLLM has no price for (tokens, no spend).",
+           [(_labels(alias=u.alias, hop=h.deployment, window=window), h.unpriced) for u, h in hops if h.paid])
     family("aspirectl_usage_paid_share", "Share of the alias's served requests that a paid hop served (0-1).",
            [(_labels(alias=u.alias, window=window), u.paid_share) for u in report.aliases])
     family("aspirectl_usage_failure_share", "Share of the alias's requests that failed (0-1).",
