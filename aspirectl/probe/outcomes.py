@@ -57,16 +57,18 @@ def _matches(value: str | None, wanted: str | tuple[str, ...] | None) -> bool:
 class Rule:
     """One row of a classification table; ``None`` means 'any'."""
 
-    outcome: Outcome
-    status: int | tuple[int, ...] | None = None
-    error_type: str | tuple[str, ...] | None = None
-    error_code: str | tuple[str, ...] | None = None
-    reason: str | None = None  # one of facts.reasons
-    message: str | None = None  # case-insensitive regex searched in the message
-    header: tuple[str, str] | None = None  # (name, regex on its value)
-    when: Predicate | None = None
+    # (Not mutated: annotations are never evaluated; the defaults are "any"; the compiled
+    # pattern is derived from ``message``. scripts/mutation.)
+    outcome: Outcome  # pragma: no mutate
+    status: int | tuple[int, ...] | None = None  # pragma: no mutate
+    error_type: str | tuple[str, ...] | None = None  # pragma: no mutate
+    error_code: str | tuple[str, ...] | None = None  # pragma: no mutate
+    reason: str | None = None  # pragma: no mutate  (one of facts.reasons)
+    message: str | None = None  # pragma: no mutate  (case-insensitive regex searched in the message)
+    header: tuple[str, str] | None = None  # pragma: no mutate  ((name, regex on its value))
+    when: Predicate | None = None  # pragma: no mutate
     label: str = ""  # short explanation shown before the provider message
-    _message_re: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    _message_re: re.Pattern[str] | None = field(default=None, compare=False, repr=False)  # pragma: no mutate
 
     def __post_init__(self) -> None:
         if self.message:
