@@ -115,7 +115,7 @@ def _kind(h: HopState, serving: bool, on_later_hop: bool) -> str:
 def build(catalog: Catalog, decisions: list[Decision], source: str,
           shares: dict[tuple[str, str], float] | None = None) -> LiveGraph:
     """``shares``: (requested alias, ALIAS@UPSTREAM) -> share of the alias's traffic it served."""
-    from aspirectl.gateway.export import deployment_id
+    from aspirectl.litellm.naming import deployment_id
 
     by_alias = {d.alias: d for d in decisions}
     families: dict[str, list[AliasRow]] = {}

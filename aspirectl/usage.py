@@ -537,7 +537,7 @@ class Thresholds(NamedTuple):
 
 def _deployments(catalog: Catalog) -> dict[str, tuple[str, str, int]]:
     """ALIAS@UPSTREAM -> (alias, upstream, position), as chains export names them."""
-    from aspirectl.gateway.export import deployment_id
+    from aspirectl.litellm.naming import deployment_id
 
     out = {}
     for alias in catalog.aliases:

@@ -10,9 +10,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from aspirectl.gateway.export import deployment_id
 from aspirectl.health import Assessment
 from aspirectl.litellm.errors import KEY_REFUSALS
+from aspirectl.litellm.naming import deployment_id
 from aspirectl.litellm.releases import READINESS, VERSION_HEADER
 from aspirectl.probe.protocols.litellm import without_trace
 from aspirectl.routing import Decision, worst

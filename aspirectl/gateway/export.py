@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from aspirectl.catalog.model import AuthScheme, Catalog, Protocol, Upstream
-from aspirectl.envnames import gateway_env
+from aspirectl.litellm.naming import deployment_id, env_var, group_name
 from aspirectl.litellm.releases import DEFAULT_TARGET, NATIVE_OAUTH_SINCE
 from aspirectl.textsafe import one_line
 
@@ -33,19 +33,6 @@ def native_oauth(target: str | None) -> bool:
 CODE_ASSIST_PROVIDER = "code-assist"
 HANDLER_MODULE = "aspirectl_code_assist"
 HANDLER_FILE = f"{HANDLER_MODULE}.py"  # LiteLLM imports it from the config's directory
-
-
-def env_var(credential: str) -> str:
-    """The gateway's environment variable for a credential name: openai-api-key -> OPENAI_API_KEY."""
-    return gateway_env(credential)
-
-
-def deployment_id(alias: str, upstream: str) -> str:
-    return f"{alias}@{upstream}"
-
-
-def group_name(alias: str, position: int, upstream: str) -> str:
-    return alias if position == 1 else deployment_id(alias, upstream)
 
 
 def _params(upstream: Upstream, model: str, target: str | None = None) -> tuple[dict[str, Any], str]:

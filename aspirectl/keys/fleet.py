@@ -43,7 +43,8 @@ def missing_fallback_groups(catalog: Catalog, models: list[str]) -> list[str]:
     """The later-hop and fallback groups a key with these models lacks for its aliases."""
     if not models:
         return []  # every model
-    from aspirectl.gateway.export import group_name, walk
+    from aspirectl.gateway.export import walk
+    from aspirectl.litellm.naming import group_name
 
     missing: list[str] = []
     for alias in (m for m in models if m in catalog.aliases):
@@ -71,7 +72,8 @@ def resolve_models(catalog: Catalog, names: list[str]) -> tuple[str, ...]:
     if unknown:
         raise UsageError(f"unknown model '{unknown[0]}'",
                          hint=did_you_mean(unknown[0], catalog.names) or "name an alias or a family")
-    from aspirectl.gateway.export import group_name, walk
+    from aspirectl.gateway.export import walk
+    from aspirectl.litellm.naming import group_name
 
     groups: list[str] = []
     for alias in catalog.expand(names):

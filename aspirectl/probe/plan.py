@@ -31,7 +31,7 @@ def plan_targets(catalog: Catalog, aliases: list[str], resolver: Resolver,
     values: dict[str, str | None] = {}
     if via:
         from aspirectl.gateway.check import GATEWAY_KEY
-        from aspirectl.gateway.export import group_name
+        from aspirectl.litellm.naming import group_name
 
         key = resolver.value(GATEWAY_KEY)
         for alias in with_fallbacks(catalog, aliases):

@@ -183,7 +183,8 @@ class Sandbox:
     def _write_gateway_env(self, directory: Path, target: str | None = None) -> Path:
         """DIR/gateway.env: the environment a real LiteLLM proxy needs to serve the exported
         config of this sandbox's catalog (every variable it references, the dummy values in)."""
-        from aspirectl.gateway.export import env_var, gateway_env_text
+        from aspirectl.gateway.export import gateway_env_text
+        from aspirectl.litellm.naming import env_var
         from aspirectl.safefile import atomic_write
 
         values = {env_var(name): value for name, value in self.credentials.items()}
