@@ -81,3 +81,29 @@ def test_a_password_in_a_url_without_a_scheme_is_masked_on_its_own():
     shown = mask_url("bob:Qz7noScheme0pw@127.0.0.1:1/x")
     assert "Qz7noScheme0pw" not in shown and shown.startswith("bob:") and shown.endswith("@127.0.0.1:1/x")
     assert "Qz7noScheme0pw" not in redact("the server said: password Qz7noScheme0pw refused")
+
+
+def test_what_is_long_enough_to_be_remembered():
+    """4 characters with short_ok (a typed DB password), 6 without; nothing shorter, no None."""
+    register(None)
+    register("")
+    register("Zq8", short_ok=True)
+    assert redact("pw Zq8 end") == "pw Zq8 end"
+    register("kW4p", short_ok=True)
+    assert redact("pw kW4p end") == "pw [redacted] end"
+    register("Hj5tY")  # 5 characters, not short_ok: an ordinary word could be that
+    assert redact("pw Hj5tY end") == "pw Hj5tY end"
+    register("Hj5tYu")
+    assert redact("pw Hj5tYu end") == "pw [redacted] end"
+
+
+def test_a_long_secret_echoed_in_part():
+    # 16 characters and more: the first half alone is masked (an answer quoting "the key abcd...")
+    register("P0q9R8s7T6u5V4w3")  # 16
+    assert redact("key P0q9R8s7 is invalid") == "key [redacted] is invalid"
+    register("Lm3Nb6Vc9Xz2Qw5")  # 15: its half (7) is too short to mask
+    assert redact("key Lm3Nb6V is invalid") == "key Lm3Nb6V is invalid"
+    # any 12 characters from inside a secret, wherever they start; 11 are not enough
+    register("aB3dE6gH9jK2mN5pQ8sT1vW4yZ7")
+    assert redact("got ...6gH9jK2mN5pQ... back") == "got ...[redacted]... back"  # exactly 12
+    assert redact("got ...6gH9jK2mN5p... back") == "got ...6gH9jK2mN5p... back"

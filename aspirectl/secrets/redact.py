@@ -17,8 +17,8 @@ MASK = "[redacted]"
 
 _known: set[str] = set()
 _known_lock = threading.Lock()
-_known_re: re.Pattern[str] | None = None
-_dirty = False
+_known_re: re.Pattern[str] | None = None  # pragma: no mutate  (built from _known when next used)
+_dirty = False  # pragma: no mutate  (True would only build the same pattern once more)
 
 
 # An upstream that refuses a key often echoes it cut short ("sk-proj-abc...wxyz", "the key
@@ -37,8 +37,7 @@ def register(value: str | None, *, short_ok: bool = False) -> None:
     if not value or len(value) < (4 if short_ok else 6):
         return
     forms = {value}
-    if len(value) >= ECHOED_PREFIX_MIN:
-        forms.add(value[:-4])
+    if len(value) >= ECHOED_PREFIX_MIN:  # its first half alone (its first len-4 are a run below)
         forms.add(value[: len(value) // 2])
     grams = {value[i:i + ECHOED_RUN] for i in range(len(value) - ECHOED_RUN + 1)}
     with _known_lock:
