@@ -1,0 +1,63 @@
+"""What the operator reads for each recorded answer, word for word: the rule's label, the code
+and the provider's first line, as `verdict.detail` says it. tests/recorded/details.json holds
+them (read once by a person when written, then a diff to read on every change); the label
+is the first thing a person woken at night reads, so a changed word must be a decision.
+
+    WRITE_RECORDED_DETAILS=1 pytest tests/test_recorded_details.py   # rewrites the file
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from aspirectl.catalog.model import Protocol
+from aspirectl.probe.adapter import adapter_for
+from aspirectl.probe.outcomes import Facts
+from aspirectl.probe.runner import read_answer
+from tests.test_recorded import _BY_UPSTREAM, LITELLM_TARGET
+
+RECORDED = Path(__file__).parent / "recorded"
+DETAILS = RECORDED / "details.json"
+
+
+def _provider(path: Path) -> str:
+    case = json.loads(path.read_text())
+    target = replace(_BY_UPSTREAM[case["upstream"]], canary=True)
+    adapter = adapter_for(target.upstream.protocol)
+    step = [s for s in adapter.steps(target) if s.method == "POST"][-1]
+    facts = Facts(status=case["status"], headers=case.get("headers", {}), body=case["body"],
+                  text=json.dumps(case["body"]))
+    verdict = read_answer(adapter, step, facts, target, {}, 1 << 20)
+    assert verdict is not None
+    return f"{verdict.outcome.value} | {verdict.detail}"
+
+
+def _relayed(path: Path) -> str:
+    case = json.loads(path.read_text())
+    adapter = adapter_for(Protocol.LITELLM)
+    target = replace(LITELLM_TARGET, canary=True)
+    step = next(s for s in adapter.steps(target) if s.name == "canary")
+    facts = Facts(status=case["status"], headers={}, body=case["body"], text=json.dumps(case["body"]))
+    verdict = read_answer(adapter, step, facts, target, {}, 1 << 20)
+    assert verdict is not None
+    return f"{verdict.outcome.value} | {verdict.detail}"
+
+
+def _now() -> dict[str, str]:
+    out = {f"providers/{p.stem}": _provider(p) for p in sorted((RECORDED / "providers").glob("*.json"))}
+    out.update({f"litellm-relayed/{p.stem}": _relayed(p)
+                for p in sorted((RECORDED / "litellm-relayed").glob("*.json"))})
+    return out
+
+
+def test_every_recorded_answer_reads_as_it_was_read_when_written():
+    now = _now()
+    if os.environ.get("WRITE_RECORDED_DETAILS"):
+        DETAILS.write_text(json.dumps(now, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    kept = json.loads(DETAILS.read_text())
+    assert set(now) == set(kept), sorted(set(now) ^ set(kept))
+    changed = {k: (kept[k], now[k]) for k in now if now[k] != kept[k]}
+    assert not changed, json.dumps(changed, indent=1, ensure_ascii=False)
