@@ -15,7 +15,7 @@ from pathlib import Path
 
 from aspirectl.catalog.model import Protocol
 from aspirectl.probe.adapter import adapter_for
-from aspirectl.probe.outcomes import Facts
+from aspirectl.probe.outcomes import Facts, classify
 from aspirectl.probe.runner import read_answer
 from tests.test_recorded import _BY_UPSTREAM, LITELLM_TARGET
 
@@ -32,7 +32,14 @@ def _provider(path: Path) -> str:
                   text=json.dumps(case["body"]))
     verdict = read_answer(adapter, step, facts, target, {}, 1 << 20)
     assert verdict is not None
-    return f"{verdict.outcome.value} | {verdict.detail}"
+    # which row of the protocol's table read it (a row whose condition broke while another row
+    # with the same words still catches the answer moves the answer to that other row)
+    described = Facts(status=case["status"], headers=case.get("headers", {}), body=case["body"],
+                      text=json.dumps(case["body"]))
+    adapter.describe(described)
+    rule = classify(described, adapter.RULES)
+    row = f"row {adapter.RULES.index(rule)}" if rule in adapter.RULES else "last resort"
+    return f"{verdict.outcome.value} | {row} | {verdict.detail}"
 
 
 def _relayed(path: Path) -> str:

@@ -1,0 +1,66 @@
+"""Every row of every protocol's rule table that names a code, a type or a reason is reachable
+on its own: an answer carrying only what the row asks for (its status, code, type or reason,
+no words) is read by that very row. A row that an earlier row shadows, or whose condition a
+change broke while a row in words still catches the recorded answers, fails here (written
+from the mutants scripts/mutation found surviving: the corpus's answers carry code and words
+together)."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from aspirectl.probe.outcomes import Facts, Rule, classify
+
+MODULES = ("anthropic", "openai", "gemini", "code_assist", "litellm")
+
+
+def _rows():
+    for name in MODULES:
+        module = importlib.import_module(f"aspirectl.probe.protocols.{name}")
+        for index, rule in enumerate(module.RULES):
+            if rule.message or rule.header or rule.when:
+                continue  # read from words, headers or a predicate: the recorded corpus holds those
+            if not (rule.error_type or rule.error_code or rule.reason):
+                continue  # the status alone: below
+            yield pytest.param(name, index, rule, id=f"{name}-{index}-{rule.label[:30]}")
+
+
+def _first(value):
+    return value[0] if isinstance(value, tuple) else value
+
+
+@pytest.mark.parametrize(("name", "index", "rule"), list(_rows()))
+def test_a_row_that_names_a_code_reads_an_answer_with_only_that_code(name, index, rule: Rule):
+    module = importlib.import_module(f"aspirectl.probe.protocols.{name}")
+    for status in (rule.status if isinstance(rule.status, tuple) else (rule.status or 400,)):
+        facts = Facts(status=status, headers={}, error_type=_first(rule.error_type),
+                      error_code=_first(rule.error_code), reasons=(rule.reason,) if rule.reason else ())
+        assert classify(facts, module.RULES) is rule, (status, classify(facts, module.RULES))
+        if rule.status is not None:  # and not at a status the row does not name
+            other = Facts(status=418, headers={}, error_type=facts.error_type, error_code=facts.error_code,
+                          reasons=facts.reasons)
+            assert classify(other, module.RULES) is not rule
+    for value in (rule.error_type, rule.error_code):
+        if isinstance(value, tuple):  # every member of a tuple counts
+            for member in value:
+                facts = Facts(status=_first(rule.status) or 400, headers={},
+                              error_type=member if value is rule.error_type else _first(rule.error_type),
+                              error_code=member if value is rule.error_code else _first(rule.error_code),
+                              reasons=(rule.reason,) if rule.reason else ())
+                assert classify(facts, module.RULES) is rule, member
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_a_row_on_the_status_alone_reads_a_bare_answer_of_that_status(name):
+    module = importlib.import_module(f"aspirectl.probe.protocols.{name}")
+    for rule in module.RULES:
+        if any((rule.error_type, rule.error_code, rule.reason, rule.message, rule.header, rule.when)):
+            continue
+        for status in (rule.status if isinstance(rule.status, tuple) else (rule.status,)):
+            # a row guarded by a predicate on the same status (a retry delay) may come first:
+            # one of a short and a long delay reaches this row
+            reached = [classify(Facts(status=status, headers={}, retry_after_s=delay), module.RULES)
+                       for delay in (None, 86400.0)]
+            assert rule in reached, (name, rule.label, status, [r.label for r in reached])
