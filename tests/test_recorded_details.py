@@ -23,9 +23,9 @@ RECORDED = Path(__file__).parent / "recorded"
 DETAILS = RECORDED / "details.json"
 
 
-def _provider(path: Path) -> str:
+def _provider(path: Path, upstream: str | None = None) -> str:
     case = json.loads(path.read_text())
-    target = replace(_BY_UPSTREAM[case["upstream"]], canary=True)
+    target = replace(_BY_UPSTREAM[upstream or case["upstream"]], canary=True)
     adapter = adapter_for(target.upstream.protocol)
     step = [s for s in adapter.steps(target) if s.method == "POST"][-1]
     facts = Facts(status=case["status"], headers=case.get("headers", {}), body=case["body"],
@@ -55,6 +55,9 @@ def _relayed(path: Path) -> str:
 
 def _now() -> dict[str, str]:
     out = {f"providers/{p.stem}": _provider(p) for p in sorted((RECORDED / "providers").glob("*.json"))}
+    # DashScope's own answers are OpenAI-compatible: read as an OpenAI upstream's
+    out.update({f"relay-sources/{p.stem}": _provider(p, upstream="openai-api")
+                for p in sorted((RECORDED / "relay-sources").glob("*.json"))})
     out.update({f"litellm-relayed/{p.stem}": _relayed(p)
                 for p in sorted((RECORDED / "litellm-relayed").glob("*.json"))})
     return out

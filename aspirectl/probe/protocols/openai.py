@@ -30,7 +30,8 @@ RULES: tuple[Rule, ...] = (
          label="out of credit (insufficient_quota)"),
     Rule(Outcome.QUOTA_EXHAUSTED, error_type="usage_limit_reached",
          label="ChatGPT subscription usage limit reached"),
-    Rule(Outcome.FORBIDDEN, error_type="usage_not_included", label="plan does not include Codex"),
+    # A ChatGPT plan without Codex (RayBytes/ChatMock#54: the shim relays only the words).
+    Rule(Outcome.FORBIDDEN, message=r"^Usage not included in your plan", label="plan does not include Codex"),
     # A per-day limit wears the rate_limit_exceeded code and a short "try again in" (the RPD
     # bucket refills a request at a time), yet the day's allowance is spent (MSU-AI-Agents/
     # fall-2025-course#76): a quota until tomorrow, not a throttle.

@@ -59,8 +59,9 @@ FAULTS: dict[str, Fault] = {
         429, "insufficient_quota", "You exceeded your current quota, please check your plan and billing "
         "details.", "insufficient_quota")),
     "usage_limit_reached": only(MODEL_KINDS, _usage_limit),
+    # codex-usage-not-included.json, word for word (RayBytes/ChatMock#54)
     "usage_not_included": only(MODEL_KINDS, lambda r, s, k, m: Response(403, {"error": {
-        "type": "usage_not_included", "message": "Your plan does not include Codex."}})),
+        "message": "Usage not included in your plan"}})),
     "overloaded": only(MODEL_KINDS, lambda r, s, k, m: error(
         503, "server_error", "The server is overloaded. Please try again later.", "server_is_overloaded")),
     "at_capacity": only(MODEL_KINDS, lambda r, s, k, m: error(
