@@ -51,6 +51,16 @@ def test_the_mask_is_one_fixed_word():
     ('{"api_key": "v-123", "model": "x"}', f'{{"api_key": "{M}", "model": "x"}}'),
     ('{"client_secret":"cs-1","refresh_token":"rt-2"}', f'{{"client_secret":"{M}","refresh_token":"{M}"}}'),
     ('{"token": "abc"}', f'{{"token": "{M}"}}'),
+    # each shape alone, with no other trigger word in the text (the fast path must not skip it)
+    ("AIzaSyA1234567890abcdefghij", f"AIza{M}"),
+    ("/x?sig=s1Gxyz", f"/x?sig={M}"),
+    ('{"client_secret":"cs-1"}', f'{{"client_secret":"{M}"}}'),
+    ("&password=pw1", f"&password={M}"),
+    ("chatgpt-account-id: acct_1", f"chatgpt-account-id: {M}"),
+    ("Cookie: a=b", f"Cookie: {M}"),
+    ("ya29.tok", f"ya29.{M}"),
+    ("eyJa.eyJb.c", f"eyJ{M}"),
+    ("sk-12345678", "sk-...5678"),
     # nothing to mask: left exactly as it was (and text without any trigger word is not scanned)
     ("model gpt-5.5 served in 200 ms", "model gpt-5.5 served in 200 ms"),
     ("the monkey keyboard", "the monkey keyboard"),
@@ -92,3 +102,19 @@ def test_redact_obj_walks_documents_and_drops_non_finite_numbers():
     doc = {"a": ["Authorization: Bearer zz9", {"b": float("nan")}], "c": (1, float("inf")), "d": 2.5, "e": None}
     assert redact_obj(doc) == {"a": [f"Authorization: Bearer {M}", {"b": None}], "c": [1, None], "d": 2.5,
                                "e": None}
+
+
+def test_a_secret_that_begins_another_one_never_leaves_the_longer_ones_tail():
+    from aspirectl.secrets.redact import register
+
+    register("Pq7Wz3")
+    register("Pq7Wz3Lm9X")
+    assert redact("x Pq7Wz3Lm9X y") == f"x {M} y"
+    assert redact("x Pq7Wz3 y") == f"x {M} y"
+
+
+@pytest.mark.parametrize(("url", "password"), [("postgresql://app:Zx91@db/x", "Zx91"), ("bob:Qw83@db/x", "Qw83")])
+def test_a_short_typed_password_is_remembered_too(url, password):
+    """A DB password of 4 characters is still masked when an error echoes it later."""
+    assert password not in mask_url(url)
+    assert redact(f"FATAL: password {password} rejected") == f"FATAL: password {M} rejected"

@@ -98,7 +98,8 @@ def _shapes() -> list[tuple[re.Pattern[str], Any]]:
 
 
 # Every shape above contains one of these; text without any of them needs no regex at all.
-_TRIGGERS = ("sk-", "aiza", "ya29.", "eyj", "authorization", "api-key", "cookie", "account-id", "key",
+# ("key" covers api-key, x-api-key and x-goog-api-key)
+_TRIGGERS = ("sk-", "aiza", "ya29.", "eyj", "authorization", "cookie", "account-id", "key",
              "token", "sig", "password", "secret", "://")
 
 
