@@ -64,3 +64,49 @@ def test_a_row_on_the_status_alone_reads_a_bare_answer_of_that_status(name):
             reached = [classify(Facts(status=status, headers={}, retry_after_s=delay), module.RULES)
                        for delay in (None, 86400.0)]
             assert rule in reached, (name, rule.label, status, [r.label for r in reached])
+
+
+# ----------------------------------------------------------------- what describe() reads
+
+def _openai(status: int, body, headers=None) -> Facts:
+    from aspirectl.probe.protocols import openai
+
+    facts = Facts(status=status, headers=headers or {}, body=body)
+    openai.describe(facts)
+    return facts
+
+
+def test_openai_reads_the_error_envelope_the_detail_forms_and_the_plain_string():
+    f = _openai(400, {"error": {"type": "invalid_request_error", "code": "bad", "message": None}})
+    assert (f.error_type, f.error_code, f.message) == ("invalid_request_error", "bad", "")
+    f = _openai(400, {"error": "just words"})
+    assert (f.error_type, f.error_code, f.message) == (None, None, "just words")
+    f = _openai(400, {"detail": {"type": "t1", "code": "c1", "message": "m1"}})
+    assert (f.error_type, f.error_code, f.message) == ("t1", "c1", "m1")
+    f = _openai(400, {"detail": {"type": "t1"}})
+    assert (f.error_type, f.error_code, f.message) == ("t1", None, "")
+    f = _openai(400, {"detail": "Instructions are required"})
+    assert (f.error_type, f.error_code, f.message) == (None, None, "Instructions are required")
+
+
+def test_openai_reads_when_a_limit_resets():
+    f = _openai(429, {"error": {"type": "usage_limit_reached", "resets_in_seconds": 120}})
+    assert f.retry_after_s == 120 and f.reset_at is None
+    f = _openai(429, {"error": {"type": "usage_limit_reached", "resets_at": 1893456000, "resets_in_seconds": 5}})
+    assert f.reset_at is not None and f.reset_at.year == 2030 and f.retry_after_s is None
+    f = _openai(429, {"error": {"type": "x"}}, {"retry-after": "7"})
+    assert f.retry_after_s == 7
+    f = _openai(429, {"error": {"type": "x"}}, {"x-ratelimit-reset-requests": "1m30s"})
+    assert f.retry_after_s == 90
+    f = _openai(429, {"error": {"type": "x"}}, {"retry-after": "3", "x-ratelimit-reset-requests": "1m30s"})
+    assert f.retry_after_s == 3
+    f = _openai(500, {"error": {"type": "x"}}, {"x-ratelimit-reset-requests": "1m30s"})
+    assert f.retry_after_s is None  # only a 429 is told to wait by the bucket's reset
+    f = _openai(429, {"error": {"type": "usage_limit_reached", "resets_in_seconds": 120}}, {"retry-after": "9"})
+    assert f.retry_after_s == 9  # the header wins
+
+
+def test_openai_request_id_from_either_header():
+    assert _openai(400, {}, {"x-request-id": "req_1", "x-oai-request-id": "req_2"}).request_id == "req_1"
+    assert _openai(400, {}, {"x-oai-request-id": "req_2"}).request_id == "req_2"
+    assert _openai(400, {}).request_id is None
