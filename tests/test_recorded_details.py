@@ -39,7 +39,19 @@ def _provider(path: Path, upstream: str | None = None) -> str:
     adapter.describe(described)
     rule = classify(described, adapter.RULES)
     row = f"row {adapter.RULES.index(rule)}" if rule in adapter.RULES else "last resort"
-    return f"{verdict.outcome.value} | {row} | {verdict.detail}"
+    return f"{verdict.outcome.value} | {row} | {verdict.detail} | {_read(described)}"
+
+
+def _read(facts: Facts) -> str:
+    """What describe() read besides the words: type, code, reasons, delay, reset, request id
+    (a reset at Google's next Pacific midnight is said so, as it moves with the clock)."""
+    from aspirectl.probe.protocols.google_rpc import next_daily_reset
+
+    reset = facts.reset_at
+    shown = None if reset is None else ("next Pacific midnight" if reset == next_daily_reset() else
+                                        reset.isoformat())
+    return (f"type={facts.error_type} code={facts.error_code} reasons={list(facts.reasons)} "
+            f"retry_after={facts.retry_after_s} reset={shown} id={facts.request_id}")
 
 
 def _relayed(path: Path) -> str:
@@ -49,8 +61,8 @@ def _relayed(path: Path) -> str:
     step = next(s for s in adapter.steps(target) if s.name == "canary")
     facts = Facts(status=case["status"], headers={}, body=case["body"], text=json.dumps(case["body"]))
     verdict = read_answer(adapter, step, facts, target, {}, 1 << 20)
-    assert verdict is not None
-    return f"{verdict.outcome.value} | {verdict.detail}"
+    assert verdict is not None and verdict.facts is not None
+    return f"{verdict.outcome.value} | {verdict.detail} | {_read(verdict.facts)}"
 
 
 def _now() -> dict[str, str]:
