@@ -19,10 +19,10 @@ from tests.test_gateway import export
 from tests.test_replicas_db import _gateway_env
 
 
-def _ask(url: str, key: str, model: str) -> int:
+def _ask(url: str, key: str, model: str, content: str = "hi") -> int:
     return httpx.post(url + "/v1/chat/completions", headers={"authorization": f"Bearer {key}"}, timeout=60,
                       json={"model": model, "max_tokens": 1,
-                            "messages": [{"role": "user", "content": "hi"}]}).status_code
+                            "messages": [{"role": "user", "content": content}]}).status_code
 
 
 @pytest.mark.parametrize("release", ["1.80.0", "1.85.0", "1.108.7"])
@@ -34,6 +34,8 @@ def test_usage_reads_the_rows_each_release_writes(cli, sandbox_chains, pg_schema
     config = export(cli, chains, tmp_path / "config.yaml")
     doc = yaml.safe_load(config.read_text())
     doc.setdefault("general_settings", {})["proxy_batch_write_at"] = 1  # spend logs written within a second
+    # LiteLLM's own response cache (in memory): a repeated request is a cache hit row
+    doc.setdefault("litellm_settings", {}).update({"cache": True, "cache_params": {"type": "local"}})
     config.write_text(yaml.safe_dump(doc))
 
     def keys(*args):
@@ -42,24 +44,28 @@ def test_usage_reads_the_rows_each_release_writes(cli, sandbox_chains, pg_schema
     app = keys("create", "app").out.strip()
     narrow = keys("create", "narrow", "--models", "qwen-3.6").out.strip()
     with db_proxy(release, config, database, tmp_path, _gateway_env(config, chains)) as url:
-        assert [_ask(url, app, "qwen-3.6-omni") for _ in range(2)] == [200, 200]  # served by claude-haiku-4-5
-        assert [_ask(url, app, "gpt-5.5") for _ in range(2)] == [200, 200]  # served by hop 2
-        assert _ask(url, app, "qwen-3.6") == 200
+        # (each request its own words: LiteLLM's response cache is on, and answers a repeat)
+        assert [_ask(url, app, "qwen-3.6-omni", f"omni {n}") for n in range(2)] == [200, 200]  # by claude-haiku-4-5
+        assert [_ask(url, app, "gpt-5.5", f"gpt {n}") for n in range(2)] == [200, 200]  # served by hop 2
+        assert _ask(url, app, "qwen-3.6", "asked twice") == 200
+        assert _ask(url, app, "qwen-3.6", "asked twice") == 200  # the same request again: from the cache
         assert _ask(url, narrow, "gpt-5.5") in (401, 403)  # the key may not: refused by the gateway
         assert _ask(url, "sk-unknown-" + "0" * 16, "qwen-3.6") == 401  # no such key
         box.sims["anthropic-oauth"].fault = box.sims["anthropic-api"].fault = "overloaded"
-        assert _ask(url, app, "qwen-3.6-omni") >= 500  # every hop of the walk fails
+        # every hop of the walk fails (a request not asked before: the cache cannot answer it)
+        assert _ask(url, app, "qwen-3.6-omni", "a new question") >= 500
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             result = cli("--chains", chains, "--db", database, "usage", "--since", "1h", "-o", "json")
             report = json.loads(result.out)
             total = sum(a["served"] + a["failed"] + sum(a["refused_by_gateway"].values()) for a in report["aliases"])
             total += sum(report["unattributed_failures"].values())
-            if total >= 8:
+            total += sum(a["cache_hits"] for a in report["aliases"])
+            if total >= 9:
                 break
             time.sleep(0.5)
         else:
-            pytest.fail(f"LiteLLM {release} wrote fewer than 8 spend-log rows in 30 s: {result.out}")
+            pytest.fail(f"LiteLLM {release} wrote fewer than 9 spend-log rows in 30 s: {result.out}")
     aliases = {a["alias"]: a for a in report["aliases"]}
     gpt = aliases["gpt-5.5"]
     assert gpt["served"] == 2 and gpt["via_fallback"] == 2 and gpt["failed"] == 0
@@ -68,6 +74,25 @@ def test_usage_reads_the_rows_each_release_writes(cli, sandbox_chains, pg_schema
     assert sorted(refused) == ["gpt-5.5", "qwen-3.6"], refused  # never the alias failing
     assert report["unattributed_failures"] == {}
     assert aliases["qwen-3.6"]["served"] == 1 and aliases["qwen-3.6"]["failed"] == 0
+    assert aliases["qwen-3.6"]["cache_hits"] == 1  # the repeated request: a cache hit, not served twice
+    # the same numbers in every output (Nagios, Prometheus and the table read the same report)
+    def usage(*args):
+        out = cli("--chains", chains, "--db", database, "usage", "--since", "1h", *args)
+        assert out.code in (0, 1, 2), out.text
+        return out.out
+    nagios, prom, table = usage("-o", "nagios"), usage("-o", "prometheus"), usage()
+    for a in report["aliases"]:
+        label = a["alias"]
+        assert f"'failure_share_{label}'={a['failure_share'] * 100:.1f}%" in nagios, (label, nagios)
+        assert f"'paid_spend_{label}'={a['paid_spend']:.2f}" in nagios, (label, nagios)
+        window = f"{1 / 24:g}d"  # --since 1h
+        assert f'aspirectl_usage_cache_hits{{alias="{label}",window="{window}"}} {a["cache_hits"]}\n' in prom, \
+            (label, prom)
+        assert f"{label}: {a['requests']:,} requests" in table, (label, table)
+        for hop in a["hops"]:
+            line = (f'aspirectl_usage_requests{{alias="{label}",hop="{hop["deployment"]}",'
+                    f'upstream="{hop["upstream"]}",route="{hop["route"]}",window="{window}"}} {hop["requests"]}\n')
+            assert line in prom, (line, prom)
     if release == "1.108.7":  # the row says what was asked: the fallback's traffic is qwen-3.6-omni's
         omni = aliases["qwen-3.6-omni"]
         assert omni["served"] == 2 and omni["cross_family"] == 2 and omni["failed"] == 1
