@@ -118,3 +118,21 @@ def test_a_short_typed_password_is_remembered_too(url, password):
     """A DB password of 4 characters is still masked when an error echoes it later."""
     assert password not in mask_url(url)
     assert redact(f"FATAL: password {password} rejected") == f"FATAL: password {M} rejected"
+
+
+def test_runs_from_inside_a_secret_at_every_place_a_text_can_hold_them():
+    from aspirectl.secrets.redact import register
+
+    secret = "Rt5Yu8Io1Pa4Sd7Fg0Hj3Kl6"  # 24 characters
+    register(secret)
+    tail, head = secret[-12:], secret[2:14]
+    assert redact(f"ends with {tail}") == f"ends with {M}"  # the secret's last 12, at the text's end
+    assert redact(tail) == M  # a text of exactly 12 characters
+    assert redact(f"{head} and {tail} twice") == f"{M} and {M} twice"  # two runs, two masks
+    assert redact(f"x {secret[1:19]} y") == f"x {M} y"  # 18 characters: overlapping windows, one mask
+    assert redact(f"x {secret[1:12]} y") == f"x {secret[1:12]} y"  # 11: not enough
+
+
+def test_display_url_remembers_a_short_password_and_user():
+    assert display_url("https://uQ7z:Ab12@gw.example/x") == f"https://{M}@gw.example/x"
+    assert redact("upstream said Ab12 and uQ7z") == f"upstream said {M} and {M}"
