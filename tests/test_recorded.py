@@ -282,6 +282,7 @@ SIM_PROVIDER = [
     ("openai", "at_capacity", "openai-model-overloaded-503.json", "same"),
     ("openai", "rate_limited", "openai-tpm-rate-limited.json", "same"),
     ("openai", "usage_not_included", "codex-usage-not-included.json", "word"),
+    ("openai", "overloaded", "codex-server-is-overloaded.json", "word"),
     ("gemini", "per_minute", "gemini-per-minute-free-tier.json", "same"),
     ("code_assist", "unauthenticated", "google-unauthenticated-401.json", "word"),
     ("code_assist", "bare_429", "gemini-bare-429.json", "word"),
@@ -305,7 +306,7 @@ SIM_PROVIDER = [
 UNRECORDED = {
     "anthropic": {"subscription_rejected", "unified_429", "billing_error", "timeout_error", "nearly_exhausted",
                   "usage_throttled"},
-    "openai": {"overloaded", "bad_gateway", "echo_key"},
+    "openai": {"bad_gateway", "echo_key"},
     "gemini": {"permission_denied", "limit_zero", "deadline"},
     "code_assist": {"not_found", "not_onboarded", "bucket_empty"},
 }

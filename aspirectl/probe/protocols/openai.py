@@ -85,9 +85,10 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.MODEL_NOT_FOUND, status=404, error_code="model_not_found", label="model not found"),
     Rule(Outcome.MODEL_NOT_FOUND, status=404, message=r"^The model:? `[^`]*` does not exist",
          label="model not found"),
-    Rule(Outcome.OVERLOADED, status=503, error_code=("server_is_overloaded", "slow_down"),
-         label="OpenAI overloaded"),
-    Rule(Outcome.OVERLOADED, message=r"at capacity", label="model at capacity"),
+    # OpenAI's overload by its code (Wei-Shaw/sub2api#6631, from a stream: at any status) and the
+    # Codex backend's capacity refusal in words (openai/codex#39571)
+    Rule(Outcome.OVERLOADED, error_code="server_is_overloaded", label="OpenAI overloaded"),
+    Rule(Outcome.OVERLOADED, message=r"^Selected model is at capacity", label="model at capacity"),
     Rule(Outcome.BAD_REQUEST, status=400, error_type="invalid_request_error", label="bad request"),
     # The ChatGPT backend's FastAPI `detail` refusals of the request itself (recorded: codex
     # "Instructions are required", "Instructions are not valid").

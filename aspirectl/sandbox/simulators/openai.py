@@ -62,8 +62,10 @@ FAULTS: dict[str, Fault] = {
     # codex-usage-not-included.json, word for word (RayBytes/ChatMock#54)
     "usage_not_included": only(MODEL_KINDS, lambda r, s, k, m: Response(403, {"error": {
         "message": "Usage not included in your plan"}})),
+    # codex-server-is-overloaded.json, word for word (Wei-Shaw/sub2api#6631)
     "overloaded": only(MODEL_KINDS, lambda r, s, k, m: error(
-        503, "server_error", "The server is overloaded. Please try again later.", "server_is_overloaded")),
+        503, "service_unavailable_error", "Our servers are currently overloaded. Please try again later.",
+        "server_is_overloaded")),
     "at_capacity": only(MODEL_KINDS, lambda r, s, k, m: error(
         503, "server_error", "Selected model is at capacity. Please try a different model.")),
     # word for word tests/recorded/providers/openai-server-error-500.json
