@@ -110,3 +110,24 @@ def test_openai_request_id_from_either_header():
     assert _openai(400, {}, {"x-request-id": "req_1", "x-oai-request-id": "req_2"}).request_id == "req_1"
     assert _openai(400, {}, {"x-oai-request-id": "req_2"}).request_id == "req_2"
     assert _openai(400, {}).request_id is None
+
+
+@pytest.mark.parametrize(("body", "verdict"), [
+    ({"choices": [{"message": {"content": "p"}, "finish_reason": "length"}]}, None),
+    ({"choices": [{"message": {"content": "", "reasoning_content": "thinking"}}]}, None),  # Qwen3 via LiteLLM
+    ({"choices": [{"message": {"content": ""}, "finish_reason": "length"}]}, None),  # 1 token: cut by the limit
+    ({"choices": [{"message": None, "finish_reason": "stop"}]}, None),
+    ({"choices": [{"message": {"content": ""}, "finish_reason": "content_filter"}]}, "200 with an empty answer"),
+    ({"choices": [{"message": {}}]}, "200 with an empty answer"),
+    ({"choices": []}, "200 without choices"),
+    ({"choices": ["text"]}, "200 without choices"),
+    ({"object": "chat.completion"}, "200 without choices"),
+])
+def test_an_openai_completion_serves_only_with_an_answer_or_a_clean_stop(body, verdict):
+    from aspirectl.probe.protocols.openai import judge_completion
+
+    result = judge_completion(Facts(status=200, headers={}, body=body), None, None)  # type: ignore[arg-type]
+    if verdict is None:
+        assert result is None
+    else:
+        assert result is not None and result.outcome.value == "degraded" and result.detail == verdict
