@@ -131,3 +131,84 @@ def test_an_openai_completion_serves_only_with_an_answer_or_a_clean_stop(body, v
         assert result is None
     else:
         assert result is not None and result.outcome.value == "degraded" and result.detail == verdict
+
+
+# ----------------------------------------------------------------- Anthropic's own headers
+
+@pytest.mark.parametrize("release", ["1.80.0", "1.85.0", "1.108.7"])
+def test_anthropic_requests_carry_the_version_the_gateway_sends_and_the_oauth_beta(release):
+    """The probe asks as the gateway asks: LiteLLM's anthropic provider's default
+    anthropic-version at each release (read from its installed code; the official SDK itself has
+    moved on to a later version, which the gateway does not send)."""
+    import re
+    from dataclasses import replace as _replace
+
+    from aspirectl.probe.protocols import anthropic
+    from tests import pgutil
+    from tests.test_recorded import _BY_UPSTREAM
+
+    source = next((pgutil.CI_CACHE / f"litellm-{release}" / "lib").glob(
+        "python3*/site-packages/litellm/llms/anthropic/common_utils.py")).read_text()
+    sent = re.search(r'"anthropic-version": anthropic_version or "([0-9-]+)"', source)
+    assert sent is not None
+    api = _replace(_BY_UPSTREAM["anthropic-api"], credential="sk-ant-api03-test")
+    oauth = _replace(_BY_UPSTREAM["anthropic-oauth"], credential="sk-ant-oat01-test")
+    assert anthropic.headers(api) == {"anthropic-version": sent.group(1), "x-api-key": "sk-ant-api03-test"}
+    assert anthropic.headers(oauth) == {"anthropic-version": sent.group(1),
+                                        "authorization": "Bearer sk-ant-oat01-test",
+                                        "anthropic-beta": "oauth-2025-04-20"}
+
+
+def _anthropic(status: int, headers: dict, body=None) -> Facts:
+    from aspirectl.probe.protocols import anthropic
+
+    facts = Facts(status=status, headers=headers, body=body or {"type": "error", "error": {
+        "type": "rate_limit_error", "message": "x"}})
+    anthropic.describe(facts)
+    return facts
+
+
+def test_anthropic_reads_the_subscription_window_that_rejected_and_its_reset():
+    u = "anthropic-ratelimit-unified-"
+    f = _anthropic(429, {u + "status": "rejected", u + "representative-claim": "five_hour",
+                         u + "5h-reset": "1893456000", "retry-after": "301", "request-id": "req_9"})
+    assert f.reasons == ("window:five_hour",) and f.reset_at is not None and f.reset_at.year == 2030
+    assert f.retry_after_s == 301 and f.request_id == "req_9"
+    f = _anthropic(429, {u + "status": "rejected", u + "representative-claim": "seven_day",
+                         u + "7d-reset": "1893456000"})
+    assert f.reasons == ("window:seven_day",) and f.reset_at is not None
+    f = _anthropic(429, {u + "status": "rejected", u + "representative-claim": "seven_day",
+                         u + "reset": "1893542400", u + "7d-reset": "1893456000"})
+    assert f.reset_at is not None and f.reset_at.day == 2  # the overall reset wins
+    f = _anthropic(429, {u + "status": "allowed", u + "representative-claim": "five_hour"})
+    assert f.reasons == () and f.reset_at is None
+    f = _anthropic(429, {}, {"type": "error", "error": {"type": "rate_limit_error", "message": "m"},
+                             "request_id": "req_body"})
+    assert f.request_id == "req_body" and f.retry_after_s is None
+
+
+@pytest.mark.parametrize(("retry", "outcome"), [("300", "rate_limited"), ("301", "quota_exhausted"), (None, "rate_limited")])
+def test_anthropic_a_429_longer_than_five_minutes_is_a_quota(retry, outcome):
+    from aspirectl.probe.protocols import anthropic
+
+    facts = _anthropic(429, {"retry-after": retry} if retry else {})
+    assert classify(facts, anthropic.RULES).outcome.value == outcome
+
+
+@pytest.mark.parametrize(("model", "window"), [("claude-opus-4-1", "seven_day_opus"),
+                                               ("claude-sonnet-4-5", "seven_day_sonnet")])
+def test_the_subscription_usage_names_a_models_own_weekly_window(model, window):
+    from dataclasses import replace as _replace
+
+    from aspirectl.probe.protocols import anthropic
+    from tests.test_recorded import _BY_UPSTREAM
+
+    target = _replace(_BY_UPSTREAM["anthropic-oauth"], model=model)
+    usage = next(s for s in anthropic.steps(target) if s.name == "usage")
+    body = {"five_hour": {"utilization": 10}, "seven_day": {"utilization": 20},
+            window: {"utilization": 100, "resets_at": "2030-01-01T00:00:00Z"}}
+    verdict = usage.judge(Facts(status=200, headers={}, body=body), target, None)  # type: ignore[arg-type,misc]
+    assert verdict is not None and verdict.outcome.value == "quota_exhausted" and window in verdict.detail
+    other = "claude-haiku-4-5"
+    verdict = usage.judge(Facts(status=200, headers={}, body=body), _replace(target, model=other), None)  # type: ignore[arg-type,misc]
+    assert verdict is None  # another model's weekly window does not stop this one

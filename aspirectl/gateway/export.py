@@ -16,9 +16,9 @@ from typing import Any
 from aspirectl.catalog.model import AuthScheme, Catalog, Protocol, Upstream
 from aspirectl.litellm.naming import deployment_id, env_var, group_name
 from aspirectl.litellm.releases import DEFAULT_TARGET, NATIVE_OAUTH_SINCE
+from aspirectl.probe.protocols.anthropic import OAUTH_BETA  # one home: the wire protocol's
 from aspirectl.textsafe import one_line
 
-OAUTH_BETA = "oauth-2025-04-20"
 # From this LiteLLM release its anthropic provider sends an 'sk-ant-oat' api_key as
 # 'Authorization: Bearer' with the oauth beta itself (llms/anthropic/common_utils.py: 1.81.11
 # still sends x-api-key, 1.81.12 does not); the Bearer in extra_headers would then be a second

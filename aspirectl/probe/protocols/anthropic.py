@@ -26,7 +26,8 @@ def _over_five_minutes(facts: Facts) -> bool:
 
 # The causes Anthropic names in `error.details.error_code`, as the official SDK types them
 # (anthropic-sdk-python 2.14.0 _error_classes.py ERROR_CLASSES: (status, code) -> error class;
-# "treat an unrecognized error_code as the bare type"). Those a model request can meet.
+# "treat an unrecognized error_code as the bare type"). Those a model request can meet and whose
+# meaning the SDK documents (user_profile_* carry no description: read as their bare type).
 ERROR_CODES: dict[str, tuple[Outcome, str]] = {
     "contract_spend_limit_reached": (Outcome.BILLING, "the contract's spend limit is reached"),
     "enforced_spend_limit_reached": (Outcome.BILLING, "monthly spend cap reached"),
@@ -34,8 +35,6 @@ ERROR_CODES: dict[str, tuple[Outcome, str]] = {
                                                 "the linked organization's spend limit is reached"),
     "linked_organization_billing_unavailable": (Outcome.BILLING,
                                                 "Anthropic cannot bill the linked organization"),
-    "user_profile_not_billable": (Outcome.BILLING, "the user profile cannot be billed"),
-    "user_profile_billing_not_authorized": (Outcome.BILLING, "the user profile may not be billed"),
     "ramp_limit_exceeded": (Outcome.RATE_LIMITED, "usage growing faster than the ramp limit allows"),
     "organization_on_hold": (Outcome.FORBIDDEN,
                              "Anthropic put the organization on hold: only Anthropic can lift it"),
