@@ -174,6 +174,15 @@ def test_anthropic_reads_the_subscription_window_that_rejected_and_its_reset():
                          u + "5h-reset": "1893456000", "retry-after": "301", "request-id": "req_9"})
     assert f.reasons == ("window:five_hour",) and f.reset_at is not None and f.reset_at.year == 2030
     assert f.retry_after_s == 301 and f.request_id == "req_9"
+    from aspirectl.probe.protocols import anthropic
+
+    rule = classify(f, anthropic.RULES)
+    assert (rule.outcome.value, rule.label) == ("quota_exhausted", "Claude subscription quota rejected")
+    rule = classify(_anthropic(429, {"retry-after": "301"}), anthropic.RULES)
+    assert (rule.outcome.value, rule.label) == ("quota_exhausted", "rate limited for more than 5 minutes")
+    rule = classify(_anthropic(504, {}, {"type": "error", "error": {"type": "timeout_error", "message": "t"}}),
+                    anthropic.RULES)
+    assert (rule.outcome.value, rule.label) == ("timeout", "Anthropic timed out")
     f = _anthropic(429, {u + "status": "rejected", u + "representative-claim": "seven_day",
                          u + "7d-reset": "1893456000"})
     assert f.reasons == ("window:seven_day",) and f.reset_at is not None
