@@ -39,3 +39,46 @@ def test_names_and_next_commands_for_odd_aliases():
     hostile = "x; rm -rf /"
     assert audit._cmd("revoke", hostile) == \
         "fix the key_alias with LiteLLM's /key/update, then re-run 'aspirectl keys audit'"
+
+
+def _key(**fields):
+    from datetime import UTC, datetime
+
+    base = {"token": "2" * 64, "consumer": "ko", "key_name": "sk-...wxyz", "status": KeyStatus.ACTIVE,
+            "models": ("qwen-3.6",), "last_active": datetime(2026, 12, 1, tzinfo=UTC).replace(tzinfo=None)}
+    base.update(fields)
+    return KeyRecord(**base)
+
+
+def _findings(record, kind):
+    from datetime import datetime
+
+    now = datetime(2026, 12, 6, 12, 0)
+    return [(f.severity, f.detail, f.next) for f in audit.judge_key(record, now, audit.Thresholds()) if f.kind == kind]
+
+
+def test_expiry_is_said_in_the_tightest_window_and_within_a_day_pages():
+    from datetime import datetime, timedelta
+
+    now = datetime(2026, 12, 6, 12, 0)
+    cases = [(timedelta(days=6), Health.WARNING, "within 7 days"), (timedelta(days=3), Health.WARNING, "within 3 days"),
+             (timedelta(days=2), Health.WARNING, "within 3 days"), (timedelta(days=1), Health.CRITICAL, "within 1 day)"),
+             (timedelta(hours=5), Health.CRITICAL, "within 1 day)")]
+    for left, severity, words in cases:
+        (found,) = _findings(_key(expires=now + left), "expiring")
+        assert found[0] is severity and words in found[1], (left, found)
+        assert found[1].startswith(f"expires {now + left:%Y-%m-%d %H:%M}Z") and \
+            found[2] == "aspirectl keys rotate ko --grace 24h"
+    assert _findings(_key(expires=now + timedelta(days=8)), "expiring") == []
+    assert _findings(_key(expires=datetime.max), "expiring") == []
+
+
+def test_budget_at_eighty_percent_warns_and_at_its_end_pages():
+    assert _findings(_key(spend=79.0, max_budget=100.0), "budget") == []
+    (warn,) = _findings(_key(spend=80.0, max_budget=100.0), "budget")
+    assert warn == (Health.WARNING, "spent 80% of its $100.00 budget", "aspirectl keys show ko")
+    (crit,) = _findings(_key(spend=100.0, max_budget=100.0), "budget")
+    assert crit[0] is Health.CRITICAL and crit[1] == "spent $100.00 of its $100.00 budget: LiteLLM refuses its calls"
+    assert crit[2] == ("raise max_budget with LiteLLM's /key/update, or "
+                       "aspirectl keys create ko --allow-second --budget USD")
+    assert _findings(_key(spend=5.0, max_budget=0.0), "budget") == [] and _findings(_key(spend=5.0), "budget") == []
