@@ -221,3 +221,65 @@ def test_the_subscription_usage_names_a_models_own_weekly_window(model, window):
     other = "claude-haiku-4-5"
     verdict = usage.judge(Facts(status=200, headers={}, body=body), _replace(target, model=other), None)  # type: ignore[arg-type,misc]
     assert verdict is None  # another model's weekly window does not stop this one
+
+
+@pytest.mark.parametrize(("headers", "body", "detail"), [
+    ({}, {"type": "message", "content": [{"type": "text", "text": "p"}]}, None),
+    ({}, {"type": "message", "content": []}, None),  # max_tokens 1 may stop before any text
+    ({"anthropic-ratelimit-unified-status": "allowed_warning"}, {"type": "message", "content": []},
+     "serves, but the subscription quota is nearly used (anthropic-ratelimit-unified-status: allowed_warning)"),
+    ({"anthropic-ratelimit-unified-status": "allowed"}, {"type": "message", "content": []}, None),
+    ({}, {"type": "completion", "content": []}, "200 without a message body"),
+    ({}, {"type": "message", "content": "text"}, "200 without a message body"),
+    ({}, {"type": "message"}, "200 without a message body"),
+])
+def test_an_anthropic_message_serves_cleanly_or_says_why_not(headers, body, detail):
+    from aspirectl.probe.protocols import anthropic
+
+    canary = next(s for s in anthropic.steps(_target("anthropic-api", canary=True)) if s.name == "canary")
+    verdict = canary.judge(Facts(status=200, headers=headers, body=body), None, None)  # type: ignore[arg-type,misc]
+    if detail is None:
+        assert verdict is None
+    else:
+        assert verdict is not None and verdict.outcome.value == "degraded" and verdict.detail == detail
+
+
+def _target(upstream: str, **changes):
+    from dataclasses import replace as _replace
+
+    from tests.test_recorded import _BY_UPSTREAM
+
+    return _replace(_BY_UPSTREAM[upstream], **changes)
+
+
+def test_anthropic_asks_what_the_gateway_would_and_oauth_reads_the_quota_first():
+    from aspirectl.probe.protocols import anthropic
+
+    api = anthropic.steps(_target("anthropic-api", model="claude-haiku-4-5", canary=True))
+    assert [(s.name, s.method, s.path) for s in api] == [
+        ("model", "GET", "/v1/models/claude-haiku-4-5"), ("canary", "POST", "/v1/messages")]
+    assert api[1].json == {"model": "claude-haiku-4-5", "max_tokens": 1,
+                           "messages": [{"role": "user", "content": "ping"}]}
+    oauth = anthropic.steps(_target("anthropic-oauth", model="claude-haiku-4-5", canary=False))
+    assert [(s.name, s.method, s.path) for s in oauth] == [
+        ("usage", "GET", "/api/oauth/usage"), ("model", "GET", "/v1/models/claude-haiku-4-5")]
+    assert oauth[0].shared and oauth[0].inconclusive == frozenset({403, 429})
+
+
+@pytest.mark.parametrize(("body", "detail"), [
+    ({"five_hour": {"utilization": 100, "resets_at": "2030-01-01T05:00:00Z"}, "seven_day": {"utilization": 40}},
+     "Claude subscription five_hour window at 100%, resets 2030-01-01 05:00Z"),
+    ({"five_hour": {"utilization": 20}, "seven_day": {"utilization": 100.5}},
+     "Claude subscription seven_day window at 100.5%"),
+    ({"five_hour": {"utilization": 99.9}, "seven_day": {"utilization": 0}}, None),
+])
+def test_the_subscription_usage_says_which_window_is_full_and_when_it_resets(body, detail):
+    from aspirectl.probe.protocols import anthropic
+
+    target = _target("anthropic-oauth", model="claude-haiku-4-5")
+    usage = next(s for s in anthropic.steps(target) if s.name == "usage")
+    verdict = usage.judge(Facts(status=200, headers={}, body=body), target, None)  # type: ignore[arg-type,misc]
+    if detail is None:
+        assert verdict is None
+    else:
+        assert verdict is not None and verdict.outcome.value == "quota_exhausted" and verdict.detail == detail
