@@ -283,3 +283,17 @@ def test_the_subscription_usage_says_which_window_is_full_and_when_it_resets(bod
         assert verdict is None
     else:
         assert verdict is not None and verdict.outcome.value == "quota_exhausted" and verdict.detail == detail
+
+
+@pytest.mark.parametrize("tail", [
+    "[" * 5000 + "]" * 5000,  # nesting the parser refuses
+    "{'error': {'message': '" + "x" * 70000 + "'}}",  # longer than the literal is read
+    "{'error': {'code': " + "9" * 5000 + "}}",  # an int larger than Python converts
+    "{'error': __import__('os').system('true')}",  # code, not a literal
+    "{'error': {'message': 'cut short",
+])
+def test_a_hostile_wrapped_body_is_words_never_an_exception(tail):
+    from aspirectl.probe.protocols.litellm import embedded_cause
+
+    cause = embedded_cause("litellm.RateLimitError: OpenAIException - Error code: 429 - " + tail)
+    assert cause is not None and cause.cls == "RateLimitError"
