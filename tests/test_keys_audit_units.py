@@ -82,3 +82,29 @@ def test_budget_at_eighty_percent_warns_and_at_its_end_pages():
     assert crit[2] == ("raise max_budget with LiteLLM's /key/update, or "
                        "aspirectl keys create ko --allow-second --budget USD")
     assert _findings(_key(spend=5.0, max_budget=0.0), "budget") == [] and _findings(_key(spend=5.0), "budget") == []
+
+
+def test_an_unused_or_unrestricted_key_is_said_word_for_word():
+    from datetime import datetime
+
+    never = _key(last_active=None, created_at=datetime(2026, 8, 1))
+    (unused,) = _findings(never, "unused")
+    assert unused == (Health.WARNING, "never used, more than 90 days ago: nobody needs it", "aspirectl keys revoke ko")
+    old = _key(last_active=datetime(2026, 9, 1))
+    (unused,) = _findings(old, "unused")
+    assert unused[1] == "last used 2026-09-01, more than 90 days ago: nobody needs it"
+    assert _findings(_key(last_active=datetime(2026, 9, 8)), "unused") == []  # 89 days and a half
+    assert _findings(_key(last_active=None, created_at=None), "unused") == []  # nothing says when
+    (open_,) = _findings(_key(models=()), "unrestricted")
+    assert open_ == (Health.WARNING, "no model restriction (models = []: every model, the paid ones too)",
+                     "set models with LiteLLM's /key/update, or re-create it: aspirectl keys create ko "
+                     "--allow-second --models ALIAS,..., then delete the old key sk-...wxyz")
+    assert _findings(_key(), "unrestricted") == []
+
+
+def test_a_key_that_no_longer_authenticates_or_is_in_grace_has_no_findings_of_its_own():
+    for status in (KeyStatus.BLOCKED, KeyStatus.EXPIRED, KeyStatus.IN_GRACE):
+        from datetime import datetime
+
+        assert audit.judge_key(_key(status=status, models=(), last_active=None, created_at=datetime(2020, 1, 1)),
+                               datetime(2026, 12, 6), audit.Thresholds()) == []
