@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from aspirectl.catalog.model import Protocol
+
 # The exception class LiteLLM names for a status it passes on (litellm/exceptions.py; the first
 # of a status is the one ``class_for_status`` names: 500 is InternalServerError).
 CLASS_STATUS: dict[str, int] = {
@@ -65,12 +67,12 @@ PROVIDERS: frozenset[str] = frozenset({
 # ("AnthropicError - " for an overload on 1.108.7, "Cloudflare Exception - ", "VertexAIException").
 LITERAL_PREFIXES = frozenset({"alephalpha", "nlpcloud", "togetherai", "vertexai", "vllm", "codeassist"})
 
-# Which protocol module reads a wrapped provider error: the provider's own wire format. Every
-# other provider LiteLLM knows speaks the OpenAI envelope (or only words, read inside it).
-# "codeassist" is aspirectl's own Code Assist provider for the gateway
-# (gateway/aspirectl_code_assist.py), which puts Google's error body after its prefix.
-_PROTOCOL = {"anthropic": "anthropic", "anthropictext": "anthropic", "gemini": "gemini",
-             "vertexai": "gemini", "vertexaibeta": "gemini", "codeassist": "code_assist"}
+# Which wire protocol reads a wrapped provider error: the provider's own. Every other provider
+# LiteLLM knows speaks the OpenAI envelope (or only words, read inside it). "codeassist" is
+# aspirectl's own Code Assist provider for the gateway (gateway/aspirectl_code_assist.py),
+# which puts Google's error body after its prefix.
+_PROTOCOL = {"anthropic": Protocol.ANTHROPIC, "anthropictext": Protocol.ANTHROPIC, "gemini": Protocol.GEMINI,
+             "vertexai": Protocol.GEMINI, "vertexaibeta": Protocol.GEMINI, "codeassist": Protocol.CODE_ASSIST}
 
 
 def _norm(name: str) -> str:
@@ -83,17 +85,17 @@ _KNOWN = frozenset(_norm(p) for p in PROVIDERS) | LITERAL_PREFIXES
 PREFIX = re.compile(r"\b([A-Za-z][A-Za-z0-9_-]{1,40}?) ?(?:Exception|Error)(?: [A-Za-z]+Error)? - ")
 
 
-def provider_protocol(name: str) -> str | None:
-    """The protocol module that reads an error wrapped under this provider prefix, or None when
-    the name is no provider LiteLLM knows (then the text is no wrapped provider error)."""
+def provider_protocol(name: str) -> Protocol | None:
+    """The wire protocol of an error wrapped under this provider prefix, or None when the name
+    is no provider LiteLLM knows (then the text is no wrapped provider error)."""
     key = _norm(name)
     if key not in _KNOWN:
         return None
-    return _PROTOCOL.get(key, "openai")
+    return _PROTOCOL.get(key, Protocol.OPENAI)
 
 
-def find_provider(text: str) -> tuple[str, int] | None:
-    """The protocol module and the offset after the first provider prefix in ``text``."""
+def find_provider(text: str) -> tuple[Protocol, int] | None:
+    """The wire protocol and the offset after the first provider prefix in ``text``."""
     for found in PREFIX.finditer(text):
         module = provider_protocol(found.group(1))
         if module is not None:

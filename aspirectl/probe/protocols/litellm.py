@@ -10,7 +10,6 @@ POST /v1/chat/completions with max_tokens 1.
 from __future__ import annotations
 
 import ast
-import importlib
 import json
 import re
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from aspirectl.litellm.errors import CLASS_STATUS, KEY_REFUSALS, MODEL_ACCESS_DENIED, find_provider
-from aspirectl.probe.adapter import Context, ProbeTarget, Step
+from aspirectl.probe.adapter import Context, ProbeTarget, Step, adapter_for
 from aspirectl.probe.outcomes import (
     GENERIC_RULES,
     Facts,
@@ -211,8 +210,8 @@ def _provider_reading(head: str, cls: str | None, headers: Mapping[str, str]) ->
     found = find_provider(head)
     if not found:
         return None
-    name, end = found
-    module = importlib.import_module(f"aspirectl.probe.protocols.{name}")
+    protocol, end = found
+    module = adapter_for(protocol)
     rest = head[end:].strip()
     status = CLASS_STATUS.get(cls or "", 500)
     said = _ERROR_CODE.match(rest)  # the OpenAI SDK's "Error code: 429 - {'error': {...}}"
