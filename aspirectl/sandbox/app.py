@@ -184,16 +184,24 @@ class Sandbox:
         """DIR/gateway.env: the environment a real LiteLLM proxy needs to serve the exported
         config of this sandbox's catalog (every variable it references, the dummy values in)."""
         from aspirectl.gateway.export import gateway_env_text
-        from aspirectl.litellm.naming import env_var
         from aspirectl.safefile import atomic_write
 
-        values = {env_var(name): value for name, value in self.credentials.items()}
-        values.update({f"{k}_BEARER": f"Bearer {v}" for k, v in list(values.items())})
-        values["LITELLM_MASTER_KEY"] = "sk-sandbox-master-" + secrets.token_hex(8)
+        values = self.gateway_values("sk-sandbox-master-" + secrets.token_hex(8))
         path = directory / "gateway.env"
         atomic_write(path, gateway_env_text(self.sandbox_catalog(), target, values), 0o600,
                      what="gateway environment")
         return path
+
+    def gateway_values(self, master_key: str) -> dict[str, str]:
+        """The value of every variable an export of this sandbox's catalog may reference: each
+        credential under its gateway name (and as 'Bearer ...' for the OAuth hops of releases
+        before native OAuth), and the proxy's master key."""
+        from aspirectl.litellm.naming import env_var
+
+        values = {env_var(name): value for name, value in self.credentials.items()}
+        values.update({f"{k}_BEARER": f"Bearer {v}" for k, v in list(values.items())})
+        values["LITELLM_MASTER_KEY"] = master_key
+        return values
 
 
 class SandboxThread:

@@ -1,5 +1,6 @@
 """aspirectl demo: the sandbox in-process, a probe of every hop, and what it means."""
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -20,14 +21,26 @@ def demo(
         "--usage", help="Instead: 'aspirectl usage' on an embedded SQLite file holding a week of the "
         "gateway's request log in the seed state (what served, what it cost, who leans on a fallback).")]
     = False,
+    via_gateway: Annotated[bool, typer.Option(
+        "--via-gateway", help="Start LiteLLM's own proxy (configured by the export for its release) in "
+        "front of the simulators and probe every hop through it, as 'probe --via-gateway' does.")] = False,
+    litellm: Annotated[Path | None, typer.Option(
+        "--litellm", help="The LiteLLM proxy command for --via-gateway (default: 'litellm' on PATH).",
+        metavar="PATH", dir_okay=False)] = None,
 ) -> None:
     """One command, no credentials, no network: simulate every upstream, probe, route, explain.
 
     Exits with the health code of what it found (the seed scenario: 1, WARNING).
     """
+    from aspirectl.errors import UsageError
+
     if usage:
+        if via_gateway or litellm:
+            raise UsageError("--usage reads an embedded request log: it does not go with --via-gateway")
         _usage_demo(ctx, output)
         return
+    if litellm is not None and not via_gateway:
+        raise UsageError("--litellm names the proxy for --via-gateway: add --via-gateway")
     from aspirectl import documents
     from aspirectl.checks import ProbeRequest, check_limits, probe_aliases
     from aspirectl.cli.progress import progress_for
@@ -47,17 +60,38 @@ def demo(
     chosen = scenario_named(scenario)
     check_limits(timeout, timeout * 2 + 1)
     catalog = app_ctx.catalog()
-    with SandboxThread(catalog, chosen) as box, progress_for(app_ctx, enabled=fmt == "table") as progress:
+    binary = None
+    if via_gateway:
+        from aspirectl.gateway.launch import find_litellm
+
+        binary = find_litellm(litellm)
+    gateway_line = ""
+    with contextlib.ExitStack() as stack:
+        box = stack.enter_context(SandboxThread(catalog, chosen))
         sandboxed = box.sandbox_catalog()
-        resolver = Resolver([MappingSource(box.credentials, "sandbox")])
         options = RunOptions(timeout=timeout, deadline=timeout * 2 + 1, trust_env=False)
-        assessment = probe_aliases(sandboxed, ProbeRequest(list(sandboxed.aliases), options), resolver,
-                                   progress)
+        request = ProbeRequest(list(sandboxed.aliases), options)
+        resolver = Resolver([MappingSource(box.credentials, "sandbox")])
+        if binary is not None:
+            from aspirectl.gateway.check import GATEWAY_KEY
+            from aspirectl.gateway.launch import sandbox_gateway
+
+            if app_ctx.settings.tty and fmt == "table":
+                app_ctx.say(f"starting LiteLLM's proxy ({binary}) in front of the simulators…")
+            gateway = stack.enter_context(sandbox_gateway(box, binary))
+            request = request._replace(via=gateway.url)
+            resolver = Resolver([MappingSource({GATEWAY_KEY: gateway.key}, "demo gateway")])
+            release = f"LiteLLM {gateway.release}" if gateway.release else "LiteLLM (its release not told)"
+            gateway_line = (f"Every hop is asked through {release}'s own proxy on {gateway.url}, started "
+                            f"for this demo with the export for {gateway.target} and the same dummy "
+                            "credentials; fallbacks and retries off per request.\n")
+        progress = stack.enter_context(progress_for(app_ctx, enabled=fmt == "table"))
+        assessment = probe_aliases(sandboxed, request, resolver, progress)
     if fmt == "table":
         style = app_ctx.style()
         head = (f"aspirectl demo — scenario '{chosen.name}': {chosen.summary}.\n"
                 f"Every upstream is simulated on 127.0.0.1 with dummy credentials; the catalog is "
-                f"{Path(catalog.directory).resolve()}.\n\n")
+                f"{Path(catalog.directory).resolve()}.\n{gateway_line}\n")
         from aspirectl.render.table import wrap_prose
 
         app_ctx.emit(wrap_prose(head, style) + view.aliases_table(assessment, style) + "\n"
