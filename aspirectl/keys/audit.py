@@ -158,9 +158,16 @@ def audit(store: KeyStore, database: str, now: datetime, t: Thresholds,
                 "duplicate_alias", Health.WARNING, who, ", ".join(_name(k) for k in keys),
                 f"{len(keys)} working keys share the key_alias (LiteLLM's own API refuses that)",
                 _cmd("show", who)))
-    expired_only = {r.consumer for r in records if r.status is KeyStatus.EXPIRED} - set(by_alias)
-    for consumer in sorted(c for c in expired_only if c):
-        report.findings.append(KeyFinding("expired", Health.WARNING, consumer, "-",
+    # By consumer, not by alias: NAME's second key (NAME/2) working, or an expired key aspirectl
+    # retired (NAME/retired-...) beside NAME's new one, is no broken consumer.
+    from aspirectl.keys.store import consumer_of
+    from aspirectl.textsafe import one_line
+
+    working = {consumer_of(alias) for alias in by_alias if alias}
+    expired_only = {consumer_of(r.consumer) for r in records
+                    if r.status is KeyStatus.EXPIRED and r.consumer} - working
+    for consumer in sorted(expired_only):
+        report.findings.append(KeyFinding("expired", Health.WARNING, one_line(consumer, 200), "-",
                                           "its only key has expired: its calls are refused",
                                           _cmd("rotate", consumer, " --now")))
     for record in (r for r in records if r.status is KeyStatus.IN_GRACE):

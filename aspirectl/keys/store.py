@@ -35,6 +35,7 @@ PAGE_SIZE = 1000
 CONSUMER_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_\-/.@]{0,253}[a-zA-Z0-9]")
 # What aspirectl appends to a consumer's alias: a second key (/2) or a retired one.
 _SUFFIX = re.compile(r"/(?:\d+|retired-\d{14}(?:-\d+)?)")
+_SUFFIX_AT_END = re.compile(_SUFFIX.pattern + r"\Z")
 
 
 def _text(value: Any) -> str | None:
@@ -88,6 +89,13 @@ class Rotation:
 class Provisioned:
     created: list[NewKey]
     existing: list[str]
+
+
+def consumer_of(alias: str) -> str:
+    """The consumer a key_alias belongs to: NAME for the alias aspirectl gives NAME's second key
+    (NAME/2) or a retired one (NAME/retired-...), else the alias itself."""
+    found = _SUFFIX_AT_END.search(alias)
+    return alias[:found.start()] if found and found.start() > 0 else alias
 
 
 def is_consumer(name: str) -> bool:
