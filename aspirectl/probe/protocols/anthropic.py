@@ -70,11 +70,12 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.OVERLOADED, status=529, label="Anthropic overloaded (not your quota)"),
     Rule(Outcome.OVERLOADED, status=500, message=r"^overloaded$", label="Anthropic overloaded"),
     # Claude subscription OAuth used by a client Anthropic counts as third-party: the request is
-    # billed to extra usage, not the plan (anthropics/claude-code#45911, Wei-Shaw/sub2api#1894).
-    Rule(Outcome.BILLING, status=400, message=r"Third-party apps now draw from your extra usage",
+    # billed to extra usage, not the plan (anthropics/claude-code#45911, Wei-Shaw/sub2api#1894;
+    # on a workspace plan without "your": decolua/9router#795). ("You're out of extra usage" is
+    # Claude Code's own screen, not an API answer: the API said a plain rate_limit_error there,
+    # anthropics/claude-code#42654; no rule reads words no recorded answer holds.)
+    Rule(Outcome.BILLING, status=400, message=r"Third-party apps now draw from (your )?extra usage",
          label="Claude subscription: this client draws from paid extra usage, not the plan's limits"),
-    Rule(Outcome.BILLING, status=(400, 429), message=r"out of extra usage",
-         label="Claude subscription: extra usage used up"),
     Rule(Outcome.BILLING, status=400, message=r"credit balance is too low", label="out of credit"),
     Rule(Outcome.BILLING, status=400, message=r"spend limit|usage limits?", label="spend limit"),
     Rule(Outcome.FORBIDDEN, status=400, message=r"only authorized for use with Claude Code",

@@ -11,8 +11,13 @@ from aspirectl.probe.outcomes import Facts, Outcome, Rule, Verdict
 from aspirectl.probe.wire import as_text, dig, parse_duration, parse_time
 
 RULES: tuple[Rule, ...] = (
-    Rule(Outcome.BILLING, status=429, error_code=("insufficient_quota", "credit_balance_exhausted"),
+    Rule(Outcome.BILLING, status=429, error_code="insufficient_quota",
          label="out of credit (insufficient_quota)"),
+    # A prepaid account with no credit left: 429 with error.code credit_balance_exhausted and no
+    # Retry-After (promptfoo/promptfoo#10881, merged: its retries ran 20 minutes against one).
+    # Only the code is cited there, not a whole body: none is in tests/recorded.
+    Rule(Outcome.BILLING, status=429, error_code="credit_balance_exhausted",
+         label="prepaid credit used up (credit_balance_exhausted)"),
     Rule(Outcome.BILLING, status=429, error_type="insufficient_quota", label="out of credit"),
     # An account whose billing is not active (lifan0127/ai-research-assistant#174: 429, type and
     # code billing_not_active; binary-husky/gpt_academic#681: code null): no wait helps.
