@@ -108,3 +108,69 @@ def test_a_key_that_no_longer_authenticates_or_is_in_grace_has_no_findings_of_it
 
         assert audit.judge_key(_key(status=status, models=(), last_active=None, created_at=datetime(2020, 1, 1)),
                                datetime(2026, 12, 6), audit.Thresholds()) == []
+
+
+def test_a_finding_cannot_be_changed_and_a_report_says_no_sources_until_told():
+    import dataclasses
+
+    import pytest
+
+    f = audit.KeyFinding("unused", Health.WARNING, "ko", "sk-...abcd", "d", "n")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        f.severity = Health.OK  # type: ignore[misc]
+    assert audit.AuditReport("db", 0).sources_checked is False
+
+
+def test_names_are_capped_where_the_table_needs_them():
+    """A 300-character alias (LiteLLM allows 255; a DB may hold anything) is shown in 200."""
+    from datetime import datetime
+
+    long = KeyRecord("3" * 64, "a" * 300, "k" * 60, KeyStatus.ACTIVE)
+    assert audit._consumer(long) == "a" * 199 + "…" and audit._name(long) == "k" * 39 + "…"
+    exact = KeyRecord("4" * 64, "b" * 200, "m" * 40, KeyStatus.ACTIVE)
+    assert audit._consumer(exact) == "b" * 200 and audit._name(exact) == "m" * 40
+    report = audit.AuditReport("db", 0)
+    assert report.status is Health.OK
+    expired = [f.consumer for f in audit.audit(_Store([KeyRecord("5" * 64, "c" * 201, "x", KeyStatus.EXPIRED)]),
+                                               "db", datetime(2026, 12, 6), audit.Thresholds()).findings
+               if f.kind == "expired"]
+    assert expired == ["c" * 199 + "…"]
+
+
+class _Store:
+    """Just enough of a KeyStore for audit(): its keys, and a request log without addresses."""
+
+    def __init__(self, records):
+        self.records = records
+        self.db = self
+
+    def iter_keys(self, include_all=False):
+        yield self.records
+
+    def columns(self, table):
+        return []
+
+
+def test_expiry_severity_follows_the_one_day_line_whatever_the_windows():
+    from datetime import datetime, timedelta
+
+    now = datetime(2026, 12, 6, 12, 0)
+    two = audit.Thresholds(expiring_days=(2,))
+    soon = _key(expires=now + timedelta(hours=36))
+    (found,) = [f for f in audit.judge_key(soon, now, two) if f.kind == "expiring"]
+    assert found.severity is Health.WARNING and "(within 2 days)" in found.detail
+
+
+def test_a_budget_under_one_dollar_is_still_a_budget():
+    (crit,) = _findings(_key(spend=0.5, max_budget=0.5), "budget")
+    assert crit[0] is Health.CRITICAL and crit[1] == "spent $0.50 of its $0.50 budget: LiteLLM refuses its calls"
+
+
+def test_unused_is_more_than_the_days_not_exactly_them():
+    from datetime import datetime, timedelta
+
+    now = datetime(2026, 12, 6, 12, 0)
+    exactly = _key(last_active=now - timedelta(days=90))
+    assert [f for f in audit.judge_key(exactly, now, audit.Thresholds()) if f.kind == "unused"] == []
+    beyond = _key(last_active=now - timedelta(days=90, seconds=1))
+    assert [f.kind for f in audit.judge_key(beyond, now, audit.Thresholds()) if f.kind == "unused"] == ["unused"]
