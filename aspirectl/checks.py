@@ -30,16 +30,23 @@ def check_url(url: str, what: str, option: str) -> str:
     """An http(s) URL with a host, or a usage error (never 'gateway down' for a typo)."""
     from urllib.parse import urlsplit
 
+    from aspirectl.secrets.redact import display_url
     from aspirectl.textsafe import one_line
 
+    shown = one_line(display_url(url), 200)  # a password (or a token as the user) is never echoed
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
         parts, port = None, None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{option} '{one_line(url, 200)}' is not a URL of the {what}",
+        raise UsageError(f"{option} '{shown}' is not a URL of the {what}",
                          hint="use http(s)://HOST[:PORT], e.g. http://gateway:4000")
+    if parts.username or parts.password:
+        # httpx would send it as 'Authorization: Basic', in place of the gateway's Bearer key
+        raise UsageError(f"{option} '{shown}' carries credentials",
+                         hint="the gateway's keys are credentials of their own (gateway-key, "
+                              "gateway-admin-key), sent as a Bearer; name the URL without user:password")
     del port
     return url.strip().rstrip("/")
 

@@ -553,14 +553,18 @@ def test_a_password_in_the_gateway_url_is_never_shown(cli, tmp_path, monkeypatch
         for fmt in ("table", "json", "nagios"):
             result = cli("--gateway-url", shown, "--chains", SHIPPED_CHAINS, "probe", "--gateway",
                          "claude-haiku-4-5", "--timeout", "2", "--deadline", "5", "-o", fmt, "--html", page)
+            # refused before anything is sent (httpx would send it as Basic in place of the key)
+            assert result.code == 3 and "carries credentials" in result.text, result.text
             outputs.append(result.text)
-        outputs.append(page.read_text())
+        assert not page.exists()
         token = url.replace("http://", "http://tok-abcdefgh12345678@")
         outputs.append(cli("--gateway-url", token, "--chains", SHIPPED_CHAINS, "probe", "--gateway",
                            "claude-haiku-4-5", "--timeout", "2", "--deadline", "5").text)
+        outputs.append(cli("--gateway-url", "ftp://operator:Hunter2-gw-pass@gw", "--chains", SHIPPED_CHAINS,
+                           "probe", "--gateway").text)  # not even a URL of the gateway
     for text in outputs:
         assert "Hunter2-gw-pass" not in text and "tok-abcdefgh12345678" not in text
-    assert "[redacted]@127.0.0.1" in outputs[0]
+    assert "[redacted]@127.0.0.1" in outputs[0] and "is not a URL of the gateway" in outputs[-1]
 
 
 # --- free text of chain files (9) and Mermaid ids (15) -------------------------------------------

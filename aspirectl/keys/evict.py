@@ -86,6 +86,8 @@ def evict(urls: Sequence[str], admin_key: str, tokens: Sequence[str], now: datet
     from aspirectl.secrets.redact import display_url
     from aspirectl.textsafe import one_line
 
+    if not urls or not tokens:
+        return []  # nothing to drop, or nowhere to drop it
     moment = now or datetime.now(UTC)
 
     async def run() -> list[tuple[bool, str]]:
@@ -99,7 +101,7 @@ def evict(urls: Sequence[str], admin_key: str, tokens: Sequence[str], now: datet
 
             return list(await asyncio.gather(*(one(u) for u in urls)))
 
-    results = asyncio.run(run()) if urls and tokens else []
+    results = asyncio.run(run())
     return [Eviction(display_url(url), ok, one_line(detail, 300),
                      None if ok else moment + timedelta(seconds=CACHE_TTL_S))
             for url, (ok, detail) in zip(urls, results, strict=True)]
