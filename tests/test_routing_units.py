@@ -286,3 +286,46 @@ def test_the_sensitivity_view_says_what_each_hop_is_cleared_for():
     with pytest.raises(UsageError) as unlike:
         sensitivity_view(CATALOG, "gpt-5.5", "zzzzzz")
     assert unlike.value.hint == "one of: public, internal, pii, financial, legal"
+
+
+# What the real gateway answers for the last hop's outcome when the hop gave no HTTP status of
+# its own (the table routing.GATEWAY_FAILURE holds, written out again here from the recordings
+# its comments cite, so that a change to one row shows).
+ANSWERED = {
+    Outcome.AUTH_INVALID: (401, "authentication_error", "litellm.AuthenticationError"),
+    Outcome.AUTH_EXPIRED: (401, "authentication_error", "litellm.AuthenticationError"),
+    Outcome.NO_CREDENTIALS: (401, "authentication_error", "litellm.AuthenticationError"),
+    Outcome.FORBIDDEN: (403, "permission_error", "litellm.PermissionDeniedError"),
+    Outcome.RATE_LIMITED: (429, "throttling_error", "litellm.RateLimitError"),
+    Outcome.QUOTA_EXHAUSTED: (429, "throttling_error", "litellm.RateLimitError"),
+    Outcome.BILLING: (429, "throttling_error", "litellm.RateLimitError"),
+    Outcome.OVERLOADED: (500, "internal_server_error", "litellm.InternalServerError"),
+    Outcome.UPSTREAM_ERROR: (502, "internal_server_error", "litellm.BadGatewayError"),
+    Outcome.UNREACHABLE: (500, "internal_server_error", "litellm.InternalServerError: Connection error."),
+    Outcome.TIMEOUT: (408, "timeout", "litellm.Timeout"),
+    Outcome.MODEL_NOT_FOUND: (404, "invalid_request_error", "litellm.NotFoundError"),
+    Outcome.BAD_REQUEST: (400, "invalid_request_error", "litellm.BadRequestError"),
+    Outcome.UNRECOGNISED: (500, "internal_server_error", "litellm.APIError"),
+}
+
+
+@pytest.mark.parametrize("outcome", list(ANSWERED), ids=lambda o: o.value)
+def test_each_outcome_without_a_status_of_its_own_is_answered_as_recorded(outcome):
+    d = resolve(CATALOG, probe(hop("qwen-3.6", "cloud-first-litellm", outcome, None, "said")), "qwen-3.6")
+    status, error_type, cls = ANSWERED[outcome]
+    assert (d.failure.status, d.failure.error_type, d.failure.cause) == (status, error_type, outcome.value)
+    assert d.failure.message.startswith(f"{cls}: said from cloud-first-litellm.")
+    assert d.failure.gateway_down is False and d.failure.to_dict()["status"] == status
+
+
+def test_a_hop_not_probable_here_answers_for_the_gateway_only_when_nothing_else_can():
+    """qwen-3.6-omni's only hop is declared broken and could not be asked from here; its fallback
+    was asked and fails: the gateway's answer is predicted from that first hop (LiteLLM answers
+    with the first group's error), a 401 for a credential it is missing."""
+    d = resolve(CATALOG, probe(
+        hop("qwen-3.6-omni", "cloud-first-litellm", Outcome.NO_CREDENTIALS, origin=Origin.LOCAL, detail="unset"),
+        hop("claude-haiku-4-5", "anthropic-oauth", Outcome.AUTH_INVALID, 401),
+        hop("claude-haiku-4-5", "anthropic-api", Outcome.AUTH_INVALID, 401)), "qwen-3.6-omni")
+    assert d.status is Health.CRITICAL
+    assert (d.failure.status, d.failure.error_type) == (401, "authentication_error")
+    assert d.failure.message.startswith("litellm.AuthenticationError: unset; declared broken, so known and not news")
