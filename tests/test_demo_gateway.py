@@ -55,6 +55,8 @@ def test_demo_table_says_which_proxy_served_it(cli):
     assert (f"Every hop is asked through LiteLLM {RELEASES[-1]}'s own proxy on http://127.0.0.1:"
             in " ".join(result.out.split()))
     assert f"with the export for {RELEASES[-1]}" in " ".join(result.out.split())
+    assert "(in front of real upstreams a run costs up to 10 input + 1 output tokens per hop, billed only on " \
+           "paid hops)" in " ".join(result.out.split())
 
 
 def _fake_litellm(directory: Path, body: str) -> Path:

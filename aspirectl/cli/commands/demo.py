@@ -75,6 +75,7 @@ def demo(
         if binary is not None:
             from aspirectl.gateway.check import GATEWAY_KEY
             from aspirectl.gateway.launch import sandbox_gateway
+            from aspirectl.probe.cost import COST_NOTE
 
             if app_ctx.settings.tty and fmt == "table":
                 app_ctx.say(f"starting LiteLLM's proxy ({binary}) in front of the simulators…")
@@ -84,7 +85,8 @@ def demo(
             release = f"LiteLLM {gateway.release}" if gateway.release else "LiteLLM (its release not told)"
             gateway_line = (f"Every hop is asked through {release}'s own proxy on {gateway.url}, started "
                             f"for this demo with the export for {gateway.target} and the same dummy "
-                            "credentials; fallbacks and retries off per request.\n")
+                            "credentials; fallbacks and retries off per request (in front of real "
+                            f"upstreams {COST_NOTE}).\n")
         progress = stack.enter_context(progress_for(app_ctx, enabled=fmt == "table"))
         assessment = probe_aliases(sandboxed, request, resolver, progress)
     if fmt == "table":
