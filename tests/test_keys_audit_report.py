@@ -194,6 +194,12 @@ def test_a_working_key_in_plaintext_pages_and_a_dead_one_does_not(store, tmp_pat
     finally:
         db.close()
     report = store.audit([match(s, records) for s in found])
+    deep = tmp_path / ("d" * 120) / ("e" * 120)
+    deep.mkdir(parents=True)
+    (deep / "agent.env").write_text(f"KEY={live}\n")
+    far, _ = sightings([deep / "agent.env"])
+    (long,) = [f.detail for f in store.audit([match(s, records) for s in far]).findings if f.kind == "plaintext"]
+    assert long == f"a working key in plaintext at {str(deep / 'agent.env')[:199]}…:1"
     assert _found(report, "plaintext") == [
         (Health.CRITICAL, "leaky", store.name("leaky"), f"a working key in plaintext at {env}:2",
          "aspirectl keys rotate leaky --now")]
@@ -205,10 +211,13 @@ def test_findings_are_printed_worst_first_then_by_kind_then_consumer(store, tmp_
     store.keys("create", "alpha", "--models", "gpt-5.5", "--budget", "10")
     store.keys("create", "open-b")
     store.keys("create", "open-a")
+    store.keys("create", "near", "--models", "gpt-5.5", "--budget", "10")
     store.sql(f'UPDATE "{TOKENS}" SET spend = 10 WHERE key_alias IN (?, ?)', ("zeta", "alpha"))
+    store.sql(f'UPDATE "{TOKENS}" SET spend = 9 WHERE key_alias = ?', ("near",))  # a WARNING 'budget'
+
     store.sql(f'UPDATE "{TOKENS}" SET expires = ? WHERE key_alias = ?', (_at(NOW + timedelta(hours=3)), "open-b"))
     report = store.audit()
     assert [(f.severity.name, f.kind, f.consumer) for f in report.findings] == [
         ("CRITICAL", "budget", "alpha"), ("CRITICAL", "budget", "zeta"), ("CRITICAL", "expiring", "open-b"),
-        ("WARNING", "unrestricted", "open-a"), ("WARNING", "unrestricted", "open-b")]
-    assert report.database == "the db" and report.keys_checked == 5
+        ("WARNING", "budget", "near"), ("WARNING", "unrestricted", "open-a"), ("WARNING", "unrestricted", "open-b")]
+    assert report.database == "the db" and report.keys_checked == 6
