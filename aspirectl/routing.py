@@ -131,7 +131,7 @@ class Decision(NamedTuple):
     failure: LoudFailure | None
     status: Health
     reasons: tuple[str, ...]
-    advice: str = ""
+    advice: str  # the declared fallback's advice, when it serves
 
     @property
     def served_alias(self) -> str | None:

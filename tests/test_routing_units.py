@@ -48,7 +48,7 @@ def edited(tmp_path_factory) -> object:
     (directory / "gpt.yaml").write_text(yaml.safe_dump(gpt))
     claude = yaml.safe_load((directory / "claude.yaml").read_text())
     claude["hops"][0]["state"] = {"claude-sonnet-4-6": {"status": "degraded", "note": "slow mornings"},
-                                  "claude-opus-4-7": {"status": "broken", "since": "2026-06-01", "note": "x"}}
+                                  "claude-opus-4-7": {"status": "broken", "since": "2026-06-01", "note": "ticket OPS-X"}}
     (directory / "claude.yaml").write_text(yaml.safe_dump(claude))
     return load_catalog(Path(directory))
 
@@ -85,9 +85,17 @@ def test_declared_states_offline_degraded_and_dated(edited):
     assert sonnet.hops[0].reason == "declared degraded" and sonnet.hops[0].serves
     assert sonnet.status is Health.OK and sonnet.served.upstream == "anthropic-oauth"
     opus = resolve(edited, None, "claude-opus-4-7")
-    assert opus.hops[0].reason == "declared broken since 2026-06-01: x"
+    assert opus.hops[0].reason == "declared broken since 2026-06-01: ticket OPS-X"
     assert opus.served.upstream == "anthropic-api" and opus.expected.upstream == "anthropic-api"
     assert opus.status is Health.OK and not opus.on_later_hop
+
+
+def test_only_a_hop_declared_down_that_does_not_serve_is_known_and_not_news(edited):
+    served = resolve(CATALOG, probe(hop("gpt-5.5", "codex-shim", Outcome.OK, 200, "answered")), "gpt-5.5")
+    assert served.hops[0].reason == "answered"  # declared deferred, yet serving: that is news
+    slow = resolve(edited, probe(hop("claude-sonnet-4-6", "anthropic-oauth", Outcome.TIMEOUT, None, "no answer",
+                                     catalog=edited)), "claude-sonnet-4-6")
+    assert slow.hops[0].reason == "no answer"  # declared degraded is not declared down
 
 
 def test_a_hop_not_answered_for_by_its_upstream_is_unjudged_unless_declared_down():
