@@ -297,3 +297,40 @@ def test_a_hostile_wrapped_body_is_words_never_an_exception(tail):
 
     cause = embedded_cause("litellm.RateLimitError: OpenAIException - Error code: 429 - " + tail)
     assert cause is not None and cause.cls == "RateLimitError"
+
+
+@pytest.mark.parametrize(("retry", "outcome", "label"), [
+    (300.0, "rate_limited", "rate limited"), (300.5, "quota_exhausted", "quota exhausted"),
+    (None, "rate_limited", "rate limited"), (0.0, "rate_limited", "rate limited")])
+def test_gemini_a_429_that_says_no_quota_is_a_quota_after_five_minutes(retry, outcome, label):
+    """A bare RESOURCE_EXHAUSTED 429 (tests/recorded/providers/gemini-bare-429.json) names no
+    quota: a wait of 5 minutes or less is a rate limit, a longer one a quota used up."""
+    from aspirectl.probe.protocols import gemini
+
+    verdict = classify(Facts(status=429, headers={}, retry_after_s=retry, error_type="RESOURCE_EXHAUSTED"),
+                       gemini.RULES)
+    assert (verdict.outcome.value, verdict.label) == (outcome, label)
+
+
+def test_gemini_a_200_with_no_candidate_or_an_empty_one_is_degraded_and_the_key_goes_in_a_header():
+    from dataclasses import replace as _replace
+
+    from aspirectl.probe.outcomes import Outcome
+    from aspirectl.probe.protocols import gemini
+    from tests.test_recorded import _BY_UPSTREAM
+
+    target = _BY_UPSTREAM["google-ai-studio"]
+
+    def judge(body):
+        return gemini._judge_generate(Facts(status=200, headers={}, body=body), target, None)
+
+    none = judge({"candidates": []})
+    assert (none.outcome, none.detail) == (Outcome.DEGRADED, "200 without candidates")
+    empty = judge({"candidates": [{"content": {"parts": [{"text": ""}]}, "finishReason": "SAFETY"}]})
+    assert (empty.outcome, empty.detail) == (Outcome.DEGRADED, "empty answer (SAFETY)")
+    assert judge({"candidates": [{"content": {"parts": [{"text": ""}]}, "finishReason": "MAX_TOKENS"}]}) is None
+    assert judge({"candidates": [{"finishReason": "STOP"}]}) is None
+    assert judge({"candidates": [{"content": {"parts": [{"text": "p"}]}, "finishReason": "OTHER"}]}) is None
+    assert judge({"candidates": [{"finishReason": "STOP"}, "junk"]}) is None  # the first candidate decides
+    assert gemini.headers(target) == {"x-goog-api-key": target.credential}
+    assert gemini.headers(_replace(target, credential=None)) == {"x-goog-api-key": ""}
