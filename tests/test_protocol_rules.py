@@ -334,3 +334,24 @@ def test_gemini_a_200_with_no_candidate_or_an_empty_one_is_degraded_and_the_key_
     assert judge({"candidates": [{"finishReason": "STOP"}, "junk"]}) is None  # the first candidate decides
     assert gemini.headers(target) == {"x-goog-api-key": target.credential}
     assert gemini.headers(_replace(target, credential=None)) == {"x-goog-api-key": ""}
+
+
+def test_gemini_asks_for_the_model_and_with_deep_a_one_token_canary():
+    """What AI Studio is sent: the model's own page, then (--deep) a 1-token generateContent;
+    each step named and said as the hop's detail."""
+    from dataclasses import replace as _replace
+
+    from aspirectl.probe.protocols import gemini
+    from tests.test_recorded import _BY_UPSTREAM
+
+    target = _replace(_BY_UPSTREAM["google-ai-studio"], model="gemini-2.5-pro", canary=False)
+    (model,) = gemini.steps(target)
+    assert (model.name, model.method, model.path, model.ok, model.json) == (
+        "model", "GET", "/v1beta/models/gemini-2.5-pro", "model resolves", None)
+    first, canary = gemini.steps(_replace(target, canary=True))
+    assert first == model
+    assert (canary.name, canary.method, canary.path, canary.ok) == (
+        "canary", "POST", "/v1beta/models/gemini-2.5-pro:generateContent", "1-token canary answered")
+    assert canary.json == {"contents": [{"role": "user", "parts": [{"text": "ping"}]}],
+                           "generationConfig": {"maxOutputTokens": 1}}
+    assert canary.judge is gemini._judge_generate
