@@ -355,3 +355,82 @@ def test_gemini_asks_for_the_model_and_with_deep_a_one_token_canary():
     assert canary.json == {"contents": [{"role": "user", "parts": [{"text": "ping"}]}],
                            "generationConfig": {"maxOutputTokens": 1}}
     assert canary.judge is gemini._judge_generate
+
+
+def _rpc(status: int, body, headers=None) -> Facts:
+    from aspirectl.probe.protocols import google_rpc
+
+    facts = Facts(status=status, headers=headers or {}, body=body)
+    google_rpc.describe(facts)
+    return facts
+
+
+def test_the_google_rpc_envelope_field_by_field():
+    """What google_rpc.describe() reads of Google's error envelope (AI Studio and Code Assist):
+    status, message, ErrorInfo reasons and their quota metadata, RetryInfo, QuotaFailure
+    violations, the legacy errors[] list, a retry said only in words, the trace id."""
+    from datetime import UTC, datetime
+
+    body = {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Quota exceeded",
+                      "details": [
+                          {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED",
+                           "metadata": {"quotaResetTimeStamp": "2030-01-02T03:04:05Z", "quota_limit": "PerMinute",
+                                        "quota_limit_value": "0"}},
+                          {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SECOND"},
+                          {"@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                           "violations": [{"quotaId": "GenerateRequestsPerDayPerProject"}, {"quotaId": ""}, "x"]},
+                          {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "17s"},
+                          "not a detail", {"@type": "type.googleapis.com/google.rpc.Help"}],
+                      "errors": [{"reason": "rateLimitExceeded"}, {"domain": "x"}, "junk"]}}
+    f = _rpc(429, body, {"x-cloudaicompanion-trace-id": "trace-1"})
+    assert (f.error_type, f.message, f.error_code) == ("RESOURCE_EXHAUSTED", "Quota exceeded", "RATE_LIMIT_EXCEEDED")
+    assert f.reasons == ("RATE_LIMIT_EXCEEDED", "quota:PerMinute", "quota_limit_value:0", "SECOND",
+                         "quota:GenerateRequestsPerDayPerProject", "rateLimitExceeded")
+    assert f.retry_after_s == 17.0 and f.reset_at == datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert f.request_id == "trace-1"
+    delay = _rpc(429, {"error": {"status": "RESOURCE_EXHAUSTED", "message": "m", "details": [
+        {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "R", "metadata": {"quotaResetDelay": "2.5s"}}]}})
+    assert delay.retry_after_s == 2.5 and delay.reset_at is None
+    first = _rpc(429, {"error": {"status": "RESOURCE_EXHAUSTED", "message": "m", "details": [
+        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "9s"},
+        {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "R", "metadata": {"quotaResetDelay": "60s"}}]}})
+    assert first.retry_after_s == 9.0  # RetryInfo said first: the ErrorInfo delay does not replace it
+    worded = _rpc(429, {"error": {"status": "RESOURCE_EXHAUSTED", "message": "Please retry in 41.5s.", "code": 429}})
+    assert worded.retry_after_s == 41.5 and worded.reasons == () and worded.error_code is None
+    said = _rpc(429, {"error": {"message": "try again; retry in 3s", "details": [
+        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "8s"}]}})
+    assert said.retry_after_s == 8.0  # the structured delay wins over the words
+    listed = _rpc(503, [{"error": {"status": "UNAVAILABLE", "message": "overloaded"}}])  # a stream's list
+    assert (listed.error_type, listed.message) == ("UNAVAILABLE", "overloaded")
+    for nothing in ({"error": "a string"}, [], ["x"], None, {"other": 1}):
+        blank = _rpc(500, nothing)
+        assert (blank.error_type, blank.message, blank.reasons) == (None, "", ()), nothing
+
+
+def test_a_daily_quota_is_told_in_any_of_its_forms_and_resets_at_midnight_pacific():
+    from datetime import UTC, datetime
+
+    from aspirectl.probe.protocols import google_rpc
+
+    daily = [
+        {"details": [{"@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                      "violations": [{"quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]}]},
+        {"details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "R",
+                      "metadata": {"quota_limit": "DailyLimit"}}]},
+        {"details": [{"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{"quotaId": "perDay"}]}]},
+        {"errors": [{"reason": "dailyLimitExceeded"}]},
+        {"errors": [{"reason": "dailyLimitExceededUnreg"}]},
+        {"message": "Quota exceeded for quota metric 'Requests' and limit 'Requests per day per user'"},
+    ]
+    for extra in daily:
+        f = _rpc(429, {"error": {"status": "RESOURCE_EXHAUSTED", "message": "", **extra}})
+        assert google_rpc.is_daily(f) and f.reset_at is not None, extra
+    minute = _rpc(429, {"error": {"status": "RESOURCE_EXHAUSTED", "message": "per minute", "details": [
+        {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{"quotaId": "PerMinute"}]}]}})
+    assert not google_rpc.is_daily(minute) and minute.reset_at is None
+    assert google_rpc.has_quota(minute, "PerMinute") and not google_rpc.has_quota(minute, "PerDay")
+    assert not google_rpc.has_quota(Facts(status=429, headers={}, reasons=("PerMinute",)), "PerMinute")  # not a quota:
+    # midnight in Los Angeles, in winter (PST, UTC-8) and in summer (PDT, UTC-7)
+    assert google_rpc.next_daily_reset(datetime(2026, 12, 6, 19, 0, tzinfo=UTC)) == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    assert google_rpc.next_daily_reset(datetime(2026, 7, 1, 6, 59, tzinfo=UTC)) == datetime(2026, 7, 1, 7, 0, tzinfo=UTC)
+    assert google_rpc.next_daily_reset(datetime(2026, 7, 1, 7, 0, tzinfo=UTC)) == datetime(2026, 7, 2, 7, 0, tzinfo=UTC)
