@@ -50,6 +50,9 @@ def edited(tmp_path_factory) -> object:
     claude["hops"][0]["state"] = {"claude-sonnet-4-6": {"status": "degraded", "note": "slow mornings"},
                                   "claude-opus-4-7": {"status": "broken", "since": "2026-06-01", "note": "ticket OPS-X"}}
     (directory / "claude.yaml").write_text(yaml.safe_dump(claude))
+    qwen = yaml.safe_load((directory / "qwen.yaml").read_text())
+    qwen["hops"][0]["state"]["qwen-3.6"] = {"status": "broken", "note": "all of it"}
+    (directory / "qwen.yaml").write_text(yaml.safe_dump(qwen))
     return load_catalog(Path(directory))
 
 
@@ -270,7 +273,26 @@ def test_the_gateway_itself_silent_is_gateway_down_only_through_the_gateway():
 def test_an_unknown_alias_is_a_usage_error_with_suggestions():
     with pytest.raises(UnknownName) as caught:
         resolve(CATALOG, None, "gpt-55")
-    assert "gpt-5.5" in str(caught.value)
+    assert str(caught.value).startswith("unknown alias 'gpt-55'") and "gpt-5.5" in str(caught.value)
+
+
+def test_offline_an_alias_whose_every_hop_is_declared_down_fails_as_unreachable(edited):
+    d = resolve(edited, None, "qwen-3.6")
+    assert d.status is Health.CRITICAL and d.served is None
+    assert (d.failure.status, d.failure.error_type, d.failure.cause) == (500, "internal_server_error", "unreachable")
+    assert d.failure.message == ("litellm.InternalServerError: Connection error.: declared broken: all of it from "
+                                 "cloud-first-litellm. Received Model Group=qwen-3.6 — no further fallback, the "
+                                 "gateway fails loudly")
+
+
+def test_the_gateways_answer_is_the_first_hop_that_could_be_asked():
+    """codex-shim could not be asked from here (declared deferred: it decides nothing); the
+    OpenAI API answered 401: that is what the gateway answers for gpt-5.5."""
+    d = resolve(CATALOG, probe(hop("gpt-5.5", "codex-shim", Outcome.NO_CREDENTIALS, origin=Origin.LOCAL,
+                                   detail="unset"),
+                               hop("gpt-5.5", "openai-api", Outcome.AUTH_INVALID, 401, "bad key")), "gpt-5.5")
+    assert d.status is Health.CRITICAL
+    assert d.failure.message.startswith("litellm.AuthenticationError: bad key from openai-api.")
 
 
 def test_worst_orders_ok_warning_unknown_critical():
