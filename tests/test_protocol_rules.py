@@ -434,3 +434,79 @@ def test_a_daily_quota_is_told_in_any_of_its_forms_and_resets_at_midnight_pacifi
     assert google_rpc.next_daily_reset(datetime(2026, 12, 6, 19, 0, tzinfo=UTC)) == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
     assert google_rpc.next_daily_reset(datetime(2026, 7, 1, 6, 59, tzinfo=UTC)) == datetime(2026, 7, 1, 7, 0, tzinfo=UTC)
     assert google_rpc.next_daily_reset(datetime(2026, 7, 1, 7, 0, tzinfo=UTC)) == datetime(2026, 7, 2, 7, 0, tzinfo=UTC)
+
+
+def test_code_assist_judges_the_account_its_quota_buckets_and_the_canary():
+    from dataclasses import replace as _replace
+    from datetime import UTC, datetime
+
+    from aspirectl.probe.outcomes import Outcome
+    from aspirectl.probe.protocols import code_assist as ca
+    from tests.test_recorded import _BY_UPSTREAM
+
+    target = _replace(_BY_UPSTREAM["google-code-assist"], model="gemini-2.5-pro")
+
+    def run(judge, body):
+        return judge(Facts(status=200, headers={}, body=body), target, {})
+
+    off = run(ca._judge_load, {"ineligibleTiers": [{"reasonCode": "INELIGIBLE_ACCOUNT"}, {"x": 1}, "junk",
+                                                  {"reasonCode": "RESTRICTED_AGE"}]})
+    assert (off.outcome, off.detail) == (
+        Outcome.FORBIDDEN, "account not onboarded to Code Assist (INELIGIBLE_ACCOUNT, RESTRICTED_AGE)")
+    assert run(ca._judge_load, {}).detail == "account not onboarded to Code Assist (no current tier)"
+    lost = run(ca._judge_load, {"currentTier": {"id": "free-tier"}})
+    assert (lost.outcome, lost.detail) == (
+        Outcome.FORBIDDEN, "no Code Assist project (set GOOGLE_CLOUD_PROJECT on the gateway)")
+    assert run(ca._judge_load, {"currentTier": {"id": "free-tier"}, "cloudaicompanionProject": "p-1"}) is None
+
+    buckets = {"buckets": [
+        "junk", {"modelId": "gemini-2.5-flash", "remainingFraction": 0},
+        {"modelId": "gemini-2.5-pro", "remainingFraction": 0.0, "tokenType": "REQUESTS",
+         "resetTime": "2030-01-01T08:00:00Z"}]}
+    facts = Facts(status=200, headers={}, body=buckets)
+    empty = ca._judge_quota(facts, target, {})
+    assert (empty.outcome, empty.detail) == (Outcome.QUOTA_EXHAUSTED, "no REQUESTS quota left for gemini-2.5-pro")
+    assert facts.reset_at == datetime(2030, 1, 1, 8, 0, tzinfo=UTC)
+    untyped = run(ca._judge_quota, {"buckets": [{"modelId": "gemini-2.5-pro", "remainingFraction": -1}]})
+    assert untyped.detail == "no request quota left for gemini-2.5-pro"
+    for room in ({"buckets": [{"modelId": "gemini-2.5-pro", "remainingFraction": 0.01}]},
+                 {"buckets": [{"modelId": "gemini-2.5-pro", "remainingFraction": "0"}]},
+                 {"buckets": [{"modelId": "gemini-2.5-flash", "remainingFraction": 0}]}, {}):
+        assert run(ca._judge_quota, room) is None, room
+
+    assert run(ca._judge_generate, {"response": {"candidates": [{"finishReason": "MAX_TOKENS"}]}}) is None
+    bare = run(ca._judge_generate, {"response": {"candidates": []}})
+    assert (bare.outcome, bare.detail) == (Outcome.DEGRADED, "200 without candidates")
+    assert run(ca._judge_generate, {"candidates": [{"finishReason": "STOP"}]}).outcome is Outcome.DEGRADED
+    assert ca.headers(target) == {"authorization": f"Bearer {target.credential}"}
+
+
+def test_code_assist_asks_load_then_quota_then_counts_or_with_deep_generates():
+    import uuid
+    from dataclasses import replace as _replace
+
+    from aspirectl.probe.protocols import code_assist as ca
+    from tests.test_recorded import _BY_UPSTREAM
+
+    target = _replace(_BY_UPSTREAM["google-code-assist"], model="gemini-2.5-pro", canary=False)
+    context = {"load": Facts(status=200, headers={}, body={"cloudaicompanionProject": "proj-7"})}
+    load, quota, count = ca.steps(target)
+    assert (load.name, load.method, load.path, load.ok, load.shared) == (
+        "load", "POST", "/v1internal:loadCodeAssist", "account onboarded", True)
+    assert load.body(context) == {"metadata": {"ideType": "IDE_UNSPECIFIED", "platform": "PLATFORM_UNSPECIFIED",
+                                               "pluginType": "GEMINI"}}
+    assert (quota.name, quota.path, quota.ok, quota.shared, quota.inconclusive) == (
+        "quota", "/v1internal:retrieveUserQuota", "quota buckets have room", True, frozenset({429}))
+    assert quota.body(context) == {"project": "proj-7"} and quota.body({}) == {"project": None}
+    assert (count.name, count.method, count.path, count.ok) == (
+        "count", "POST", "/v1internal:countTokens", "model counts tokens")
+    assert count.body(context) == {"request": {"model": "models/gemini-2.5-pro",
+                                               "contents": [{"role": "user", "parts": [{"text": "ping"}]}]}}
+    *_, canary = ca.steps(_replace(target, canary=True))
+    assert (canary.name, canary.method, canary.path, canary.ok) == (
+        "canary", "POST", "/v1internal:generateContent", "1-token canary answered")
+    body = canary.body(context)
+    assert uuid.UUID(body.pop("user_prompt_id"))
+    assert body == {"model": "gemini-2.5-pro", "project": "proj-7",
+                    "request": {"contents": [{"role": "user", "parts": [{"text": "ping"}]}],
+                                "generationConfig": {"maxOutputTokens": 1}}}
