@@ -299,6 +299,9 @@ def test_worst_orders_ok_warning_unknown_critical():
     assert worst([Health.OK]) is Health.OK and worst([Health.WARNING, Health.OK]) is Health.WARNING
     assert worst([Health.OK, Health.WARNING]) is Health.WARNING
     assert worst([Health.UNKNOWN, Health.WARNING]) is Health.UNKNOWN
+    assert worst([Health.WARNING, Health.UNKNOWN]) is Health.UNKNOWN  # both orders: a tie would keep the first
+    assert worst([Health.WARNING, Health.CRITICAL, Health.OK]) is Health.CRITICAL
+    assert worst([Health.OK, Health.OK]) is Health.OK
     assert worst([Health.CRITICAL, Health.UNKNOWN]) is Health.CRITICAL and worst([]) is Health.OK
 
 
