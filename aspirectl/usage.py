@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 SPEND = "LiteLLM_SpendLogs"
 TOKENS = "LiteLLM_VerificationToken"
 PAID = "paid"
-UNATTRIBUTED = "(unattributed)"
 
 # --------------------------------------------------------------------------- window
 
@@ -78,7 +77,7 @@ def parse_moment(text: str, now: datetime, flag: str) -> datetime:
             raise UsageError(f"{flag} '{value[:40]}' reaches before the year 1",
                              hint="use a shorter duration or a date") from None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)  # Python 3.11+ reads a trailing Z itself
     except ValueError:
         raise UsageError(f"{flag} '{one_line(value, 40)}' is neither a duration nor a date",
                          hint="use e.g. 24h, 7d, 2w, 2026-11-20 or 2026-11-20T06:00:00Z") from None

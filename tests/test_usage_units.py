@@ -1,0 +1,60 @@
+"""usage's pure parts, word for word: the window a --since/--until names (every unit, dates
+with and without a zone, each bad value's one line), written from the mutants of
+aspirectl/usage.py that survived the hand-computed-log tests (tests/test_usage*.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from aspirectl.errors import UsageError
+from aspirectl.usage import Window, parse_moment, window
+
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("text", "ago"), [
+    ("90m", timedelta(minutes=90)), ("24h", timedelta(hours=24)), ("7d", timedelta(days=7)),
+    ("2w", timedelta(weeks=2)), (" 1 d ", timedelta(days=1)), ("0h", timedelta(0))])
+def test_a_duration_is_that_long_ago(text, ago):
+    assert parse_moment(text, NOW, "--since") == NOW - ago
+
+
+@pytest.mark.parametrize(("text", "moment"), [
+    ("2026-11-20", datetime(2026, 11, 20, tzinfo=UTC)),
+    ("2026-11-20T06:00:00Z", datetime(2026, 11, 20, 6, tzinfo=UTC)),
+    ("2026-11-20T06:00:00+10:00", datetime(2026, 11, 20, 6, tzinfo=timezone(timedelta(hours=10)))),
+    ("2026-11-20T06:00:00", datetime(2026, 11, 20, 6, tzinfo=UTC)),  # UTC unless it says
+])
+def test_a_date_is_that_moment_in_utc_unless_it_says(text, moment):
+    parsed = parse_moment(text, NOW, "--since")
+    assert parsed == moment and parsed.utcoffset() == moment.utcoffset()
+
+
+@pytest.mark.parametrize(("text", "message", "hint"), [
+    ("soon", "--until 'soon' is neither a duration nor a date",
+     "use e.g. 24h, 7d, 2w, 2026-11-20 or 2026-11-20T06:00:00Z"),
+    ("7y", "--until '7y' is neither a duration nor a date", None),
+    ("x" * 60, f"--until '{'x' * 39}…' is neither a duration nor a date", None),
+    ("99999999999999w", "--until '99999999999999w' reaches before the year 1", "use a shorter duration or a date"),
+    ("9" * 60 + "d", f"--until '{'9' * 40}' reaches before the year 1", None),
+])
+def test_a_bad_moment_is_one_line_with_what_to_write(text, message, hint):
+    with pytest.raises(UsageError) as caught:
+        parse_moment(text, NOW, "--until")
+    assert caught.value.message == message
+    if hint:
+        assert caught.value.hint == hint
+
+
+def test_a_window_runs_from_since_to_until_or_now():
+    assert window("7d", None, NOW) == Window(NOW - timedelta(days=7), NOW)
+    assert window("7d", "1d", NOW) == Window(NOW - timedelta(days=7), NOW - timedelta(days=1))
+    assert window("7d", None, NOW).days == 7.0 and window("12h", None, NOW).days == 0.5
+    for since, until in (("1d", "2d"), ("1d", "1d")):
+        with pytest.raises(UsageError) as caught:
+            window(since, until, NOW)
+        assert caught.value.message == "--until must be later than --since"
+    recent = window("1h", None)
+    assert abs((recent.until - datetime.now(UTC)).total_seconds()) < 60
