@@ -174,10 +174,6 @@ class Decision(NamedTuple):
         return self.failure is not None
 
     @property
-    def unknown(self) -> bool:
-        return self.status is Health.UNKNOWN
-
-    @property
     def walked(self) -> tuple[HopState, ...]:
         """Every hop tried, in order, across the fallback too."""
         return self.hops + (self.via.walked if self.via else ())
@@ -244,24 +240,25 @@ def _local_cause(hops: list[HopState]) -> str:
     return "; ".join(f"{h.upstream}: {h.reason}" for h in hops)
 
 
-def _first_judged(hops: tuple[HopState, ...]) -> HopState | None:
+def _first_judged(hops: tuple[HopState, ...]) -> HopState:
     """The hop whose error the gateway returns when every fallback failed: LiteLLM answers with
     the error of the model group the caller asked for, i.e. of its first hop, not the last
     fallback's (recorded on 1.80.0, 1.85.0 and 1.108.7: gpt-5.5's refused codex-shim, 500,
-    while its fallback to the OpenAI API answered 502; tests/test_gateway.py)."""
+    while its fallback to the OpenAI API answered 502; tests/test_gateway.py). Every alias has
+    a hop: the catalog refuses an empty chain."""
     judged = [h for h in hops if not h.unjudged]
-    return judged[0] if judged else (hops[0] if hops else None)
+    return judged[0] if judged else hops[0]
 
 
-def _loud_failure(alias: str, last: HopState | None, via_gateway: bool = False) -> LoudFailure:
-    outcome = last.outcome if last and last.outcome else Outcome.UNREACHABLE
-    if via_gateway and last is not None and last.result is not None and last.result.http_status is None \
+def _loud_failure(alias: str, last: HopState, via_gateway: bool = False) -> LoudFailure:
+    outcome = last.outcome or Outcome.UNREACHABLE  # not probed (offline): a hop declared down
+    if via_gateway and last.result is not None and last.result.http_status is None \
             and outcome in (Outcome.UNREACHABLE, Outcome.TIMEOUT):
         # Probed through the gateway and no HTTP answer came back: the gateway is what is down
         # (an upstream down behind it is an answer, the gateway's 500 "Connection error").
         return LoudFailure(0, "", last.reason, outcome.value, gateway_down=True)
     status, error_type, cls = GATEWAY_FAILURE[outcome]
-    result = last.result if last else None
+    result = last.result
     # The upstream's own status passes through, except where the real proxy was recorded
     # mapping it: a refused connection, and an overload answered 529 (Anthropic) or 503
     # (Gemini), are 500. (Code Assist's capacity 429 passes through: the exported provider
@@ -281,10 +278,8 @@ def _loud_failure(alias: str, last: HopState | None, via_gateway: bool = False) 
             error_type = relayed_type(result.http_status, result.detail) or next(
                 (t for s, t, _ in GATEWAY_FAILURE.values() if s == result.http_status), error_type)
         status = result.http_status
-    detail = last.reason if last else "no hop"
-    where = f" from {last.upstream}" if last else ""
-    message = (f"{cls}: {detail}{where}. Received Model Group={alias} — no further fallback, "
-               "the gateway fails loudly")
+    message = (f"{cls}: {last.reason} from {last.upstream}. Received Model Group={alias} — no further "
+               "fallback, the gateway fails loudly")
     return LoudFailure(status, error_type, message, outcome.value)
 
 

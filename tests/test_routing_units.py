@@ -119,7 +119,7 @@ def test_nothing_judged_is_unknown_and_no_failure_is_predicted():
         hop("claude-haiku-4-5", "anthropic-oauth", Outcome.TIMEOUT, origin=Origin.DEADLINE, detail="deadline"),
         hop("claude-haiku-4-5", "anthropic-api", Outcome.UNREACHABLE, origin=Origin.LOCAL, detail="no DNS")),
         "claude-haiku-4-5")
-    assert d.status is Health.UNKNOWN and d.unknown and d.served is None and d.failure is None
+    assert d.status is Health.UNKNOWN and d.served is None and d.failure is None
     assert d.reasons == ("cannot tell whether anything serves claude-haiku-4-5: anthropic-oauth: deadline; "
                          "anthropic-api: no DNS",)
     assert d.served_text == "unknown from here" and not d.failing and not d.on_later_hop
