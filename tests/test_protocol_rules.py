@@ -400,6 +400,9 @@ def test_the_google_rpc_envelope_field_by_field():
     said = _rpc(429, {"error": {"message": "try again; retry in 3s", "details": [
         {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "8s"}]}})
     assert said.retry_after_s == 8.0  # the structured delay wins over the words
+    junk_first = _rpc(429, {"error": {"status": "RESOURCE_EXHAUSTED", "details": [
+        "not a detail", {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "5s"}]}})
+    assert junk_first.retry_after_s == 5.0 and junk_first.message == ""  # read past junk; no message is ""
     listed = _rpc(503, [{"error": {"status": "UNAVAILABLE", "message": "overloaded"}}])  # a stream's list
     assert (listed.error_type, listed.message) == ("UNAVAILABLE", "overloaded")
     for nothing in ({"error": "a string"}, [], ["x"], None, {"other": 1}):
