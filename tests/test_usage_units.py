@@ -58,3 +58,56 @@ def test_a_window_runs_from_since_to_until_or_now():
         assert caught.value.message == "--until must be later than --since"
     recent = window("1h", None)
     assert abs((recent.until - datetime.now(UTC)).total_seconds()) < 60
+
+
+def _log(url: str, rows: list[tuple[str, str, str, str | None]]) -> None:
+    """Rows of LiteLLM_SpendLogs: (request id, model_id, status, error class) a minute ago."""
+    import json
+
+    from aspirectl.keys.db import SPEND, open_database
+
+    db = open_database(url)
+    try:
+        start = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1)
+        for rid, model_id, status, error in rows:
+            metadata = {"original_model_group": "qwen-3.6"}
+            if error:
+                metadata["error_information"] = {"error_class": error}
+            db.execute(f'INSERT INTO "{SPEND}" (request_id, call_type, api_key, spend, "startTime", "endTime", '
+                       "model_id, model_group, metadata, status) VALUES (%s, 'acompletion', 'k', 0, %s, %s, %s, "
+                       "'qwen-3.6', %s, %s)", [rid, start, start + timedelta(seconds=1), model_id, json.dumps(metadata),
+                                               status])
+    finally:
+        db.close()
+
+
+def test_failure_causes_beyond_the_twenty_most_frequent_are_other(tmp_path):
+    from aspirectl.catalog.loader import load_catalog
+    from aspirectl.keys.db import open_database
+    from aspirectl.usage import Thresholds, usage_report
+    from tests.conftest import SHIPPED_CHAINS
+
+    url = f"sqlite:///{tmp_path}/gw.db"
+    open_database(url, create=True).close()
+    causes = [f"Error{n:02d}" for n in range(1, 23)]  # 22 classes; Error01 twice, so first
+    _log(url, [(f"f{n}", "", "failure", cause) for n, cause in enumerate(["Error01", *causes])])
+    report = usage_report(url, load_catalog(SHIPPED_CHAINS), window("1h", None), None, Thresholds(), False)
+    (qwen,) = report.aliases
+    assert qwen.failures == {"Error01": 2, **{c: 1 for c in causes[1:20]}, "(other)": 2}
+
+
+def test_deployments_the_chains_do_not_name_are_listed_by_the_fifty_busiest(tmp_path):
+    from aspirectl.catalog.loader import load_catalog
+    from aspirectl.keys.db import open_database
+    from aspirectl.usage import Thresholds, usage_report
+    from tests.conftest import SHIPPED_CHAINS
+
+    url = f"sqlite:///{tmp_path}/gw.db"
+    open_database(url, create=True).close()
+    _log(url, [(f"s{n}", f"stray-{n:02d}@elsewhere", "success", None) for n in range(51)]
+         + [("again", "stray-00@elsewhere", "success", None)])
+    report = usage_report(url, load_catalog(SHIPPED_CHAINS), window("1h", None), None, Thresholds(), False)
+    total = report.unknown_total
+    assert (total.deployments, total.requests) == (51, 52) and len(report.unknown) == 50
+    assert report.unknown[0].deployment == "stray-00@elsewhere" and report.unknown[0].requests == 2
+    assert all(a.served == 0 for a in report.aliases)  # never folded into an alias
