@@ -513,3 +513,13 @@ def test_code_assist_asks_load_then_quota_then_counts_or_with_deep_generates():
     assert body == {"model": "gemini-2.5-pro", "project": "proj-7",
                     "request": {"contents": [{"role": "user", "parts": [{"text": "ping"}]}],
                                 "generationConfig": {"maxOutputTokens": 1}}}
+
+
+@pytest.mark.parametrize(("retry", "outcome"), [(300.0, "rate_limited"), (300.5, "quota_exhausted"),
+                                                (None, "rate_limited")])
+def test_code_assist_a_rate_limit_longer_than_five_minutes_is_a_quota(retry, outcome):
+    from aspirectl.probe.protocols import code_assist
+
+    verdict = classify(Facts(status=429, headers={}, retry_after_s=retry, reasons=("RATE_LIMIT_EXCEEDED",)),
+                       code_assist.RULES)
+    assert verdict.outcome.value == outcome
