@@ -123,9 +123,9 @@ class Group(NamedTuple):
     spend: float
     p50_ms: float | None
     p95_ms: float | None
-    without_original: int = 0  # rows that named no requested group (LiteLLM before 1.100)
-    retry: bool = False  # 1.108.7's rows of billed earlier attempts: spend, never requests
-    unpriced: int = 0  # rows with tokens and no spend: LiteLLM knows no price for the model
+    without_original: int  # rows that named no requested group (LiteLLM before 1.100)
+    retry: bool  # 1.108.7's rows of billed earlier attempts: spend, never requests
+    unpriced: int  # rows with tokens and no spend: LiteLLM knows no price for the model
 
 
 class Unknown(NamedTuple):

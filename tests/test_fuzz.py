@@ -194,7 +194,7 @@ def test_usage_and_keys_renderers_keep_db_text_inert(consumer, key_name, cause, 
     def group(**kw):
         base = dict(model_id="gpt-5.5@openai-api", requested="gpt-5.5", failed=False, cache_hit=False, cause="",
                     api_key="k", consumer=consumer, key_name=key_name, requests=3, spend=1.0, p50_ms=10.0,
-                    p95_ms=20.0)
+                    p95_ms=20.0, without_original=0, retry=False, unpriced=0)
         return Group(**{**base, **kw})
 
     groups = [group(), group(failed=True, cause=cause, model_id=""), group(failed=True, cause=cause,

@@ -56,12 +56,19 @@ def test_a_window_runs_from_since_to_until_or_now():
         with pytest.raises(UsageError) as caught:
             window(since, until, NOW)
         assert caught.value.message == "--until must be later than --since"
+    with pytest.raises(UsageError) as since:
+        window("soon", None, NOW)
+    with pytest.raises(UsageError) as until:
+        window("1d", "later", NOW)
+    assert since.value.message.startswith("--since 'soon'") and until.value.message.startswith("--until 'later'")
     recent = window("1h", None)
     assert abs((recent.until - datetime.now(UTC)).total_seconds()) < 60
 
 
-def _log(url: str, rows: list[tuple[str, str, str, str | None]]) -> None:
-    """Rows of LiteLLM_SpendLogs: (request id, model_id, status, error class) a minute ago."""
+def _log(url: str, rows: list[tuple[str, str, str, str | None]], original: str | None = "qwen-3.6",
+         **columns: object) -> None:
+    """Rows of LiteLLM_SpendLogs: (request id, model_id, status, error class) a minute ago,
+    1 s long, with ``columns`` set on each too."""
     import json
 
     from aspirectl.keys.db import SPEND, open_database
@@ -70,15 +77,67 @@ def _log(url: str, rows: list[tuple[str, str, str, str | None]]) -> None:
     try:
         start = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1)
         for rid, model_id, status, error in rows:
-            metadata = {"original_model_group": "qwen-3.6"}
+            metadata: dict[str, object] = {"original_model_group": original} if original else {}
             if error:
                 metadata["error_information"] = {"error_class": error}
-            db.execute(f'INSERT INTO "{SPEND}" (request_id, call_type, api_key, spend, "startTime", "endTime", '
-                       "model_id, model_group, metadata, status) VALUES (%s, 'acompletion', 'k', 0, %s, %s, %s, "
-                       "'qwen-3.6', %s, %s)", [rid, start, start + timedelta(seconds=1), model_id, json.dumps(metadata),
-                                               status])
+            values = {"request_id": rid, "call_type": "acompletion", "api_key": "k", "spend": 0, "startTime": start,
+                      "endTime": start + timedelta(seconds=1), "model_id": model_id, "model_group": "qwen-3.6",
+                      "metadata": json.dumps(metadata), "status": status, **columns}
+            names = ", ".join(f'"{n}"' for n in values)
+            db.execute(f'INSERT INTO "{SPEND}" ({names}) VALUES ({", ".join(["%s"] * len(values))})',
+                       list(values.values()))
     finally:
         db.close()
+
+
+def _report(url: str):
+    from aspirectl.catalog.loader import load_catalog
+    from aspirectl.usage import Thresholds, usage_report
+    from tests.conftest import SHIPPED_CHAINS
+
+    return usage_report(url, load_catalog(SHIPPED_CHAINS), window("1h", None), None, Thresholds(), False)
+
+
+def _fresh(tmp_path, drop: tuple[str, ...] = ()) -> str:
+    import sqlite3
+
+    from aspirectl.keys.db import open_database
+
+    tmp_path.mkdir(exist_ok=True)
+    url = f"sqlite:///{tmp_path}/gw.db"
+    open_database(url, create=True).close()
+    with sqlite3.connect(tmp_path / "gw.db") as conn:
+        for column in drop:
+            conn.execute(f'ALTER TABLE "LiteLLM_SpendLogs" DROP COLUMN {column}')
+    return url
+
+
+def test_a_failure_the_gateway_refused_before_any_upstream_is_not_the_alias_failing(tmp_path):
+    """1.80.0/1.85.0 write ProxyException with no deployment for a refused key: refused, not failed."""
+    url = _fresh(tmp_path)
+    _log(url, [("r1", "", "failure", "ProxyException"), ("r2", "qwen-3.6@cloud-first-litellm", "failure",
+                                                          "ProxyException")])
+    (qwen,) = _report(url).aliases
+    assert qwen.refused == {"ProxyException": 1} and qwen.failures == {"ProxyException": 1}
+
+
+def test_a_failure_row_that_names_only_the_model_asked_is_that_alias(tmp_path):
+    """1.80.0's failure rows carry the alias asked for in `model` and no original group."""
+    url = _fresh(tmp_path)
+    _log(url, [("r1", "", "failure", "RateLimitError")], original=None, model="qwen-3.6")
+    (qwen,) = _report(url).aliases
+    assert qwen.alias == "qwen-3.6" and qwen.failures == {"RateLimitError": 1}
+
+
+def test_the_logged_duration_wins_over_start_and_end_and_older_logs_still_read(tmp_path):
+    url = _fresh(tmp_path)
+    _log(url, [("r1", "qwen-3.6@cloud-first-litellm", "success", None)], request_duration_ms=250, total_tokens=9)
+    (hop,) = _report(url).aliases[0].hops.values()
+    assert (hop.requests, hop.p50_ms) == (1, 250.0)
+    old = _fresh(tmp_path / "old", drop=("request_duration_ms", "total_tokens", "model"))
+    _log(old, [("r1", "qwen-3.6@cloud-first-litellm", "success", None)])
+    (hop,) = _report(old).aliases[0].hops.values()
+    assert (hop.requests, hop.unpriced) == (1, 0) and hop.p50_ms == pytest.approx(1000, abs=1)  # start to end
 
 
 def test_failure_causes_beyond_the_twenty_most_frequent_are_other(tmp_path):
