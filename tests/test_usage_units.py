@@ -90,12 +90,13 @@ def _log(url: str, rows: list[tuple[str, str, str, str | None]], original: str |
         db.close()
 
 
-def _report(url: str):
+def _report(url: str, by_consumer: bool = False, top: int = 50):
     from aspirectl.catalog.loader import load_catalog
     from aspirectl.usage import Thresholds, usage_report
     from tests.conftest import SHIPPED_CHAINS
 
-    return usage_report(url, load_catalog(SHIPPED_CHAINS), window("1h", None), None, Thresholds(), False)
+    return usage_report(url, load_catalog(SHIPPED_CHAINS), window("1h", None), None, Thresholds(), by_consumer,
+                        top)
 
 
 def _fresh(tmp_path, drop: tuple[str, ...] = ()) -> str:
@@ -170,3 +171,44 @@ def test_deployments_the_chains_do_not_name_are_listed_by_the_fifty_busiest(tmp_
     assert (total.deployments, total.requests) == (51, 52) and len(report.unknown) == 50
     assert report.unknown[0].deployment == "stray-00@elsewhere" and report.unknown[0].requests == 2
     assert all(a.served == 0 for a in report.aliases)  # never folded into an alias
+
+
+def test_the_consumer_view_names_each_key_and_counts_what_it_left_out(tmp_path):
+    """Keys by their key_alias and name from the key table; a key the table does not hold and
+    a row with no key said as such; beyond the --top busiest keys, how many keys and requests."""
+    from aspirectl.keys.db import TOKENS, open_database
+    from aspirectl.usage import Sizes
+
+    url = _fresh(tmp_path)
+    db = open_database(url)
+    try:
+        for token, alias, name in (("h-ko", "knowledge-os", "sk-...ko01"), ("h-pz", "postiz", "sk-...pz02")):
+            db.execute(f'INSERT INTO "{TOKENS}" (token, key_alias, key_name) VALUES (%s, %s, %s)', [token, alias, name])
+    finally:
+        db.close()
+    served = "qwen-3.6@cloud-first-litellm"
+    for key, count in (("h-ko", 4), ("h-pz", 3), ("h-gone", 2), ("h-x1", 1), ("h-x2", 1)):
+        _log(url, [(f"{key}-{n}", served, "success", None) for n in range(count)], api_key=key)
+    _log(url, [("nokey", served, "success", None)], api_key="")  # LiteLLM's column is NOT NULL
+    report = _report(url, by_consumer=True, top=3)
+    named = {(c.consumer, c.key_name): c.requests for c in report.consumers}
+    assert named == {("knowledge-os", "sk-...ko01"): 4, ("postiz", "sk-...pz02"): 3,
+                     ("(the master key or a key not in LiteLLM_VerificationToken)", None): 2}
+    assert report.consumers_beyond == Sizes(3, 3)  # h-x1, h-x2 and the row with no key: 3 keys, 3 requests
+    everyone = _report(url, by_consumer=True, top=50)
+    assert everyone.consumers_beyond == Sizes(0, 0)
+    assert ("(no key)", None) in {(c.consumer, c.key_name) for c in everyone.consumers}
+    assert _report(url).consumers is None and _report(url).consumers_beyond is None
+
+
+def test_deployments_the_chains_do_not_name_are_totalled_with_their_spend(tmp_path):
+    from aspirectl.usage import Unknown
+
+    url = _fresh(tmp_path)
+    _log(url, [("q", "qwen-3.6@cloud-first-litellm", "success", None)])
+    assert _report(url).unknown_total == Unknown([], 0, 0, 0.0)
+    _log(url, [("a", "stray@x", "success", None)], spend=0.25)
+    _log(url, [("b", "stray@x", "success", None)], spend=0.5)
+    _log(url, [("c", "other@y", "success", None)])
+    total = _report(url).unknown_total
+    assert (total.deployments, total.requests, total.spend) == (2, 3, 0.75)
