@@ -123,3 +123,30 @@ def test_settled_counts_the_cache_from_the_database_change():
     assert evict.settled([kept, dropped], later) == [
         evict.Eviction("http://a", False, "not reached", later + timedelta(seconds=60)), dropped]
     assert (evict.CACHE_TTL_S, evict.ADMIN_KEY) == (60, "gateway-admin-key")
+
+
+def test_the_admin_key_goes_to_the_named_replica_only(monkeypatch):
+    """Never through a proxy of the environment, never after a redirect to somewhere else; a
+    trailing slash in the replica's URL changes nothing."""
+    elsewhere, seen_elsewhere = _replica({})
+    with elsewhere as other:
+        redirect, _ = _replica({TOKENS[0]: Response(307, b"", {"location": other + "/key/block"})})
+        with redirect as url:
+            (moved,) = evict.evict([url], ADMIN, TOKENS[:1], now=NOW)
+    assert not moved.dropped and moved.detail == "answered 307" and seen_elsewhere == []
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("ALL_PROXY", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    server, seen = _replica({})
+    with server as url:
+        (result,) = evict.evict([url + "/"], ADMIN, TOKENS[:1], now=NOW)
+    assert result.dropped and [r.path for r in seen] == ["/key/block"]
+
+
+def test_each_replica_has_the_timeout_for_each_token():
+    """Two tokens, each answered in 0.3 s, a 0.5 s timeout: within the replica's 1 s."""
+    server, seen = _replica({t: Response(200, {"blocked": True}, delay_s=0.3) for t in TOKENS})
+    with server as url:
+        (result,) = evict.evict([url], ADMIN, TOKENS, now=NOW, timeout=0.5)
+    assert result.dropped and len(seen) == 2
