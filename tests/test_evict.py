@@ -123,6 +123,10 @@ def test_settled_counts_the_cache_from_the_database_change():
     assert evict.settled([kept, dropped], later) == [
         evict.Eviction("http://a", False, "not reached", later + timedelta(seconds=60)), dropped]
     assert (evict.CACHE_TTL_S, evict.ADMIN_KEY) == (60, "gateway-admin-key")
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        kept.dropped = True  # type: ignore[misc]  # a replica's answer is what it was
 
 
 def test_the_admin_key_goes_to_the_named_replica_only(monkeypatch):
