@@ -212,3 +212,56 @@ def test_deployments_the_chains_do_not_name_are_totalled_with_their_spend(tmp_pa
     _log(url, [("c", "other@y", "success", None)])
     total = _report(url).unknown_total
     assert (total.deployments, total.requests, total.spend) == (2, 3, 0.75)
+
+
+def _hop(deployment, route, position, billing="paid", **kw):
+    from aspirectl.usage import HopUsage
+
+    return HopUsage(deployment, deployment.partition("@")[2] or None, deployment.partition("@")[0], position,
+                    billing, route, **kw)
+
+
+def test_a_hop_and_an_alias_as_their_json_documents_say_them():
+    """Every member by name, the rounding each number gets (4 places for shares, 6 for money,
+    1 for milliseconds), and the hops in the order people read them: the chain, then declared
+    fallbacks, undeclared ones, unknown deployments, by position."""
+    from aspirectl.status import Health
+    from aspirectl.usage import AliasUsage
+
+    first = _hop("gpt-5.5@codex-shim", "chain", 1, "subscription", requests=3, list_spend=0.1234567,
+                 p50_ms=12.34, p95_ms=45.67, share=0.123456, unpriced=1)
+    assert first.to_dict() == {
+        "deployment": "gpt-5.5@codex-shim", "upstream": "codex-shim", "served_alias": "gpt-5.5", "position": 1,
+        "billing": "subscription", "route": "chain", "requests": 3, "share": 0.1235, "list_spend": 0.123457,
+        "marginal_spend": 0.0, "unpriced_requests": 1, "p50_ms": 12.3, "p95_ms": 45.7}
+    assert not first.fallback and not first.paid
+    second = _hop("gpt-5.5@openai-api", "chain", 2, requests=5, list_spend=0.0000015)
+    assert second.fallback and second.to_dict()["marginal_spend"] == 0.000002 and second.to_dict()["p50_ms"] is None
+    unknown = _hop("stray@x", "unknown deployment", None, requests=1)
+    assert unknown.fallback and _hop("odd@y", "chain", None).fallback is False  # no position: not a later hop
+    cross = _hop("claude-haiku-4-5@anthropic-oauth", "declared cross-family fallback", 1, "subscription", requests=2)
+    same = _hop("gpt-4.1@openai-api", "declared fallback", 2, requests=1)
+    undeclared = _hop("gemini-2.5-pro@google-ai-studio", "undeclared fallback", 2, requests=1)
+    other = _hop("zz@q", "some future route", 1, requests=1)
+    usage = AliasUsage("gpt-5.5", hops={h.deployment: h for h in (other, unknown, undeclared, same, cross, second,
+                                                                    first)},
+                       cache_hits=2, failures={"Timeout": 1, "APIError": 2}, refused={"KeyNotFoundError": 1},
+                       failed_spend=0.0123456, failed_paid_spend=0.01, billed_retries=1, retry_spend=0.0000004,
+                       retry_paid_spend=0.0)
+    doc = usage.to_dict()
+    assert [h["deployment"] for h in doc["hops"]] == [
+        "gpt-5.5@codex-shim", "gpt-5.5@openai-api", "claude-haiku-4-5@anthropic-oauth", "gpt-4.1@openai-api",
+        "gemini-2.5-pro@google-ai-studio", "stray@x", "zz@q"]
+    served = 3 + 5 + 1 + 2 + 1 + 1 + 1
+    assert doc == {
+        "alias": "gpt-5.5", "status": "OK", "requests": served + 3, "served": served, "cache_hits": 2, "failed": 3,
+        "failure_share": round(3 / (served + 3), 4), "failures": {"APIError": 2, "Timeout": 1},
+        "refused_by_gateway": {"KeyNotFoundError": 1}, "paid_requests": 5 + 1 + 1 + 1 + 1,
+        "paid_share": round(9 / served, 4), "paid_spend": round(0.0000015 + 0.01, 6),
+        "list_spend": round(0.1234567 + 0.0000015 + 0.0123456 + 0.0000004, 6), "failed_spend": 0.012346,
+        "billed_retry_attempts": 1, "retry_spend": 0.0, "unpriced_paid_requests": 0, "via_fallback": served - 3,
+        "cross_family": 2, "hops": doc["hops"], "reasons": []}
+    usage.status, usage.reasons = Health.WARNING, ["paid share 64%"]
+    assert (usage.to_dict()["status"], usage.to_dict()["reasons"]) == ("WARNING", ["paid share 64%"])
+    idle = AliasUsage("qwen-3.6")
+    assert (idle.paid_share, idle.failure_share, idle.to_dict()["status"], idle.reasons) == (0.0, 0.0, "OK", [])
