@@ -517,10 +517,10 @@ class UsageReport:
     rows_without_original_group: int  # served rows whose requested alias LiteLLM did not record
     status: Health
     reasons: list[str]
-    thresholds: Thresholds = field(default_factory=lambda: Thresholds())
+    thresholds: Thresholds
     # every deployment the chains do not name (``unknown`` lists only the busiest of them)
-    unknown_total: Unknown = field(default_factory=lambda: Unknown([], 0, 0, 0.0))
-    consumers_beyond: Sizes | None = None  # keys and requests beyond the consumers listed
+    unknown_total: Unknown
+    consumers_beyond: Sizes | None  # keys and requests beyond the consumers listed
 
     @property
     def empty(self) -> bool:

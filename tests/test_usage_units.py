@@ -265,3 +265,17 @@ def test_a_hop_and_an_alias_as_their_json_documents_say_them():
     assert (usage.to_dict()["status"], usage.to_dict()["reasons"]) == ("WARNING", ["paid share 64%"])
     idle = AliasUsage("qwen-3.6")
     assert (idle.paid_share, idle.failure_share, idle.to_dict()["status"], idle.reasons) == (0.0, 0.0, "OK", [])
+
+
+def test_a_consumer_as_its_json_document_says_it():
+    from aspirectl.usage import ConsumerUsage
+
+    c = ConsumerUsage("knowledge-os", "sk-...ko01", "qwen-3.6-omni", requests=5, via_fallback=4, cross_family=4,
+                      paid_requests=1, paid_spend=0.0123456, failed=1,
+                      served_by={"cloud-first-litellm": 1, "claude-haiku-4-5 via anthropic-oauth": 4})
+    doc = c.to_dict()
+    assert doc == {"consumer": "knowledge-os", "key_name": "sk-...ko01", "alias": "qwen-3.6-omni", "requests": 5,
+                   "via_fallback": 4, "cross_family": 4, "paid_requests": 1, "paid_spend": 0.012346, "failed": 1,
+                   "served_by": {"claude-haiku-4-5 via anthropic-oauth": 4, "cloud-first-litellm": 1},
+                   "advice": ""}
+    assert list(doc["served_by"]) == ["claude-haiku-4-5 via anthropic-oauth", "cloud-first-litellm"]  # busiest first
