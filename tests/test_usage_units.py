@@ -125,7 +125,7 @@ def test_a_failure_the_gateway_refused_before_any_upstream_is_not_the_alias_fail
 def test_a_failure_row_that_names_only_the_model_asked_is_that_alias(tmp_path):
     """1.80.0's failure rows carry the alias asked for in `model` and no original group."""
     url = _fresh(tmp_path)
-    _log(url, [("r1", "", "failure", "RateLimitError")], original=None, model="qwen-3.6")
+    _log(url, [("r1", "", "failure", "RateLimitError")], original=None, model="qwen-3.6", model_group="")
     (qwen,) = _report(url).aliases
     assert qwen.alias == "qwen-3.6" and qwen.failures == {"RateLimitError": 1}
 
@@ -210,8 +210,13 @@ def test_deployments_the_chains_do_not_name_are_totalled_with_their_spend(tmp_pa
     _log(url, [("a", "stray@x", "success", None)], spend=0.25)
     _log(url, [("b", "stray@x", "success", None)], spend=0.5)
     _log(url, [("c", "other@y", "success", None)])
-    total = _report(url).unknown_total
+    report = _report(url)
+    total = report.unknown_total
     assert (total.deployments, total.requests, total.spend) == (2, 3, 0.75)
+    assert [(h.deployment, h.share) for h in report.unknown] == [("stray@x", 0.0), ("other@y", 0.0)]
+    free = _fresh(tmp_path / "free")
+    _log(free, [("z", "stray@x", "success", None)])
+    assert _report(free).unknown_total.spend == 0.0
 
 
 def _hop(deployment, route, position, billing="paid", **kw):
@@ -279,3 +284,44 @@ def test_a_consumer_as_its_json_document_says_it():
                    "served_by": {"claude-haiku-4-5 via anthropic-oauth": 4, "cloud-first-litellm": 1},
                    "advice": ""}
     assert list(doc["served_by"]) == ["claude-haiku-4-5 via anthropic-oauth", "cloud-first-litellm"]  # busiest first
+
+
+def test_hops_of_one_route_are_ordered_by_position_not_name():
+    from aspirectl.usage import _hop_order
+
+    hops = [_hop("a@y", "chain", 2), _hop("b@x", "chain", 1), _hop("c@z", "chain", None)]
+    assert [h.deployment for h in sorted(hops, key=_hop_order)] == ["b@x", "a@y", "c@z"]
+
+
+def test_a_hops_percentiles_are_over_all_its_rows_whoever_sent_them(tmp_path):
+    """Exact nearest-rank p50 over the hop's rows (100, 200 from one key, 900 from another): 200,
+    never one key's own percentile."""
+    url = _fresh(tmp_path)
+    served = "qwen-3.6@cloud-first-litellm"
+    _log(url, [("a1", served, "success", None)], api_key="key-a", request_duration_ms=100)
+    _log(url, [("a2", served, "success", None)], api_key="key-a", request_duration_ms=200)
+    _log(url, [("b1", served, "success", None)], api_key="key-b", request_duration_ms=900)
+    (hop,) = _report(url).aliases[0].hops.values()
+    assert (hop.requests, hop.p50_ms, hop.p95_ms) == (3, 200.0, 900.0)
+
+
+def test_the_consumer_view_without_the_key_table(tmp_path):
+    """A log kept apart from LiteLLM's key table: every key is one the table does not hold."""
+    import sqlite3
+
+    url = _fresh(tmp_path)
+    _log(url, [("r", "qwen-3.6@cloud-first-litellm", "success", None)], api_key="h-1")
+    with sqlite3.connect(tmp_path / "gw.db") as conn:
+        conn.execute('DROP TABLE "LiteLLM_VerificationToken"')
+    (only,) = _report(url, by_consumer=True).consumers
+    assert (only.consumer, only.key_name, only.requests) == (
+        "(the master key or a key not in LiteLLM_VerificationToken)", None, 1)
+
+
+def test_the_logged_duration_wins_on_postgresql_too(pg_schema):
+    from aspirectl.litellm.releases import SUPPORTED
+
+    url = pg_schema(SUPPORTED["1.108.7"])
+    _log(url, [("r1", "qwen-3.6@cloud-first-litellm", "success", None)], request_duration_ms=250)
+    (hop,) = _report(url).aliases[0].hops.values()
+    assert (hop.requests, hop.p50_ms) == (1, 250.0)
