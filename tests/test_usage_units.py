@@ -325,3 +325,65 @@ def test_the_logged_duration_wins_on_postgresql_too(pg_schema):
     _log(url, [("r1", "qwen-3.6@cloud-first-litellm", "success", None)], request_duration_ms=250)
     (hop,) = _report(url).aliases[0].hops.values()
     assert (hop.requests, hop.p50_ms) == (1, 250.0)
+
+
+def _g(**kw):
+    from aspirectl.usage import Group
+
+    base = dict(model_id="gpt-5.5@openai-api", requested="gpt-5.5", failed=False, cache_hit=False, cause="",
+                api_key="k", consumer="ko", key_name="sk-...ko01", requests=1, spend=0.0, p50_ms=10.0, p95_ms=20.0,
+                without_original=0, retry=False, unpriced=0)
+    return Group(**{**base, **kw})
+
+
+def test_summarise_adds_every_group_up_per_alias_and_per_consumer():
+    """Several groups of one alias (as SQL gives them: one per cause, key, retry mark, cache hit)
+    are summed, never the last one kept; an alias filter keeps only what was asked for."""
+    from aspirectl.catalog.loader import load_catalog
+    from aspirectl.usage import Thresholds, summarise
+    from tests.conftest import SHIPPED_CHAINS
+
+    catalog = load_catalog(SHIPPED_CHAINS)
+    groups = [
+        _g(requests=3, spend=0.3), _g(requests=2, spend=0.2, api_key="k2"),
+        _g(retry=True, requests=2, spend=0.1), _g(retry=True, requests=1, spend=0.05),
+        _g(retry=True, model_id="gpt-5.5@codex-shim", requests=1, spend=0.5),
+        _g(cache_hit=True, requests=2), _g(cache_hit=True, requests=1),
+        _g(failed=True, cause="Timeout", requests=1, spend=0.01),
+        _g(failed=True, cause="Timeout", requests=2, spend=0.02),
+        _g(failed=True, cause="Timeout", model_id="gpt-5.5@codex-shim", requests=1, spend=0.04),
+        _g(failed=True, cause="ProxyException", model_id="", requests=1),
+        _g(failed=True, cause="ProxyException", requests=1),
+        _g(requested="qwen-3.6-omni", model_id="claude-haiku-4-5@anthropic-oauth", requests=4),
+        _g(requested="qwen-3.6-omni", model_id="claude-haiku-4-5@anthropic-api", requests=1, spend=0.01),
+        _g(requested="gpt-4.1", model_id="gpt-5.5@openai-api", requests=2, spend=0.02),
+        _g(requested="gpt-4.1", model_id="gpt-4.1@codex-shim", requests=1),
+    ]
+    per_key = [g for g in groups if not g.retry]  # read_consumers leaves billed retries out in SQL
+    report = summarise(catalog, groups, window("1d", None, NOW), None, Thresholds(), per_key)
+    usage = {u.alias: u for u in report.aliases}
+    gpt = usage["gpt-5.5"]
+    (hop,) = gpt.hops.values()
+    assert (hop.requests, round(hop.list_spend, 6), gpt.cache_hits) == (5, 0.5, 3)
+    assert (gpt.billed_retries, round(gpt.retry_spend, 6), round(gpt.retry_paid_spend, 6)) == (4, 0.65, 0.15)
+    assert gpt.failures == {"Timeout": 4, "ProxyException": 1} and gpt.refused == {"ProxyException": 1}
+    assert (round(gpt.failed_spend, 6), round(gpt.failed_paid_spend, 6)) == (0.07, 0.03)
+    routes = {(a.alias, h.deployment): h.route for a in report.aliases for h in a.hops.values()}
+    assert routes == {("gpt-5.5", "gpt-5.5@openai-api"): "chain",
+                      ("gpt-4.1", "gpt-5.5@openai-api"): "undeclared fallback",
+                      ("qwen-3.6-omni", "claude-haiku-4-5@anthropic-oauth"): "declared cross-family fallback",
+                      ("qwen-3.6-omni", "claude-haiku-4-5@anthropic-api"): "declared cross-family fallback",
+                      ("gpt-4.1", "gpt-4.1@codex-shim"): "chain"}
+    assert usage["qwen-3.6-omni"].cross_family == 5 and usage["gpt-4.1"].via_fallback == 2
+    consumers = {(c.consumer, c.alias): c for c in report.consumers}
+    ko = consumers[("ko", "gpt-5.5")]
+    assert (ko.requests, ko.failed, ko.paid_requests, round(ko.paid_spend, 6), ko.via_fallback) == (5, 6, 5, 0.5, 5)
+    assert ko.served_by == {"openai-api": 5} and ko.advice == ""
+    omni = consumers[("ko", "qwen-3.6-omni")]
+    assert (omni.requests, omni.cross_family, omni.via_fallback, omni.paid_requests) == (5, 5, 5, 1)
+    assert omni.served_by == {"claude-haiku-4-5 via anthropic-oauth": 4, "claude-haiku-4-5 via anthropic-api": 1}
+    assert omni.advice.startswith("Name claude-haiku-4-5 explicitly")
+    older = consumers[("ko", "gpt-4.1")]
+    assert (older.requests, older.via_fallback, older.cross_family, older.advice) == (3, 2, 0, "")
+    only = summarise(catalog, groups, window("1d", None, NOW), ["gpt-4.1"], Thresholds(), per_key)
+    assert [u.alias for u in only.aliases] == ["gpt-4.1"] and {c.alias for c in only.consumers} == {"gpt-4.1"}
