@@ -213,7 +213,9 @@ def test_deployments_the_chains_do_not_name_are_totalled_with_their_spend(tmp_pa
     report = _report(url)
     total = report.unknown_total
     assert (total.deployments, total.requests, total.spend) == (2, 3, 0.75)
-    assert [(h.deployment, h.share) for h in report.unknown] == [("stray@x", 0.0), ("other@y", 0.0)]
+    assert [(h.deployment, h.share, h.billing) for h in report.unknown] == [("stray@x", 0.0, "unknown"),
+                                                                             ("other@y", 0.0, "unknown")]
+    assert "2 deployment(s) not in the chains served traffic: stray@x, other@y" in report.reasons
     free = _fresh(tmp_path / "free")
     _log(free, [("z", "stray@x", "success", None)])
     assert _report(free).unknown_total.spend == 0.0
@@ -345,6 +347,7 @@ def test_summarise_adds_every_group_up_per_alias_and_per_consumer():
 
     catalog = load_catalog(SHIPPED_CHAINS)
     groups = [
+        _g(retry=True, requested="", requests=1),  # a billed attempt that names no alias: skipped, nothing else
         _g(requests=3, spend=0.3), _g(requests=2, spend=0.2, api_key="k2"),
         _g(retry=True, requests=2, spend=0.1), _g(retry=True, requests=1, spend=0.05),
         _g(retry=True, model_id="gpt-5.5@codex-shim", requests=1, spend=0.5),
@@ -352,7 +355,7 @@ def test_summarise_adds_every_group_up_per_alias_and_per_consumer():
         _g(failed=True, cause="Timeout", requests=1, spend=0.01),
         _g(failed=True, cause="Timeout", requests=2, spend=0.02),
         _g(failed=True, cause="Timeout", model_id="gpt-5.5@codex-shim", requests=1, spend=0.04),
-        _g(failed=True, cause="ProxyException", model_id="", requests=1),
+        _g(failed=True, cause="ProxyException", model_id="", requests=2),
         _g(failed=True, cause="ProxyException", requests=1),
         _g(requested="qwen-3.6-omni", model_id="claude-haiku-4-5@anthropic-oauth", requests=4),
         _g(requested="qwen-3.6-omni", model_id="claude-haiku-4-5@anthropic-api", requests=1, spend=0.01),
@@ -366,7 +369,7 @@ def test_summarise_adds_every_group_up_per_alias_and_per_consumer():
     (hop,) = gpt.hops.values()
     assert (hop.requests, round(hop.list_spend, 6), gpt.cache_hits) == (5, 0.5, 3)
     assert (gpt.billed_retries, round(gpt.retry_spend, 6), round(gpt.retry_paid_spend, 6)) == (4, 0.65, 0.15)
-    assert gpt.failures == {"Timeout": 4, "ProxyException": 1} and gpt.refused == {"ProxyException": 1}
+    assert gpt.failures == {"Timeout": 4, "ProxyException": 1} and gpt.refused == {"ProxyException": 2}
     assert (round(gpt.failed_spend, 6), round(gpt.failed_paid_spend, 6)) == (0.07, 0.03)
     routes = {(a.alias, h.deployment): h.route for a in report.aliases for h in a.hops.values()}
     assert routes == {("gpt-5.5", "gpt-5.5@openai-api"): "chain",
@@ -377,7 +380,7 @@ def test_summarise_adds_every_group_up_per_alias_and_per_consumer():
     assert usage["qwen-3.6-omni"].cross_family == 5 and usage["gpt-4.1"].via_fallback == 2
     consumers = {(c.consumer, c.alias): c for c in report.consumers}
     ko = consumers[("ko", "gpt-5.5")]
-    assert (ko.requests, ko.failed, ko.paid_requests, round(ko.paid_spend, 6), ko.via_fallback) == (5, 6, 5, 0.5, 5)
+    assert (ko.requests, ko.failed, ko.paid_requests, round(ko.paid_spend, 6), ko.via_fallback) == (5, 7, 5, 0.5, 5)
     assert ko.served_by == {"openai-api": 5} and ko.advice == ""
     omni = consumers[("ko", "qwen-3.6-omni")]
     assert (omni.requests, omni.cross_family, omni.via_fallback, omni.paid_requests) == (5, 5, 5, 1)
