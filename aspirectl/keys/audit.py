@@ -137,6 +137,9 @@ def judge_key(record: KeyRecord, now: datetime, t: Thresholds) -> list[KeyFindin
 
 def audit(store: KeyStore, database: str, now: datetime, t: Thresholds,
           scanned: Sequence[ScanFinding] = ()) -> AuditReport:
+    from aspirectl.keys.store import consumer_of
+    from aspirectl.textsafe import one_line
+
     records = [r for page in store.iter_keys(include_all=True) for r in page]
     report = AuditReport(database, sum(1 for r in records if r.status is not KeyStatus.IN_GRACE),
                          thresholds=t)
@@ -160,9 +163,6 @@ def audit(store: KeyStore, database: str, now: datetime, t: Thresholds,
                 _cmd("show", who)))
     # By consumer, not by alias: NAME's second key (NAME/2) working, or an expired key aspirectl
     # retired (NAME/retired-...) beside NAME's new one, is no broken consumer.
-    from aspirectl.keys.store import consumer_of
-    from aspirectl.textsafe import one_line
-
     working = {consumer_of(alias) for alias in by_alias if alias}
     expired_only = {consumer_of(r.consumer) for r in records
                     if r.status is KeyStatus.EXPIRED and r.consumer} - working
@@ -191,8 +191,6 @@ def audit(store: KeyStore, database: str, now: datetime, t: Thresholds,
                               f"{_cmd('revoke', who)}"))
     for seen in scanned:
         if seen.live and seen.record is not None:
-            from aspirectl.textsafe import one_line
-
             who = _consumer(seen.record)
             report.findings.append(KeyFinding(
                 "plaintext", Health.CRITICAL, who, seen.key_name,

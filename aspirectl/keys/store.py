@@ -190,8 +190,7 @@ class KeyStore:
         (LiteLLM refuses two rows with one key_alias, so aspirectl never writes one)."""
         rows = self.db.query(f'SELECT * FROM "{TOKENS}" WHERE key_alias = %s OR key_alias LIKE %s '
                              "ESCAPE '\\' ORDER BY created_at, token", [consumer, _like(consumer) + "/%"])
-        return [r for r in rows if r["key_alias"] == consumer or _SUFFIX.fullmatch(
-            r["key_alias"][len(consumer):])]
+        return [r for r in rows if r["key_alias"] == consumer or consumer_of(r["key_alias"]) == consumer]
 
     def _free_alias(self, consumer: str, taken: set[str]) -> str:
         n = 2
