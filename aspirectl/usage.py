@@ -15,7 +15,10 @@ Failure rows, as LiteLLM wrote them on loopback (tests/test_usage_real_rows.py):
 hop failed, 1.80.0 and 1.85.0 put the LAST deployment tried in ``model_id``/``model_group``,
 and 1.80.0 the alias asked for in ``model`` (1.85.0 that last deployment's model); 1.108.7
 the alias's first deployment and ``original_model_group``. A failure row is attributed to the
-alias its ``model`` names where it names one (1.80.0), else as the ids say. A request the
+alias its ``model`` names where it names one (1.80.0), else as the ids say. For those two
+releases the export gives each alias its own copies of the deployments its fallback reaches
+(``REQUESTER>ALIAS@UPSTREAM``, litellm/naming.py): a row whose id is a copy is the requester's
+traffic, served (or failed) by the deployment it copies, whatever its ``model`` says. A request the
 gateway refused before any upstream (its key, its model access: ``releases.GATEWAY_REFUSALS``,
 or 1.80.0/1.85.0's ``ProxyException`` with blank ids) is counted apart, as refused by the
 gateway, never as the alias failing.
@@ -123,7 +126,7 @@ class Group(NamedTuple):
     spend: float
     p50_ms: float | None
     p95_ms: float | None
-    without_original: int  # rows that named no requested group (LiteLLM before 1.100)
+    without_original: int  # rows that name no requested group: neither an original group nor a copy
     retry: bool  # 1.108.7's rows of billed earlier attempts: spend, never requests
     unpriced: int  # rows with tokens and no spend: LiteLLM knows no price for the model
 
@@ -144,10 +147,18 @@ class Sizes(NamedTuple):
     requests: int
 
 
-def _names(catalog: Catalog) -> tuple[dict[str, str], dict[str, str]]:
-    """(every name a row may carry -> its alias, every chains deployment -> its alias)."""
+def _names(catalog: Catalog) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(every name a row may carry -> the alias asked for, every deployment -> the alias asked
+    for, every fallback copy -> the alias it served: naming.fallback_id). A fallback copy
+    ``A>B@U`` is B@U's call made for A (exports for releases that log no requested group)."""
+    from aspirectl.gateway.export import walk
+    from aspirectl.litellm.naming import fallback_id
+
     deployments = {dep: alias for dep, (alias, _, _) in _deployments(catalog).items()}
-    return {**{a: a for a in catalog.aliases}, **deployments}, deployments
+    copies = {fallback_id(requester, alias, upstream): requester for requester in catalog.aliases
+              for alias, _, upstream in walk(catalog, requester) if alias != requester}
+    deployments.update(copies)
+    return {**{a: a for a in catalog.aliases}, **deployments}, deployments, copies
 
 
 class _Dialect(NamedTuple):
@@ -198,11 +209,13 @@ def _dialect(db: Database) -> _Dialect:
 
 def _mapped(d: _Dialect, with_key: bool) -> str:
     """CTEs ``names``, ``deps``, ``base`` (raw rows of the window) and ``mapped`` (rows in
-    the chains' terms). Parameters: names JSON, deployments JSON, since, until."""
+    the chains' terms: a fallback copy's rows under the deployment it copies, asked for by
+its requester). Parameters: names JSON, deployments JSON, copies JSON, since, until."""
     key = "COALESCE(s.api_key, '')" if with_key else "''"
     return f"""
         names AS (SELECT key AS name, value AS alias FROM {d.names}),
         deps AS (SELECT key AS name, value AS alias FROM {d.names}),
+        copies AS (SELECT key AS name, value AS alias FROM {d.names}),
         base AS (
             SELECT COALESCE(s.model_id, '') AS model_id, COALESCE(s.model_group, '') AS model_group,
                    COALESCE({d.requested}, '') AS requested,
@@ -216,17 +229,19 @@ def _mapped(d: _Dialect, with_key: bool) -> str:
             WHERE s."startTime" >= %s AND s."startTime" < %s
         ),
         mapped AS (
-            SELECT CASE WHEN dep.name IS NOT NULL OR b.model_id = '' THEN b.model_id
+            SELECT CASE WHEN c.name IS NOT NULL THEN SUBSTR(b.model_id, LENGTH(c.alias) + 2)
+                        WHEN dep.name IS NOT NULL OR b.model_id = '' THEN b.model_id
                         ELSE '{UNKNOWN_DEPLOYMENT}' END AS model_id,
-                   COALESCE(r.alias, CASE WHEN b.failed THEN a.alias END, dep.alias, g.alias, '')
+                   COALESCE(r.alias, c.alias, CASE WHEN b.failed THEN a.alias END, dep.alias, g.alias, '')
                        AS requested,
-                   CASE WHEN r.name IS NULL THEN 1 ELSE 0 END AS without_original,
+                   CASE WHEN r.name IS NULL AND c.name IS NULL THEN 1 ELSE 0 END AS without_original,
                    b.failed, b.cache_hit, CASE WHEN b.failed THEN b.error_class ELSE '' END AS cause,
                    b.api_key, b.spend, b.duration, b.retry, b.tokens
             FROM base b
             LEFT JOIN names r ON r.name = b.requested
             LEFT JOIN names a ON a.name = b.asked AND b.failed
             LEFT JOIN deps dep ON dep.name = b.model_id
+            LEFT JOIN copies c ON c.name = b.model_id
             LEFT JOIN names g ON g.name = b.model_group
         )"""
 
@@ -259,10 +274,10 @@ def _percentiles(db: Database, keys: str, source: str) -> str:
 def _params(db: Database, catalog: Catalog, span: Window) -> list[Any]:
     import json
 
-    names, deployments = _names(catalog)
+    names, deployments, copies = _names(catalog)
     # LiteLLM stores "startTime" as a UTC timestamp without a zone: compare with naive UTC.
     since, until = (m.astimezone(UTC).replace(tzinfo=None) for m in span)
-    return [json.dumps(names), json.dumps(deployments), db.time(since), db.time(until)]
+    return [json.dumps(names), json.dumps(deployments), json.dumps(copies), db.time(since), db.time(until)]
 
 
 def _group(row: dict[str, Any], **fixed: Any) -> Group:
@@ -307,6 +322,7 @@ def read_unknown(db: Database, catalog: Catalog, span: Window, top: int) -> Unkn
     head = f"""
         WITH names AS (SELECT key AS name, value AS alias FROM {d.names}),
         deps AS (SELECT key AS name, value AS alias FROM {d.names}),
+        copies AS (SELECT key AS name, value AS alias FROM {d.names}),
         unknown AS (
             SELECT COALESCE(s.model_id, '') AS model_id, {d.spend} AS spend, {d.duration} AS duration,
                    0 AS without_original, {d.tokens} AS tokens
@@ -361,7 +377,8 @@ def read_consumers(db: Database, catalog: Catalog, span: Window, top: int) -> tu
 
 @dataclass
 class HopUsage:
-    deployment: str  # model_id as logged: ALIAS@UPSTREAM for the chains' own deployments
+    deployment: str  # ALIAS@UPSTREAM for the chains' own deployments (a fallback copy's rows under
+    # the deployment it copies), else the model_id as logged
     upstream: str | None  # None: a deployment the chains do not know
     served_alias: str | None
     position: int | None  # in the served alias's chain
@@ -545,6 +562,15 @@ def _deployments(catalog: Catalog) -> dict[str, tuple[str, str, int]]:
     return out
 
 
+def _fallback_targets(catalog: Catalog) -> set[str]:
+    """The aliases some other alias's fallback reaches: only their rows can be traffic asked
+    for elsewhere."""
+    from aspirectl.gateway.export import walk
+
+    return {alias for requester in catalog.aliases for alias, _, _ in walk(catalog, requester)
+            if alias != requester}
+
+
 def _route(catalog: Catalog, requested: str, served: str) -> str:
     """How a request for ``requested`` came to be served by ``served``'s chain."""
     if requested == served:
@@ -580,6 +606,7 @@ def summarise(catalog: Catalog, groups: list[Group], span: Window, aliases: list
     from aspirectl.status import Health
 
     known = _deployments(catalog)
+    targets = _fallback_targets(catalog)
     wanted = set(aliases) if aliases else None
     per_alias: dict[str, AliasUsage] = {}
     unattributed: dict[str, int] = {}
@@ -615,8 +642,9 @@ def summarise(catalog: Catalog, groups: list[Group], span: Window, aliases: list
             continue
         if g.model_id not in known:  # served by a deployment the chains do not name: listed apart
             continue
-        without_original += g.without_original
         served_alias, upstream, position = known[g.model_id]
+        if served_alias in targets:  # it may have been another alias's fallback: nothing says
+            without_original += g.without_original
         billing = catalog.upstreams[upstream].billing.value
         route = _route(catalog, requested, served_alias)
         hop = usage.hops.setdefault(g.model_id, HopUsage(g.model_id, upstream, served_alias, position,

@@ -123,6 +123,46 @@ def test_export_is_a_faithful_litellm_config(cli):
     assert litellm_config(catalog)[0] == doc
 
 
+def test_an_export_for_a_release_that_logs_no_requested_group_gives_fallbacks_their_own_copies(cli, tmp_path):
+    """1.80.0/1.85.0 log only the serving deployment: qwen-3.6-omni's fallback goes to its own
+    copies of claude-haiku-4-5's deployments (the same calls), so its rows name it. From 1.100
+    (1.108.7) the rows say what was asked, and the fallback names claude-haiku-4-5's groups."""
+    def doc_for(release):
+        return yaml.safe_load(cli("--chains", SHIPPED_CHAINS, "chains", "export", "--litellm-version", release).out)
+
+    old, new = doc_for("1.85.0"), doc_for("1.100.0")
+    by_id = {m["model_info"]["id"]: m for m in old["model_list"]}
+    fallbacks = {k: v for entry in old["router_settings"]["fallbacks"] for k, v in entry.items()}
+    copies = ["qwen-3.6-omni>claude-haiku-4-5@anthropic-oauth", "qwen-3.6-omni>claude-haiku-4-5@anthropic-api"]
+    assert fallbacks["qwen-3.6-omni"] == copies
+    assert fallbacks["gpt-5.5"] == ["gpt-5.5@openai-api"]  # an alias's own hops are its own already
+    assert sorted(i for i in by_id if ">" in i) == sorted(copies)  # no other alias has a fallback
+    for ident in copies:
+        copied = by_id[ident.split(">", 1)[1]]
+        assert by_id[ident]["model_name"] == ident
+        assert by_id[ident]["litellm_params"] == copied["litellm_params"]
+        assert by_id[ident]["model_info"] == {**copied["model_info"], "id": ident,
+                                              "aspirectl_fallback_for": "qwen-3.6-omni"}
+    assert len(by_id) == 16 + 2
+    assert not any(">" in m["model_info"]["id"] for m in new["model_list"]) and len(new["model_list"]) == 16
+    assert {k: v for e in new["router_settings"]["fallbacks"] for k, v in e.items()}["qwen-3.6-omni"] == [
+        "claude-haiku-4-5", "claude-haiku-4-5@anthropic-api"]
+    # the config of one release is drift for the other, named as such
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(old))
+    check = cli("--chains", SHIPPED_CHAINS, "chains", "export", "--check", config, "--litellm-version", "1.108.7")
+    assert check.code == 1
+    assert "extra model group qwen-3.6-omni>claude-haiku-4-5@anthropic-oauth: in the config, not in the chains" \
+        in check.out
+    assert "undeclared fallback" not in check.out  # the copies are of the declared target
+    assert ("fallback qwen-3.6-omni -> qwen-3.6-omni>claude-haiku-4-5@anthropic-api: the declared fallback to "
+            "claude-haiku-4-5 as an export for another LiteLLM release names it (re-export for 1.108.7)") in check.out
+    config.write_text(yaml.safe_dump(new))
+    check = cli("--chains", SHIPPED_CHAINS, "chains", "export", "--check", config, "--litellm-version", "1.85.0")
+    assert check.code == 1
+    assert "missing fallback copy qwen-3.6-omni>claude-haiku-4-5@anthropic-api: the chains serve it" in check.out
+
+
 def test_the_export_lists_every_variable_its_config_references(cli, tmp_path):
     import re as regex
 
@@ -367,3 +407,30 @@ def test_a_bad_number_option_names_no_phantom_env_var(cli):
     result = cli("--chains", SHIPPED_CHAINS, "chains", "graph", "--live", "--deadline", "abc")
     assert result.code == 2 and "'abc' is not a valid float" in result.err
     assert "env var" not in result.err
+
+
+@pytest.mark.parametrize(("name", "requester", "deployment", "alias"), [
+    ("qwen-3.6-omni>claude-haiku-4-5@anthropic-oauth", "qwen-3.6-omni", "claude-haiku-4-5@anthropic-oauth",
+     "claude-haiku-4-5"),
+    ("gpt-5.5@openai-api", None, "gpt-5.5@openai-api", "gpt-5.5"),
+    ("gpt-5.5", None, "gpt-5.5", "gpt-5.5"),
+    (">gpt-5.5@openai-api", None, ">gpt-5.5@openai-api", ">gpt-5.5"),  # no requester: not a copy
+    ("gpt-5.5>", None, "gpt-5.5>", "gpt-5.5>"),  # nothing copied: not a copy
+])
+def test_a_fallback_copys_name_says_who_asked_and_what_it_calls(name, requester, deployment, alias):
+    from aspirectl.litellm.naming import alias_of, fallback_id, served_deployment, split_fallback
+
+    assert split_fallback(name) == (requester, deployment)
+    assert served_deployment(name) == deployment and alias_of(name) == alias
+    if requester:
+        assert fallback_id(requester, alias, deployment.split("@", 1)[1]) == name
+
+
+@pytest.mark.parametrize(("release", "logs"), [
+    ("1.80.0", False), ("1.85.0", False), ("1.99.4", False), ("1.100.0", True), ("1.108.7", True), (None, True)])
+def test_the_releases_that_log_the_group_asked_for(release, logs):
+    """Checked in the wheels: original_model_group is in SpendLogsMetadata from 1.100.0, not in
+    1.95.0-1.99.0 (the default target, 1.108.7, has it)."""
+    from aspirectl.litellm.releases import logs_requested_group
+
+    assert logs_requested_group(release) is logs

@@ -43,9 +43,11 @@ def test_usage_reads_the_rows_each_release_writes(cli, sandbox_chains, pg_schema
 
     app = keys("create", "app").out.strip()
     narrow = keys("create", "narrow", "--models", "qwen-3.6").out.strip()
+    omni = keys("create", "omni", "--models", "qwen-3.6-omni").out.strip()  # and what its fallback needs
     with db_proxy(release, config, database, tmp_path, _gateway_env(config, chains)) as url:
         # (each request its own words: LiteLLM's response cache is on, and answers a repeat)
         assert [_ask(url, app, "qwen-3.6-omni", f"omni {n}") for n in range(2)] == [200, 200]  # by claude-haiku-4-5
+        assert _ask(url, omni, "qwen-3.6-omni", "omni by its own key") == 200  # a key for it alone
         assert [_ask(url, app, "gpt-5.5", f"gpt {n}") for n in range(2)] == [200, 200]  # served by hop 2
         assert _ask(url, app, "qwen-3.6", "asked twice") == 200
         assert _ask(url, app, "qwen-3.6", "asked twice") == 200  # the same request again: from the cache
@@ -61,11 +63,11 @@ def test_usage_reads_the_rows_each_release_writes(cli, sandbox_chains, pg_schema
             total = sum(a["served"] + a["failed"] + sum(a["refused_by_gateway"].values()) for a in report["aliases"])
             total += sum(report["unattributed_failures"].values())
             total += sum(a["cache_hits"] for a in report["aliases"])
-            if total >= 9:
+            if total >= 10:
                 break
             time.sleep(0.5)
         else:
-            pytest.fail(f"LiteLLM {release} wrote fewer than 9 spend-log rows in 30 s: {result.out}")
+            pytest.fail(f"LiteLLM {release} wrote fewer than 10 spend-log rows in 30 s: {result.out}")
     aliases = {a["alias"]: a for a in report["aliases"]}
     gpt = aliases["gpt-5.5"]
     assert gpt["served"] == 2 and gpt["via_fallback"] == 2 and gpt["failed"] == 0
@@ -93,15 +95,21 @@ def test_usage_reads_the_rows_each_release_writes(cli, sandbox_chains, pg_schema
             line = (f'aspirectl_usage_requests{{alias="{label}",hop="{hop["deployment"]}",'
                     f'upstream="{hop["upstream"]}",route="{hop["route"]}",window="{window}"}} {hop["requests"]}\n')
             assert line in prom, (line, prom)
-    if release == "1.108.7":  # the row says what was asked: the fallback's traffic is qwen-3.6-omni's
-        omni = aliases["qwen-3.6-omni"]
-        assert omni["served"] == 2 and omni["cross_family"] == 2 and omni["failed"] == 1
+    # the fallback's traffic is qwen-3.6-omni's on every release: 1.108.7's rows say what was
+    # asked (original_model_group); 1.80.0's and 1.85.0's name qwen-3.6-omni's own copies of
+    # claude-haiku-4-5's deployments (the export for a release that logs no requested group)
+    asked = aliases["qwen-3.6-omni"]
+    assert asked["served"] == 3 and asked["cross_family"] == 3 and asked["via_fallback"] == 3
+    assert asked["failed"] == 1  # the walk where every hop failed: 1.85.0's row names its last copy
+    assert [(h["deployment"], h["served_alias"], h["requests"]) for h in asked["hops"]] == \
+        [("claude-haiku-4-5@anthropic-oauth", "claude-haiku-4-5", 3)]
+    assert "claude-haiku-4-5" not in aliases  # nobody asked for it
+    by_key = json.loads(cli("--chains", chains, "--db", database, "usage", "--since", "1h", "--by", "consumer",
+                            "-o", "json").out)["consumers"]
+    mine = [(c["alias"], c["requests"], c["cross_family"], c["served_by"]) for c in by_key if c["consumer"] == "omni"]
+    assert mine == [("qwen-3.6-omni", 1, 1, {"claude-haiku-4-5 via anthropic-oauth": 1})], by_key
+    assert report["rows_without_original_group"] == 0  # no row leaves in doubt who asked
+    if release == "1.108.7":
         assert refused == {"gpt-5.5": {"ModelAccessDeniedProxyException": 1}, "qwen-3.6": {"KeyNotFoundError": 1}}
-    else:  # no original_model_group: what claude-haiku-4-5 served for qwen-3.6-omni is claude's own
-        assert aliases["claude-haiku-4-5"]["served"] == 2
-        assert report["rows_without_original_group"] >= 5
+    else:  # the same refusals, as these releases class them
         assert refused == {"gpt-5.5": {"ProxyException": 1}, "qwen-3.6": {"ProxyException": 1}}
-        # the walk that failed: 1.80.0's row names the alias asked for; 1.85.0's only the last
-        # deployment tried (claude-haiku-4-5@anthropic-api), so it reads as claude's failure
-        failed_as = "qwen-3.6-omni" if release == "1.80.0" else "claude-haiku-4-5"
-        assert aliases[failed_as]["failed"] == 1

@@ -390,3 +390,58 @@ def test_summarise_adds_every_group_up_per_alias_and_per_consumer():
     assert (older.requests, older.via_fallback, older.cross_family, older.advice) == (3, 2, 0, "")
     only = summarise(catalog, groups, window("1d", None, NOW), ["gpt-4.1"], Thresholds(), per_key)
     assert [u.alias for u in only.aliases] == ["gpt-4.1"] and {c.alias for c in only.consumers} == {"gpt-4.1"}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_fallback_copy_is_the_requesters_traffic_on_the_deployment_it_copies(tmp_path, pg_schema, backend):
+    """Rows of an export for 1.80.0/1.85.0 (REQUESTER>ALIAS@UPSTREAM, no original group) and of
+    one for 1.108.7 (the served id, the original group) in one window, as after an upgrade: one
+    hop of the requester's, served by the alias copied, its percentiles over all four rows; a
+    failed walk whose last copy's `model` is another alias's name is still the requester's."""
+    from aspirectl.litellm.releases import SUPPORTED
+
+    url = _fresh(tmp_path) if backend == "sqlite" else pg_schema(SUPPORTED["1.85.0"])
+    copy, served = "qwen-3.6-omni>claude-haiku-4-5@anthropic-oauth", "claude-haiku-4-5@anthropic-oauth"
+    for rid, ms in (("c1", 100), ("c2", 200), ("c3", 300)):
+        _log(url, [(rid, copy, "success", None)], original=None, model_group=copy, request_duration_ms=ms)
+    _log(url, [("n1", served, "success", None)], original="qwen-3.6-omni", model_group="claude-haiku-4-5",
+         request_duration_ms=900)
+    _log(url, [("f1", "qwen-3.6-omni>claude-haiku-4-5@anthropic-api", "failure", "InternalServerError")],
+         original=None, model="claude-haiku-4-5", model_group="qwen-3.6-omni>claude-haiku-4-5@anthropic-api")
+    report = _report(url)
+    (omni,) = report.aliases
+    assert omni.alias == "qwen-3.6-omni" and omni.failures == {"InternalServerError": 1}
+    assert report.rows_without_original_group == 0  # every row says who asked
+    (hop,) = omni.hops.values()
+    assert (hop.deployment, hop.served_alias, hop.upstream, hop.position, hop.route) == (
+        served, "claude-haiku-4-5", "anthropic-oauth", 1, "declared cross-family fallback")
+    assert (hop.requests, hop.p50_ms, hop.p95_ms) == (4, 200.0, 900.0)
+    (consumer,) = _report(url, by_consumer=True).consumers
+    assert (consumer.alias, consumer.requests, consumer.failed, consumer.served_by) == (
+        "qwen-3.6-omni", 4, 1, {"claude-haiku-4-5 via anthropic-oauth": 4})
+
+
+def test_a_name_like_a_copy_that_no_export_makes_is_an_unknown_deployment(tmp_path):
+    """'qwen-3.6>gpt-5.5@openai-api': qwen-3.6 has no fallback to gpt-5.5, so no export has it."""
+    url = _fresh(tmp_path)
+    _log(url, [("r1", "qwen-3.6>gpt-5.5@openai-api", "success", None)], original=None, model_group="x")
+    report = _report(url)
+    assert report.aliases == [] and [h.deployment for h in report.unknown] == ["qwen-3.6>gpt-5.5@openai-api"]
+
+
+def test_only_rows_of_a_fallbacks_target_without_a_requested_group_are_in_doubt(tmp_path):
+    """A row of claude-haiku-4-5 (qwen-3.6-omni's fallback target) with no original group and no
+    copy may be qwen-3.6-omni's traffic: counted, and the table says so. gpt-5.5's cannot be
+    anyone else's (no fallback reaches it): not counted."""
+    from aspirectl.render.table import Style
+    from aspirectl.render.usage import usage_text
+
+    url = _fresh(tmp_path)
+    _log(url, [("h1", "claude-haiku-4-5@anthropic-oauth", "success", None),
+               ("h2", "claude-haiku-4-5@anthropic-api", "success", None),
+               ("g1", "gpt-5.5@openai-api", "success", None)], original=None, model_group="")
+    report = _report(url)
+    assert [(a.alias, a.served) for a in report.aliases] == [("claude-haiku-4-5", 2), ("gpt-5.5", 1)]
+    assert report.rows_without_original_group == 2
+    assert ("note: 2 served rows of a fallback's target name no alias asked for" in
+            " ".join(usage_text(report, Style(), "chains").split()))

@@ -88,6 +88,14 @@ class GatewayCheck:
                 "config_note": self.config_note, "aliases": [a.to_dict() for a in self.aliases]}
 
 
+def _served(ident: str | None) -> str | None:
+    """The chains deployment that served: a fallback copy (``A>B@U``, exports for releases that
+    log no requested group) is B@U's call."""
+    from aspirectl.litellm.naming import served_deployment
+
+    return served_deployment(ident) if ident else ident
+
+
 def expected_hop(decision: Decision) -> str | None:
     served = decision.served
     return deployment_id(served.alias, served.upstream) if served else None
@@ -242,7 +250,7 @@ async def _check(url: str, key: str | None, decisions: list[Decision], timeout: 
             error_type, message = (None, "") if answer.status < 400 else error_of(answer.body)
             return AliasThroughGateway(
                 decision.alias, answer.status,
-                _header(answer, "x-litellm-model-id") if answer.status < 400 else None,
+                _served(_header(answer, "x-litellm-model-id")) if answer.status < 400 else None,
                 _header(answer, "x-litellm-model-group"), _fallbacks(answer),
                 expected_hop(decision), error_type, message, (time.monotonic() - started) * 1000,
                 predicted=decision.status is not Health.UNKNOWN,

@@ -9,6 +9,7 @@ from typing import Any
 from aspirectl.catalog.model import AuthScheme, Catalog
 from aspirectl.errors import ConfigError
 from aspirectl.gateway.export import litellm_config
+from aspirectl.litellm.naming import alias_of, split_fallback
 from aspirectl.secrets.redact import redact
 from aspirectl.textsafe import one_line
 
@@ -111,7 +112,8 @@ def _fallbacks(document: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def _family_of(catalog: Catalog, group: str) -> str | None:
-    alias = group.split("@", 1)[0]
+    """The family of the chain a group serves (a fallback copy ``A>B@U`` serves B's)."""
+    alias = alias_of(group)
     return catalog.aliases[alias].family if alias in catalog.aliases else None
 
 
@@ -150,7 +152,8 @@ def compare_document(catalog: Catalog, running: dict[str, Any], target: str | No
     have, want = _groups(running), _groups(wanted)
     for group in want:
         if group not in have:
-            what = "alias" if "@" not in group else "hop"
+            copy = split_fallback(group)[0] is not None
+            what = "fallback copy" if copy else "hop" if "@" in group else "alias"
             diffs.append(f"missing {what} {group}: the chains serve it, the config does not")
         elif sorted(have[group]) != sorted(want[group]):
             diffs.append(f"{group}: config calls {', '.join(have[group])}, "
@@ -165,7 +168,12 @@ def compare_document(catalog: Catalog, running: dict[str, Any], target: str | No
             continue
         family = _family_of(catalog, group)
         undeclared = [t for t in got if t not in expect]
+        declared = {alias_of(t) for t in expect}
         for target in undeclared:
+            if alias_of(target) in declared:  # the chains' own fallback, another release's form
+                diffs.append(f"fallback {group} -> {target}: the declared fallback to {alias_of(target)} as "
+                             f"an export for another LiteLLM release names it (re-export for {release})")
+                continue
             crossing = _family_of(catalog, target)
             kind = (f"crosses from family {family} into {crossing}: a silent vendor fallback"
                     if family and crossing and family != crossing else "not in the chains")

@@ -7,6 +7,14 @@ cross-family fallback) the target alias's whole chain. Every deployment's ``mode
 is ``ALIAS@UPSTREAM``, so ``x-litellm-model-id`` names the hop that served. No retries and no
 cooldowns, so a failing first hop is never hidden. Credentials are ``os.environ/NAME``
 references, never values.
+
+For a release that logs no requested group (before ``releases.ORIGINAL_GROUP_SINCE``: 1.80.0
+and 1.85.0 write only the serving group and deployment, and when every hop fails the last one
+tried), an alias's fallback into another alias's chain goes to the alias's own copies of that
+chain's deployments (``REQUESTER>ALIAS@UPSTREAM``, the same call), so the spend log of traffic
+its fallback served or failed still says which alias was asked for. From that release the
+rows say it themselves, and LiteLLM can check a key's access to each fallback group: the
+fallbacks name the target's own groups, which `keys create --models` grants.
 """
 
 from __future__ import annotations
@@ -14,8 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from aspirectl.catalog.model import AuthScheme, Catalog, Protocol, Upstream
-from aspirectl.litellm.naming import deployment_id, env_var, group_name
-from aspirectl.litellm.releases import DEFAULT_TARGET, NATIVE_OAUTH_SINCE
+from aspirectl.litellm.naming import deployment_id, env_var, fallback_id, group_name
+from aspirectl.litellm.releases import DEFAULT_TARGET, NATIVE_OAUTH_SINCE, logs_requested_group
 from aspirectl.probe.protocols.anthropic import OAUTH_BETA  # one home: the wire protocol's
 from aspirectl.textsafe import one_line
 
@@ -89,6 +97,15 @@ def walk(catalog: Catalog, alias: str) -> list[tuple[str, int, str]]:
     return out
 
 
+def chain_groups(catalog: Catalog, alias: str, target: str | None = None) -> list[str]:
+    """Every model group the gateway tries for ``alias``, in order, as the export for release
+    ``target`` names them: its own hops' groups, then its fallback's (its own copies of them
+    where the release logs no requested group)."""
+    copies = not logs_requested_group(target)
+    return [fallback_id(alias, a, u) if copies and a != alias else group_name(a, p, u)
+            for a, p, u in walk(catalog, alias)]
+
+
 def litellm_config(catalog: Catalog, target: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """(config document, comments by deployment id)."""
     model_list: list[dict[str, Any]] = []
@@ -108,9 +125,23 @@ def litellm_config(catalog: Catalog, target: str | None = None) -> tuple[dict[st
             notes = [c for c in (comment, declared) if c]
             if notes:
                 comments[ident] = "; ".join(notes)
+    if not logs_requested_group(target):
+        for requester in catalog.aliases:
+            for alias, position, name in walk(catalog, requester):
+                if alias == requester:
+                    continue
+                hop = catalog.hops(alias)[position - 1]
+                params, comment = _params(catalog.upstreams[name], hop.model_for(alias), target)
+                ident = fallback_id(requester, alias, name)
+                model_list.append({"model_name": ident, "litellm_params": params, "model_info": {
+                    "id": ident, "aspirectl_hop": position, "aspirectl_upstream": name,
+                    "aspirectl_fallback_for": requester}})
+                copy = (f"{deployment_id(alias, name)} for {requester}'s fallback (LiteLLM "
+                        f"{target or DEFAULT_TARGET} logs no requested group)")
+                comments[ident] = "; ".join(c for c in (copy, comment) if c)
     fallbacks = []
     for alias in catalog.aliases:
-        chain = [group_name(a, p, u) for a, p, u in walk(catalog, alias)][1:]
+        chain = chain_groups(catalog, alias, target)[1:]
         if chain:
             fallbacks.append({alias: chain})
     document = {

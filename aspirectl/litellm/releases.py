@@ -16,6 +16,15 @@ DEFAULT_TARGET = "1.108.7"  # the newest release the project runs; --litellm-ver
 NATIVE_OAUTH_SINCE = "1.81.12"
 # The deprecated-key (grace) lookup works: 1.89.0 lacks PR #30327, 1.89.1 has it (the wheels).
 GRACE_FIXED_IN = "1.89.1"
+# From this release a spend-log row names the group the caller asked for
+# (metadata.original_model_group and attempted_fallbacks, BerriAI/litellm#38107) and the router
+# can check the caller's key against each fallback group (general_settings.
+# enforce_fallback_model_access, #38572: default off in 1.100.0, on in 1.108.7). Checked in the
+# wheels: absent from 1.95.0-1.99.0, present in 1.100.0, 1.104.0 and 1.108.7. Before it, a row
+# of traffic a fallback served names only the serving group, so the export gives each alias its
+# own copies of the deployments its fallback reaches (litellm/naming.py fallback_id); from it,
+# the rows say what was asked and the copies would need every restricted key to hold them.
+ORIGINAL_GROUP_SINCE = "1.100.0"
 
 # Where a running proxy tells its release (recorded on loopback): the readiness answer's
 # `litellm_version` on 1.80.0 only; the `x-litellm-version` header of a served completion on
@@ -55,3 +64,9 @@ def release_tuple(text: str) -> tuple[int, ...]:
     """(major, minor, patch) for ordering releases: '1.81.12' > '1.81.9'."""
     numbers = re.findall(r"\d+", text)
     return tuple(int(n) for n in numbers[:3]) if numbers else (0,)
+
+
+def logs_requested_group(target: str | None) -> bool:
+    """Whether release ``target`` (the default target when None) writes the group asked for
+    into each spend-log row (ORIGINAL_GROUP_SINCE)."""
+    return release_tuple(target or DEFAULT_TARGET) >= release_tuple(ORIGINAL_GROUP_SINCE)

@@ -112,9 +112,11 @@ def usage_text(report: UsageReport, style: Style, catalog_path: str) -> str:
         out.append(f"Failures the log does not attribute to an alias (blank model_group): {causes}")
     if report.rows_without_original_group:
         out.append("")
-        out.append(f"note: {report.rows_without_original_group:,} served rows carry no original_model_group "
-                   "(LiteLLM before 1.100): each counts for the alias that served it, so traffic through a "
-                   "declared fallback shows under its target there.")
+        out.append(f"note: {report.rows_without_original_group:,} served rows of a fallback's target name no "
+                   "alias asked for (LiteLLM before 1.100 writes no original_model_group, and the gateway's "
+                   "config gives fallbacks no copies of their own): each counts for the alias that served "
+                   "it, so traffic through a declared fallback may show under its target. Deploy "
+                   "'aspirectl chains export --litellm-version RELEASE' for the gateway's release.")
     out.append("")
     out.append(summary_line(report))
     return "\n".join(out) + "\n"
