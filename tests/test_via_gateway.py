@@ -235,6 +235,12 @@ KEY_REFUSED = (401, {"error": {"message": "Authentication Error, Invalid proxy s
                                           "Received API Key = sk-...cdef, Key Hash (Token) =abc. Unable to "
                                           "find token in cache or `LiteLLM_VerificationTokenTable`",
                                "type": "token_not_found_in_db", "param": "key", "code": "401"}})
+def _recorded(name: str) -> tuple[int, dict]:
+    """(status, body) the real proxy answered (scripts/capture-litellm-refusals)."""
+    case = json.loads((Path(__file__).parent / "recorded" / "litellm-refusals" / f"{name}.json").read_text())
+    return case["status"], case["body"]
+
+
 GROUP_DENIED = (403, {"error": {"message": "The requested model 'claude-haiku-4-5' is not available for this "
                                            "API key, or the model name is invalid. Check the models available to "
                                            "you and try again.",
@@ -249,7 +255,11 @@ NO_GROUP = (400, {"error": {"message": "/chat/completions: Invalid model name pa
     (GROUP_DENIED, "the gateway key may not call the hop group 'claude-haiku-4-5' (key_model_access_denied): "
                    "run 'aspirectl keys create monitor --monitoring'"),
     (NO_GROUP, "the gateway has no model group 'claude-haiku-4-5': it does not run the current export"),
-], ids=["key-refused", "group-denied", "no-such-group"])
+    (_recorded("1.85.0-over-budget-chat"), "aspirectl's gateway key has used its budget on the gateway (429 "
+                                           "budget_exceeded): Budget has been exceeded!"),
+    (_recorded("1.108.7-key-rpm-chat"), "aspirectl's gateway key hit its own rate limit on the gateway (429): "
+                                        "Rate limit exceeded for api_key:"),
+], ids=["key-refused", "group-denied", "no-such-group", "key-over-budget", "key-rate-limit"])
 def test_the_gateway_refusing_us_is_unknown_never_the_hops_failure(cli, tmp_path, monkeypatch, answer, says):
     from tests.hostile import chains_pointing
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from aspirectl.health import Assessment
-from aspirectl.litellm.errors import KEY_REFUSALS
+from aspirectl.litellm.errors import KEY_REFUSALS, MODEL_ACCESS_DENIED, caller_limit
 from aspirectl.litellm.naming import deployment_id
 from aspirectl.litellm.releases import READINESS, VERSION_HEADER
 from aspirectl.probe.protocols.litellm import without_trace
@@ -22,7 +22,7 @@ from aspirectl.textsafe import one_line, optional_line
 
 GATEWAY_KEY = "gateway-key"
 # The proxy's own refusals of our key, told apart from an upstream's 401 by error.type.
-GATEWAY_KEY_ERRORS = KEY_REFUSALS
+GATEWAY_KEY_ERRORS = KEY_REFUSALS  # and its own limits on the key: caller_limit
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,14 @@ class AliasThroughGateway:
 
     @property
     def refused_key(self) -> bool:
-        """The gateway itself refused aspirectl's key: its answer says nothing about routing."""
-        return self.status in (400, 401) and self.error_type in GATEWAY_KEY_ERRORS
+        """The gateway itself refused aspirectl's key (unknown, blocked, expired, over its own
+        budget or rate limit, or not allowed this alias: 401 on 1.80.0, 403 after, recorded in
+        tests/recorded/litellm-refusals/): its answer says nothing about routing."""
+        if self.status is None:
+            return False
+        return (self.status in (400, 401) and self.error_type in GATEWAY_KEY_ERRORS) or \
+            (self.status in (401, 403) and self.error_type in MODEL_ACCESS_DENIED) or \
+            caller_limit(self.status, self.error_type, self.message) is not None
 
     @property
     def answered(self) -> bool:
@@ -320,6 +326,10 @@ def _judge(url: str, db: str, answers: list[AliasThroughGateway], release: str |
         elif a.status is None:
             states.append(Health.CRITICAL)
             reasons.append(f"{a.alias}: no answer from the gateway ({a.message})")
+        elif a.refused_key:  # some aliases only: what they would do is not known from here
+            states.append(Health.UNKNOWN)
+            reasons.append(f"{a.alias}: the gateway refused aspirectl's key ({a.status} {a.error_type}): "
+                           f"{redact(a.message)[:160]}")
         elif a.drift:
             states.append(Health.CRITICAL if a.served is None and a.expected else Health.WARNING)
             got = a.served or f"error {a.status} {a.error_type or ''}".strip()

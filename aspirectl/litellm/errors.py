@@ -33,6 +33,28 @@ MODEL_ACCESS_DENIED = frozenset({"key_model_access_denied", "team_model_access_d
                                  "user_model_access_denied", "org_model_access_denied",
                                  "project_model_access_denied"})
 
+# The proxy's own limits on the caller's key, as the real proxy answers them (captured from
+# 1.80.0, 1.85.0 and 1.108.7: tests/recorded/litellm-refusals/): its budget, typed
+# "budget_exceeded" ("Budget has been exceeded! ...", 400 on 1.80.0, 429 on 1.85.0, 422 on
+# 1.108.7), and its rate limit, 429 "Rate limit exceeded for api_key: <hash>. Limit type: ..."
+# (typed throttling_error on 1.108.7, "None" before). An upstream's budget relayed through a
+# LiteLLM in front is its exception text ("litellm.BadRequestError: OpenAIException - Budget
+# has been exceeded! ...", tests/recorded/litellm-proxy/*-out-of-credit-chat-qwen-3.6.json),
+# 1.108.7 typing it budget_exceeded too: never the caller's own limit.
+CALLER_BUDGET, CALLER_RATE = "budget", "rate"
+_CALLER_RATE = re.compile(r"Rate limit exceeded for api_key\b")
+
+
+def caller_limit(status: int, error_type: str | None, message: str) -> str | None:
+    """CALLER_BUDGET or CALLER_RATE when the proxy refused the caller's key for its own budget
+    or rate limit, else None."""
+    text = message.lstrip()
+    if text.startswith("litellm."):  # an exception from behind the proxy, relayed
+        return None
+    if error_type == "budget_exceeded":
+        return CALLER_BUDGET
+    return CALLER_RATE if status == 429 and _CALLER_RATE.match(text) else None
+
 # Every provider LiteLLM knows (``litellm.provider_list`` of 1.80.0, 1.85.0 and 1.108.7, held
 # to each installed release by tests/test_relayed.py). exception_mapping_utils.py names a
 # wrapped error "<Provider>Exception - " from the provider's name (its first letter upper-cased;

@@ -10,7 +10,8 @@ maps it for reasoning models), ``disable_fallbacks: true`` and ``num_retries: 0`
 per request by LiteLLM's router), tagged ``aspirectl-probe`` in the spend logs.
 
 An error is read as the gateway relays it: the proxy's own refusals of aspirectl's gateway key
-(by ``error.type``: a problem of this machine's key, never the hop's), a hop group the gateway
+(by ``error.type``, and its own budget and rate limit on that key: ``errors.caller_limit``; a
+problem of this machine's key, never the hop's), a hop group the gateway
 does not have (the export is not deployed), else the provider error inside LiteLLM's wrapping,
 read by the provider's own rules (``litellm.embedded_cause``), exactly as a direct probe would
 read it. Where the release relays the provider's rate-limit headers (``llm_provider-*``), the
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from aspirectl.litellm.errors import KEY_REFUSALS, MODEL_ACCESS_DENIED
+from aspirectl.litellm.errors import CALLER_BUDGET, CALLER_RATE, KEY_REFUSALS, MODEL_ACCESS_DENIED, caller_limit
 from aspirectl.probe.adapter import Context, ProbeTarget, Step
 from aspirectl.probe.outcomes import Facts, Origin, Outcome, Verdict
 from aspirectl.probe.protocols import litellm
@@ -88,6 +89,15 @@ def _judge(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | Non
         return _local(Outcome.FORBIDDEN, f"the gateway key may not call the hop group '{group}' "
                       f"({facts.error_type}): run 'aspirectl keys create monitor --monitoring' for a key "
                       "that may call every hop group", facts)
+    limit = caller_limit(facts.status, facts.error_type, facts.message)
+    if limit == CALLER_BUDGET:
+        return _local(Outcome.BILLING, f"aspirectl's gateway key has used its budget on the gateway ({facts.status} "
+                      f"{facts.error_type}): {said}; raise its max_budget, or make a new monitoring key: "
+                      "aspirectl keys create NAME --monitoring --budget USD", facts)
+    if limit == CALLER_RATE:
+        return _local(Outcome.RATE_LIMITED, f"aspirectl's gateway key hit its own rate limit on the gateway "
+                      f"({facts.status}): {said}; probe less often, or make a monitoring key with a higher "
+                      "limit: aspirectl keys create NAME --monitoring --rpm N", facts)
     if facts.status in (400, 404) and _UNKNOWN_GROUP.search(facts.message):
         return _local(Outcome.MODEL_NOT_FOUND, f"the gateway has no model group '{group}': it does not run "
                       "the current export (aspirectl chains export --check its config.yaml)", facts)

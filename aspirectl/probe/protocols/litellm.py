@@ -45,7 +45,8 @@ RULES: tuple[Rule, ...] = (
     # raised in proxy/auth/auth_checks.py, user_api_key_auth.py; older releases say auth_error).
     Rule(Outcome.AUTH_INVALID, status=401, error_type=("auth_error", "token_not_found_in_db"),
          label="the passthrough rejected our virtual key"),
-    Rule(Outcome.AUTH_EXPIRED, status=401, error_type="expired_key",
+    # 401 on 1.85.0 and 1.108.7, 400 on 1.80.0 (tests/recorded/litellm-refusals/)
+    Rule(Outcome.AUTH_EXPIRED, status=(400, 401), error_type="expired_key",
          label="our virtual key on the passthrough has expired"),
     Rule(Outcome.UPSTREAM_ERROR, error_type="no_db_connection",
          label="the passthrough cannot check keys: it has no database"),
