@@ -338,7 +338,7 @@ def test_wrong_gateway_key_is_the_gateway_refusing_us_not_an_upstream(cli, sandb
     code, doc = _probe_gateway(cli, chains, gateway, "qwen-3.6")
     assert code == 3  # UNKNOWN: the check cannot judge, the gateway is not down
     reason = doc["gateway"]["reasons"][0]
-    assert reason.startswith("the gateway refused aspirectl's key (401 auth_error)")
+    assert reason.startswith("the gateway refused aspirectl's key (401 token_not_found_in_db)")  # as 1.85.0 says
     assert wrong not in json.dumps(doc)
     missing = cli("--chains", chains, "--gateway-url", gateway, "probe", "--gateway", "qwen-3.6")
     monkeypatch.delenv("ASPIRECTL_SECRET_GATEWAY_KEY")

@@ -193,30 +193,7 @@ def test_simulator_answers_like_the_real_proxy(fault, recorded, kind):
     assert as_sim.outcome is as_real.outcome
 
 
-# The passthrough's own refusals, as LiteLLM 1.108.7 builds them (ProxyException(message, type,
-# param, code) -> {"error": {message, type, param, code}}): messages and types copied from
-# litellm/constants.py (INVALID_API_KEY_ERROR_MESSAGE), proxy/auth/auth_checks.py
-# (token_not_found_in_db), proxy/auth/user_api_key_auth.py (expired_key, no_db_connection) and
-# proxy/_types.py (ProxyErrorTypes). Not captured on the wire: built from the code that sends them.
-PROXY_OWN = [
-    (401, "Authentication Error, Invalid API key provided.", "token_not_found_in_db", "key",
-     Outcome.AUTH_INVALID),
-    (401, "Authentication Error - Expired Key. Key Expiry time 2026-11-01 00:00:00+00:00 and current "
-          "time 2026-11-27 00:00:00+00:00", "expired_key", "sk-...abcd", Outcome.AUTH_EXPIRED),
-    (400, "No connected db.", "no_db_connection", None, Outcome.UPSTREAM_ERROR),
-    (403, "The requested model 'qwen-3.6' is not available for this API key, or the model name is "
-          "invalid. Check the models available to you and try again.", "team_model_access_denied", "model",
-     Outcome.FORBIDDEN),  # proxy/auth/model_access_denied.py, raised in auth_checks.py
-]
-
-
-@pytest.mark.parametrize(("status", "message", "kind", "param", "expected"), PROXY_OWN,
-                         ids=[c[2] for c in PROXY_OWN])
-def test_the_passthroughs_own_refusals(status, message, kind, param, expected):
-    for request in ("GET /health?model=qwen-3.6", "POST /v1/chat/completions"):
-        body = {"error": {"message": message, "type": kind, "param": param, "code": str(status)}}
-        verdict = _verdict({"request": request, "model": "qwen-3.6", "status": status, "body": body})
-        assert verdict is not None and verdict.outcome is expected, (request, verdict)
+# The passthrough's own refusals, captured on the wire from three releases: tests/test_recorded_refusals.py.
 
 
 # Real provider answers pasted in public issues (tests/recorded/providers/): each file names its
@@ -436,12 +413,13 @@ def test_a_health_error_that_is_only_litellms_own_note_is_still_read():
 
 
 def test_the_corpus_is_250_real_answers_over_every_upstream_and_release():
-    """The floor: more than 250 recorded cases (captured from the real proxy, built from
-    LiteLLM's code, pasted in public issues or typed by an official SDK, and every provider
-    answer as the real proxy relays it) over the seven upstreams and the three releases."""
+    """The floor: more than 250 recorded cases (captured from the real proxy: its answers in
+    front of the simulators, its own refusals, every provider answer as it relays it; pasted in
+    public issues or typed by an official SDK) over the seven upstreams and the three releases."""
     providers = [json.loads(p.read_text()) for p in PROVIDER_CASES]
     relayed = sorted((Path(__file__).parent / "recorded" / "litellm-relayed").glob("*.json"))
-    total = len(CASES) + len(PROXY_OWN) + len(providers) + len(relayed)
+    refusals = sorted((Path(__file__).parent / "recorded" / "litellm-refusals").glob("*.json"))
+    total = len(CASES) + len(refusals) + len(providers) + len(relayed)
     assert total > 250 and len(providers) >= 100, (total, len(providers))
     assert {json.loads(p.read_text())["release"] for p in relayed} == set(VERSIONS)
     upstreams = {c["upstream"] for c in providers} | {"cloud-first-litellm"}  # + the passthrough captures

@@ -1,6 +1,8 @@
 """The real LiteLLM proxy's own refusals (tests/recorded/litellm-refusals/, captured by
 scripts/capture-litellm-refusals from LiteLLM 1.80.0, 1.85.0 and 1.108.7 on a database built
-from each release's migrations), read as aspirectl reads them in both places it meets them:
+from each release's migrations; they replace the refusals test_recorded.py once built from LiteLLM's
+code, which had 1.80.0's expired key as a 401 where it answers 400), read as aspirectl reads
+them in both places it meets them:
 
 * from a LiteLLM upstream (cloud-first.ai refusing the virtual key it gave us:
   probe/protocols/litellm.py), each step as the probe asks it;
@@ -44,6 +46,8 @@ UPSTREAM_TRUTH: dict[tuple[str, str], tuple[Outcome, str] | None] = {
     ("key-rpm", "models"): None,
     **{("no-db", step): (Outcome.UPSTREAM_ERROR, "the passthrough cannot check keys: it has no database")
        for step in ("chat", "models")},
+    ("unknown-model", "chat"): (Outcome.MODEL_NOT_FOUND, "model not served by the passthrough"),
+    ("unknown-model", "models"): (Outcome.MODEL_NOT_FOUND, "'no-such-model' is not among the key's model groups"),
     ("virtual-key", "models"): None,
     ("virtual-key", "health"): None,
 }
@@ -57,6 +61,8 @@ GATEWAY_TRUTH: dict[str, tuple[Outcome, str]] = {
     "model-denied": (Outcome.FORBIDDEN, "the gateway key may not call the hop group 'gpt-5.5'"),
     "over-budget": (Outcome.BILLING, "aspirectl's gateway key has used its budget on the gateway"),
     "key-rpm": (Outcome.RATE_LIMITED, "aspirectl's gateway key hit its own rate limit on the gateway"),
+    "unknown-model": (Outcome.MODEL_NOT_FOUND, "the gateway has no model group 'no-such-model': it does not run "
+                                               "the current export"),
 }
 
 
@@ -104,7 +110,7 @@ def test_a_litellm_upstreams_own_refusal_is_read_as_what_it_refused(path):
     assert verdict is not None, path.name
     outcome, words = truth
     assert (verdict.outcome, verdict.origin) == (outcome, Origin.UPSTREAM), (path.name, verdict)
-    assert verdict.detail.startswith(words), (path.name, verdict.detail)
+    assert verdict.detail == words or verdict.detail.startswith(words + ": "), (path.name, verdict.detail)
 
 
 @pytest.mark.parametrize("path", [p for p in CASES if _step_of(p)[2] == "chat"], ids=lambda p: p.stem)
@@ -167,10 +173,70 @@ def test_the_gateway_check_reads_a_refusal_of_its_key_as_no_answer_about_routing
     error_type, message = error_of(case["body"])
     refused = AliasThroughGateway("qwen-3.6", case["status"], None, None, None, "qwen-3.6@cloud-first-litellm",
                                   error_type, message)
-    assert refused.refused_key is (name in REFUSES_THE_KEY) and not refused.drift
+    assert refused.refused_key is (name in REFUSES_THE_KEY)
+    assert refused.drift is (name not in REFUSES_THE_KEY)  # a group it lacks is about routing
+    if name not in REFUSES_THE_KEY:
+        return
     served = AliasThroughGateway("gpt-5.5", 200, "gpt-5.5@openai-api", "gpt-5.5", 1, "gpt-5.5@openai-api")
     alone, beside = _judge("http://gw", "connected", [refused]), _judge("http://gw", "connected", [refused, served])
     assert alone.status is beside.status is Health.UNKNOWN
     assert alone.reasons[0].startswith(f"the gateway refused aspirectl's key ({case['status']} {error_type})")
     assert beside.reasons == (f"qwen-3.6: the gateway refused aspirectl's key ({case['status']} {error_type}): "
                               f"{message[:160]}",)
+
+
+def test_a_draining_passthrough_is_read_as_shutting_down_as_litellm_writes_it():
+    """1.108.7's /health/liveliness while it drains (not on the wire here: a drain lasts as long
+    as a request in flight): the body and status from its own code, held to the installed
+    release, then read by the probe's liveliness step."""
+    from tests.pgutil import CI_CACHE
+
+    code = next((CI_CACHE / "litellm-1.108.7" / "lib").glob(
+        "python3*/site-packages/litellm/proxy/health_endpoints/_health_endpoints.py")).read_text()
+    liveliness = code[code.index("async def health_liveliness"):][:800]
+    assert "response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE" in liveliness
+    assert 'return {"status": "shutting_down"}' in liveliness
+    adapter = adapter_for(WireProtocol.LITELLM)
+    target = replace(LITELLM_TARGET, model="qwen-3.6")
+    step = next(s for s in adapter.steps(target) if s.name == "liveliness")
+    body = {"status": "shutting_down"}
+    verdict = read_answer(adapter, step, Facts(status=503, headers={}, body=body, text=json.dumps(body)), target,
+                          {}, 1 << 20)
+    assert verdict is not None and verdict.outcome is Outcome.OVERLOADED
+    assert verdict.detail.startswith("the passthrough is shutting down")
+
+
+# The sandbox's cloud-first.ai simulator (sandbox/simulators/litellm.py) and the real answer
+# each of its refusal faults imitates.
+IMITATES = [("gateway_auth", "1.85.0-unknown-key-chat"), ("budget_exceeded", "1.80.0-over-budget-chat"),
+            ("key_model_access_denied", "1.85.0-model-denied-chat"), ("invalid_model", "1.108.7-unknown-model-chat")]
+
+
+@pytest.mark.parametrize(("fault", "recorded"), IMITATES, ids=lambda v: str(v))
+def test_the_simulators_refusals_answer_like_the_real_proxy(fault, recorded):
+    import re as regex
+
+    from aspirectl.sandbox.httpserver import Request
+    from aspirectl.sandbox.simulators.litellm import FAULTS
+
+    real = _load(HERE / f"{recorded}.json")
+    request = Request("POST", "/v1/chat/completions", {}, {"authorization": "Bearer sk-some-key-0000"}, b"")
+    sim = FAULTS[fault](request, None, "generate", real["model"])  # type: ignore[arg-type]
+    assert sim is not None and sim.status == real["status"]
+    sim_error, real_error = sim.body["error"], real["body"]["error"]
+    assert (sim_error["type"], sim_error["code"]) == (real_error["type"], real_error["code"])
+
+    def shape(text: str) -> str:  # the words, without the key's hash and tail, the model, the costs
+        text = regex.sub(r"[0-9a-f]{64}|sk-\.\.\.\w{4}|model=[\w.-]+|\[[^]]*\]|\d+\.\d+", "#", text)
+        return text.replace("access gpt-5.5", "access #").replace("access qwen-3.6", "access #")
+
+    assert shape(sim_error["message"]) == shape(real_error["message"])
+    real_case = {**real, "body": real["body"]}
+    assert _verdict_of(real_case).outcome is _verdict_of({**real, "body": sim.body}).outcome
+
+
+def _verdict_of(case: dict):
+    adapter = adapter_for(WireProtocol.LITELLM)
+    target = replace(LITELLM_TARGET, model=case["model"], canary=True)
+    step = next(s for s in adapter.steps(target) if s.name == "canary")
+    return read_answer(adapter, step, _facts(case), target, {}, 1 << 20)

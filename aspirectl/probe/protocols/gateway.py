@@ -22,7 +22,13 @@ from __future__ import annotations
 
 import re
 
-from aspirectl.litellm.errors import CALLER_BUDGET, CALLER_RATE, KEY_REFUSALS, MODEL_ACCESS_DENIED, caller_limit
+from aspirectl.litellm.errors import (
+    CALLER_BUDGET,
+    CALLER_RATE,
+    KEY_REFUSALS,
+    MODEL_ACCESS_DENIED,
+    caller_limit,
+)
 from aspirectl.probe.adapter import Context, ProbeTarget, Step
 from aspirectl.probe.outcomes import Facts, Origin, Outcome, Verdict
 from aspirectl.probe.protocols import litellm
@@ -91,9 +97,9 @@ def _judge(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | Non
                       "that may call every hop group", facts)
     limit = caller_limit(facts.status, facts.error_type, facts.message)
     if limit == CALLER_BUDGET:
-        return _local(Outcome.BILLING, f"aspirectl's gateway key has used its budget on the gateway ({facts.status} "
-                      f"{facts.error_type}): {said}; raise its max_budget, or make a new monitoring key: "
-                      "aspirectl keys create NAME --monitoring --budget USD", facts)
+        return _local(Outcome.BILLING, "aspirectl's gateway key has used its budget on the gateway "
+                      f"({facts.status} {facts.error_type}): {said}; raise its max_budget, or make a new "
+                      "monitoring key: aspirectl keys create NAME --monitoring --budget USD", facts)
     if limit == CALLER_RATE:
         return _local(Outcome.RATE_LIMITED, f"aspirectl's gateway key hit its own rate limit on the gateway "
                       f"({facts.status}): {said}; probe less often, or make a monitoring key with a higher "

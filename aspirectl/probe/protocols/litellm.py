@@ -39,36 +39,32 @@ _STATUS_IN_MESSAGE = re.compile(r"(?:Error code|status(?:_code)?)[:=]?\s*(\d{3})
 _ERROR_CODE = re.compile(r"Error code: (\d{3}) - ")
 
 RULES: tuple[Rule, ...] = (
+    # What the proxy decides itself, every row read from a real answer: its liveliness while it
+    # drains (1.108.7 proxy/health_endpoints/_health_endpoints.py: 503 {"status":
+    # "shutting_down"}; 1.80.0 and 1.85.0 have no such answer), and its refusals of the caller
+    # (tests/recorded/litellm-refusals/, captured from 1.80.0, 1.85.0 and 1.108.7; the types are
+    # ProxyErrorTypes, 1.108.7 proxy/_types.py). An upstream's failure behind it is read from
+    # the exception it wraps (embedded_cause), and a bare status by the generic table.
     Rule(Outcome.OVERLOADED, status=503, message=r"^shutting_down$",
          label="the passthrough is shutting down"),
-    # The passthrough's own refusals, by ProxyErrorTypes (LiteLLM 1.108.7 proxy/_types.py;
-    # raised in proxy/auth/auth_checks.py, user_api_key_auth.py; older releases say auth_error).
+    # an unknown or malformed key (token_not_found_in_db, auth_error), a blocked one (auth_error)
     Rule(Outcome.AUTH_INVALID, status=401, error_type=("auth_error", "token_not_found_in_db"),
          label="the passthrough rejected our virtual key"),
-    # 401 on 1.85.0 and 1.108.7, 400 on 1.80.0 (tests/recorded/litellm-refusals/)
+    # 401 on 1.85.0 and 1.108.7, 400 on 1.80.0
     Rule(Outcome.AUTH_EXPIRED, status=(400, 401), error_type="expired_key",
          label="our virtual key on the passthrough has expired"),
     Rule(Outcome.UPSTREAM_ERROR, error_type="no_db_connection",
          label="the passthrough cannot check keys: it has no database"),
-    Rule(Outcome.AUTH_INVALID, status=401, message=r"AuthenticationError",
-         label="the passthrough's own upstream rejected its key"),
-    Rule(Outcome.MODEL_NOT_FOUND, status=(400, 404), message=r"Invalid model name",
+    # a group it does not have: 400, typed None (1.80.0, 1.85.0) or invalid_request_error
+    Rule(Outcome.MODEL_NOT_FOUND, status=400, message=r"Invalid model name",
          label="model not served by the passthrough"),
-    Rule(Outcome.RATE_LIMITED, status=429, message=r"No deployments available",
-         label="all deployments cooling down"),
+    # our key's own budget there: 400 on 1.80.0, 429 on 1.85.0, 422 on 1.108.7
     Rule(Outcome.BILLING, error_type="budget_exceeded", label="budget exceeded"),
-    # The same BudgetExceededError relayed by a LiteLLM in front (recorded: 400 BadRequestError).
-    Rule(Outcome.BILLING, message=r"Budget has been exceeded",
-         label="budget exceeded behind the passthrough"),
+    # 401 on 1.80.0, 403 after
     Rule(Outcome.FORBIDDEN, error_type=tuple(sorted(MODEL_ACCESS_DENIED)),
          label="our key may not use this model on the passthrough"),
+    # our key's own rate limit there ("Rate limit exceeded for api_key: ...")
     Rule(Outcome.RATE_LIMITED, status=429, label="rate limited"),
-    Rule(Outcome.UNREACHABLE, message=r"APIConnectionError",
-         label="the passthrough cannot reach its upstream"),
-    Rule(Outcome.TIMEOUT, status=408, label="the passthrough's upstream timed out"),
-    Rule(Outcome.UPSTREAM_ERROR, status=502, label="upstream behind the passthrough failed"),
-    Rule(Outcome.OVERLOADED, status=503, message=r"ServiceUnavailable|overloaded",
-         label="upstream behind the passthrough unavailable"),
 )
 
 

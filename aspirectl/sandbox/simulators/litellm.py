@@ -18,12 +18,13 @@ def error(status: int, message: str, kind: str | None = None, code: str | None =
 
 
 def _gateway_auth(req: Request) -> Response:
+    """An unknown key, as 1.80.0 and 1.85.0 refuse it (tests/recorded/litellm-refusals/)."""
     presented = req.header("authorization").removeprefix("Bearer ").strip()
     tail = presented[-4:] if len(presented) > 8 else "****"
     token_hash = hashlib.sha256(presented.encode()).hexdigest()
     return error(401, "Authentication Error, Invalid proxy server token passed. Received API Key = "
                  f"sk-...{tail}, Key Hash (Token) ={token_hash}. Unable to find token in cache or "
-                 "`LiteLLM_VerificationTokenTable`", "auth_error", "401")
+                 "`LiteLLM_VerificationTokenTable`", "token_not_found_in_db", "401")
 
 
 def _unhealthy(model: str, error_text: str, status: int) -> Response:
