@@ -78,7 +78,8 @@ def _step_of(path: Path) -> tuple[str, str, str]:
 
 
 def _facts(case: dict) -> Facts:
-    return Facts(status=case["status"], headers={}, body=case["body"], text=json.dumps(case["body"]))
+    return Facts(status=case["status"], headers=dict(case.get("headers", {})), body=case["body"],
+                 text=json.dumps(case["body"]))
 
 
 def test_every_release_has_every_case_each_captured_as_it_says():
@@ -240,3 +241,27 @@ def _verdict_of(case: dict):
     target = replace(LITELLM_TARGET, model=case["model"], canary=True)
     step = next(s for s in adapter.steps(target) if s.name == "canary")
     return read_answer(adapter, step, _facts(case), target, {}, 1 << 20)
+
+
+def test_what_the_probe_reads_from_the_proxys_own_answers_field_by_field():
+    """describe() on real answers: the type, the status LiteLLM puts in `code` (or the class its
+    message names, for an exception relayed from behind it), the message, its call id and the
+    retry-after it sends with a rate limit."""
+    from aspirectl.probe.protocols.litellm import describe
+
+    rows = []
+    for path in (HERE / "1.108.7-key-rpm-chat.json", HERE / "1.80.0-key-rpm-chat.json",
+                 HERE / "1.85.0-unknown-key-chat.json",
+                 HERE.parent / "litellm-proxy" / "1.108.7-out-of-credit-chat-qwen-3.6.json"):
+        case = _load(path)
+        facts = _facts(case)
+        describe(facts)
+        assert facts.message == case["body"]["error"]["message"]
+        rows.append((facts.error_type, facts.error_code, facts.retry_after_s,
+                     facts.request_id == case.get("headers", {}).get("x-litellm-call-id")))
+    assert rows == [("throttling_error", "429", 60.0, True), ("None", "429", 60.0, True),
+                    ("token_not_found_in_db", "401", None, True), ("budget_exceeded", "BadRequestError", None, True)]
+    assert _facts(_load(HERE / "1.108.7-key-rpm-chat.json")).header("x-litellm-call-id")  # the id was sent
+    empty = Facts(status=500, headers={}, body={"error": {"type": "x"}}, text="")
+    describe(empty)
+    assert (empty.message, empty.error_code, empty.request_id) == ("", None, None)
