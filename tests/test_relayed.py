@@ -109,3 +109,36 @@ def test_every_provider_litellm_knows_is_a_known_prefix(release):
         prefix = (name[0].upper() + name[1:]) if name != "openai" else "OpenAI"
         assert errors.find_provider(f"litellm.BadRequestError: {prefix}Exception - x") is not None, name
     assert errors.find_provider("litellm.BadRequestError: Mystery Exception - x") is None
+
+
+@pytest.mark.parametrize(("relay", "upstream", "retry_after"), [
+    ("anthropic-api-sdk-ramp-limit@anthropic", "anthropic-api", 30.0),  # Anthropic's retry-after
+])
+def test_through_the_gateway_the_providers_relayed_headers_are_read_by_its_own_module(relay, upstream,
+                                                                                       retry_after):
+    """1.108.7 passes the provider's headers on with an error (llm_provider-*, recorded); the
+    hop's own protocol module reads them as if it had been asked directly. 1.80.0 and 1.85.0
+    pass none on: the hop says its rate-limit headers are not relayed."""
+    from tests.test_recorded import _BY_UPSTREAM
+
+    target = replace(_BY_UPSTREAM[upstream], canary=True, via="http://127.0.0.1:4000", credential="sk-gateway")
+    adapter = _gateway_adapter(target)
+    hop = next(s for s in adapter.steps(target) if s.name == "hop")
+    seen = {}
+    for release in SUPPORTED:
+        case = _case(RECORDED / "litellm-relayed" / f"{release}-{relay}.json")
+        facts = Facts(status=case["status"], headers=dict(case.get("headers", {})), body=case["body"],
+                      text=json.dumps(case["body"]))
+        verdict = read_answer(adapter, hop, facts, target, {}, 1 << 20)
+        assert verdict is not None and verdict.facts is not None
+        seen[release] = (verdict.outcome.value, verdict.facts.retry_after_s,
+                         verdict.detail.endswith("(the provider's rate-limit headers are not relayed by this "
+                                                 "gateway's release)"))
+    assert seen == {"1.80.0": ("rate_limited", None, True), "1.85.0": ("rate_limited", None, True),
+                    "1.108.7": ("rate_limited", retry_after, False)}
+
+
+def _gateway_adapter(target):
+    from aspirectl.probe.adapter import adapter_for_target
+
+    return adapter_for_target(target)
