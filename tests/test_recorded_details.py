@@ -59,10 +59,33 @@ def _relayed(path: Path) -> str:
     adapter = adapter_for(Protocol.LITELLM)
     target = replace(LITELLM_TARGET, canary=True)
     step = next(s for s in adapter.steps(target) if s.name == "canary")
-    facts = Facts(status=case["status"], headers={}, body=case["body"], text=json.dumps(case["body"]))
+    facts = Facts(status=case["status"], headers=dict(case.get("headers", {})), body=case["body"],
+                  text=json.dumps(case["body"]))
     verdict = read_answer(adapter, step, facts, target, {}, 1 << 20)
     assert verdict is not None and verdict.facts is not None
     return f"{verdict.outcome.value} | {verdict.detail} | {_read(verdict.facts)}"
+
+
+STEPS = {"POST /v1/chat/completions": "canary", "GET /v1/models": "models"}
+
+
+def _proxy(path: Path) -> str | None:
+    """The real proxy's own answers (its outages and its refusals), each read by the step of
+    the probe that asks it; None for a readiness answer (tests/test_recorded.py reads those)."""
+    case = json.loads(path.read_text())
+    request = case["request"]
+    name = "health" if request.startswith("GET /health?") else STEPS.get(request)
+    if name is None:
+        return None
+    adapter = adapter_for(Protocol.LITELLM)
+    target = replace(LITELLM_TARGET, model=case["model"], canary=True)
+    step = next(s for s in adapter.steps(target) if s.name == name)
+    facts = Facts(status=case["status"], headers=dict(case.get("headers", {})), body=case["body"],
+                  text=json.dumps(case["body"]))
+    verdict = read_answer(adapter, step, facts, target, {}, 1 << 20)
+    if verdict is None:
+        return "passes"
+    return f"{verdict.outcome.value} | {verdict.detail} | {_read(verdict.facts or facts)}"
 
 
 def _now() -> dict[str, str]:
@@ -72,6 +95,11 @@ def _now() -> dict[str, str]:
                 for p in sorted((RECORDED / "relay-sources").glob("*.json"))})
     out.update({f"litellm-relayed/{p.stem}": _relayed(p)
                 for p in sorted((RECORDED / "litellm-relayed").glob("*.json"))})
+    for folder in ("litellm-proxy", "litellm-refusals"):
+        for path in sorted((RECORDED / folder).glob("*.json")):
+            read = _proxy(path)
+            if read is not None:
+                out[f"{folder}/{path.stem}"] = read
     return out
 
 

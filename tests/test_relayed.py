@@ -142,3 +142,41 @@ def _gateway_adapter(target):
     from aspirectl.probe.adapter import adapter_for_target
 
     return adapter_for_target(target)
+
+
+# str() of each LiteLLM exception class, as LiteLLM's own code writes it (run in each release)
+_EXCEPTIONS = """
+import inspect, json, httpx, litellm.exceptions as X
+fill = {"response": httpx.Response(403, request=httpx.Request("POST", "http://x")),
+        "message": "words from behind", "model": "m", "llm_provider": "openai", "status_code": 500,
+        "current_cost": 1.0, "max_budget": 0.5}
+out = {}
+for name in NAMES:
+    cls = getattr(X, name)
+    params = inspect.signature(cls.__init__).parameters
+    out[name] = str(cls(**{k: fill[k] for k, p in params.items() if k in fill and p.default is p.empty}))
+print(json.dumps(out))
+"""
+# What each class means (LiteLLM's exception mapping: the status it stands for, written here
+# from its docs, not read from aspirectl's tables)
+MEANS = {"RateLimitError": "rate_limited", "AuthenticationError": "auth_invalid",
+         "PermissionDeniedError": "forbidden", "NotFoundError": "model_not_found",
+         "ServiceUnavailableError": "overloaded", "InternalServerError": "upstream_error",
+         "BadGatewayError": "upstream_error", "APIError": "upstream_error", "Timeout": "timeout",
+         "APIConnectionError": "unreachable", "BudgetExceededError": "billing",
+         "ContextWindowExceededError": "bad_request", "BadRequestError": "bad_request"}
+
+
+@pytest.mark.parametrize("release", list(SUPPORTED))
+def test_every_litellm_exception_reads_as_what_it_means_on_every_release(release):
+    python = pgutil.CI_CACHE / f"litellm-{release}" / "bin" / "python"
+    assert python.exists(), f"no LiteLLM {release}: scripts/test installs it"
+    script = f"NAMES = {sorted(MEANS)!r}\n" + _EXCEPTIONS
+    run = subprocess.run([str(python), "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    written = json.loads(run.stdout.strip().splitlines()[-1])
+    read = {}
+    for name, text in written.items():
+        cause = embedded_cause(text)
+        read[name] = cause.outcome.value if cause else None
+    assert read == MEANS, {n: (written[n], read[n]) for n in MEANS if read[n] != MEANS[n]}

@@ -97,29 +97,24 @@ def _judge_models(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
 # InternalServerError/500, a refused upstream as "InternalServerError ... Connection error.").
 # (needle in the text before the stack trace, outcome, label); the first match wins.
 EMBEDDED: tuple[tuple[str, Outcome, str], ...] = (
-    ("insufficient_quota", Outcome.BILLING, "the upstream behind the passthrough is out of credit"),
-    ("credit balance is too low", Outcome.BILLING, "the upstream behind the passthrough is out of credit"),
-    ("billing_error", Outcome.BILLING, "billing problem behind the passthrough"),
-    ("ExceededBudget", Outcome.BILLING, "budget exceeded on the passthrough"),
+    # Each needle is read in a recorded answer whose provider body no provider rule reads on its
+    # own (tests/recorded/: the proxy's outages and relays); the ones no recorded answer held
+    # (insufficient_quota, billing_error, PerDay, invalid_api_key, not_found_error, ...) are gone:
+    # the provider's own rules read those bodies, and the class the rest.
     # BudgetExceededError's message (1.108.7 exceptions.py, proxy/auth/auth_checks.py), relayed
     # by a LiteLLM in front of it as "BadRequestError: OpenAIException - Budget has been exceeded!"
     ("Budget has been exceeded", Outcome.BILLING, "budget exceeded on the passthrough"),
-    ("budget_exceeded", Outcome.BILLING, "budget exceeded on the passthrough"),
-    ("overloaded_error", Outcome.OVERLOADED, "the upstream behind the passthrough is overloaded"),
     ("The model is overloaded", Outcome.OVERLOADED, "the upstream behind the passthrough is overloaded"),
     ("\"status\": \"UNAVAILABLE\"", Outcome.OVERLOADED, "the upstream behind the passthrough is unavailable"),
-    ("PerDay", Outcome.QUOTA_EXHAUSTED, "a daily quota behind the passthrough is used up"),
-    ("rate_limit_exceeded", Outcome.RATE_LIMITED, "rate limited behind the passthrough"),
     ("rate_limit_error", Outcome.RATE_LIMITED, "rate limited behind the passthrough"),
     ("authentication_error", Outcome.AUTH_INVALID, "the passthrough's own upstream key is rejected"),
-    ("invalid_api_key", Outcome.AUTH_INVALID, "the passthrough's own upstream key is rejected"),
-    ("API key not valid", Outcome.AUTH_INVALID, "the passthrough's own upstream key is rejected"),
     ("permission_error", Outcome.FORBIDDEN, "not allowed behind the passthrough"),
-    ("not_found_error", Outcome.MODEL_NOT_FOUND, "the model is unknown behind the passthrough"),
-    ("model_not_found", Outcome.MODEL_NOT_FOUND, "the model is unknown behind the passthrough"),
     ("Connection error", Outcome.UNREACHABLE, "the passthrough cannot reach its upstream"),
-    ("No deployments available", Outcome.RATE_LIMITED, "all the passthrough's deployments are cooling down"),
 )
+# The exception class LiteLLM names ("litellm.NotFoundError: ..."; the last one named, when it
+# nests them). Every class is held to str() of LiteLLM's own exception on each release
+# (tests/test_relayed.py): BudgetExceededError names no class (its words are a needle above)
+# and ContextWindowExceededError ends in "litellm.BadRequestError: ...", so neither is a row.
 EXCEPTION_CLASS: dict[str, tuple[Outcome, str]] = {
     "RateLimitError": (Outcome.RATE_LIMITED, "rate limited behind the passthrough"),
     "AuthenticationError": (Outcome.AUTH_INVALID, "the passthrough's own upstream key is rejected"),
@@ -131,8 +126,6 @@ EXCEPTION_CLASS: dict[str, tuple[Outcome, str]] = {
     "APIError": (Outcome.UPSTREAM_ERROR, "the upstream behind the passthrough failed"),
     "Timeout": (Outcome.TIMEOUT, "the passthrough's upstream timed out"),
     "APIConnectionError": (Outcome.UNREACHABLE, "the passthrough cannot reach its upstream"),
-    "BudgetExceededError": (Outcome.BILLING, "budget exceeded on the passthrough"),
-    "ContextWindowExceededError": (Outcome.BAD_REQUEST, "request rejected behind the passthrough"),
     "BadRequestError": (Outcome.BAD_REQUEST, "request rejected behind the passthrough"),
 }
 # Where LiteLLM's insides begin in an error message: its stack trace, or a Python traceback
