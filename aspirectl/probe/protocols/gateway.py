@@ -38,9 +38,8 @@ RULES = litellm.RULES
 PROBE_TAG = "aspirectl-probe"  # request_tags of every probe request in LiteLLM_SpendLogs
 RELAYED_PREFIX = "llm_provider-"  # LiteLLM's prefix for the provider headers it passes on
 # A model group the gateway does not serve (recorded: 400 "Invalid model name passed in
-# model=..." on 1.80.0-1.108.7; "no deployments for group" on the router's path).
-_UNKNOWN_GROUP = re.compile(r"Invalid model name|no deployments? (?:available )?for (?:model )?group|"
-                            r"There are no healthy deployments for this model", re.I)
+# model=..." on 1.80.0, 1.85.0 and 1.108.7, tests/recorded/litellm-refusals/*-unknown-model-*).
+_UNKNOWN_GROUP = re.compile(r"Invalid model name")
 
 
 def headers(target: ProbeTarget) -> dict[str, str]:
@@ -104,7 +103,7 @@ def _judge(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | Non
         return _local(Outcome.RATE_LIMITED, f"aspirectl's gateway key hit its own rate limit on the gateway "
                       f"({facts.status}): {said}; probe less often, or make a monitoring key with a higher "
                       "limit: aspirectl keys create NAME --monitoring --rpm N", facts)
-    if facts.status in (400, 404) and _UNKNOWN_GROUP.search(facts.message):
+    if facts.status == 400 and _UNKNOWN_GROUP.search(facts.message):
         return _local(Outcome.MODEL_NOT_FOUND, f"the gateway has no model group '{group}': it does not run "
                       "the current export (aspirectl chains export --check its config.yaml)", facts)
     verdict = litellm.judge_canary(facts, target, context, relayed_headers(facts))
