@@ -66,6 +66,17 @@ GATEWAY_TRUTH: dict[str, tuple[Outcome, str]] = {
 }
 
 
+# what the operator is told to do, word for word
+GATEWAY_ADVICE = {
+    "model-denied": "run 'aspirectl keys create monitor --monitoring' for a key that may call every hop group",
+    "over-budget": "; raise its max_budget, or make a new monitoring key: aspirectl keys create NAME --monitoring "
+                   "--budget USD",
+    "key-rpm": "; probe less often, or make a monitoring key with a higher limit: aspirectl keys create NAME "
+               "--monitoring --rpm N",
+    "unknown-model": "it does not run the current export (aspirectl chains export --check its config.yaml)",
+}
+
+
 def _load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -126,6 +137,7 @@ def test_the_gateway_refusing_aspirectls_key_is_this_machines_problem_never_the_
     outcome, words = GATEWAY_TRUTH[name]
     assert verdict is not None and (verdict.outcome, verdict.origin) == (outcome, Origin.LOCAL), (path.name, verdict)
     assert verdict.detail.startswith(words), (path.name, verdict.detail)
+    assert verdict.detail.endswith(GATEWAY_ADVICE.get(name, verdict.detail)), (path.name, verdict.detail)
 
 
 @pytest.mark.parametrize("release", list(SUPPORTED))
@@ -265,3 +277,30 @@ def test_what_the_probe_reads_from_the_proxys_own_answers_field_by_field():
     empty = Facts(status=500, headers={}, body={"error": {"type": "x"}}, text="")
     describe(empty)
     assert (empty.message, empty.error_code, empty.request_id) == ("", None, None)
+
+
+# The litellm module's labels speak of a passthrough; read through the gateway they speak of
+# the gateway. (recorded answer, what the operator reads first), one per phrase replaced.
+AS_GATEWAY = [
+    ("litellm-proxy/1.108.7-outage-chat-gpt-5.5@openai-api", "gpt-5.5", "openai-api",
+     "the upstream behind the gateway failed: litellm.BadGatewayError"),
+    ("litellm-proxy/1.108.7-outage-chat-qwen-3.6", "qwen-3.6", "cloud-first-litellm",
+     "the gateway cannot reach its upstream: litellm.InternalServerError"),
+    ("litellm-proxy/1.80.0-out-of-credit-chat-qwen-3.6", "qwen-3.6", "cloud-first-litellm",
+     "budget exceeded on the gateway: litellm.BadRequestError"),
+    ("litellm-relayed/1.108.7-anthropic-api-invalid-key@anthropic", "claude-haiku-4-5", "anthropic-api",
+     "the gateway's own upstream key is rejected: litellm.AuthenticationError"),
+]
+
+
+@pytest.mark.parametrize(("recorded", "alias", "upstream", "says"), AS_GATEWAY, ids=lambda v: str(v))
+def test_through_the_gateway_a_labels_passthrough_is_the_gateway(recorded, alias, upstream, says):
+    from tests.test_recorded import _BY_UPSTREAM
+
+    case = _load(HERE.parent / f"{recorded}.json")
+    target = replace(_BY_UPSTREAM[upstream], canary=True, via="http://127.0.0.1:4000", credential="sk-gateway-key")
+    adapter = adapter_for_target(target)
+    hop = next(s for s in adapter.steps(target) if s.name == "hop")
+    verdict = read_answer(adapter, hop, _facts(case), target, {}, 1 << 20)
+    assert verdict is not None and verdict.detail.startswith(says), verdict.detail
+    assert "passthrough" not in verdict.detail

@@ -117,8 +117,8 @@ def test_every_provider_litellm_knows_is_a_known_prefix(release):
 def test_through_the_gateway_the_providers_relayed_headers_are_read_by_its_own_module(relay, upstream,
                                                                                        retry_after):
     """1.108.7 passes the provider's headers on with an error (llm_provider-*, recorded); the
-    hop's own protocol module reads them as if it had been asked directly. 1.80.0 and 1.85.0
-    pass none on: the hop says its rate-limit headers are not relayed."""
+    provider's own rules read the wrapped error with them, as if it had been asked directly.
+    1.80.0 and 1.85.0 pass none on: the hop says its rate-limit headers are not relayed."""
     from tests.test_recorded import _BY_UPSTREAM
 
     target = replace(_BY_UPSTREAM[upstream], canary=True, via="http://127.0.0.1:4000", credential="sk-gateway")
@@ -131,6 +131,8 @@ def test_through_the_gateway_the_providers_relayed_headers_are_read_by_its_own_m
                       text=json.dumps(case["body"]))
         verdict = read_answer(adapter, hop, facts, target, {}, 1 << 20)
         assert verdict is not None and verdict.facts is not None
+        assert verdict.detail.startswith("usage growing faster than the ramp limit allows (behind the gateway): "), \
+            verdict.detail
         seen[release] = (verdict.outcome.value, verdict.facts.retry_after_s,
                          verdict.detail.endswith("(the provider's rate-limit headers are not relayed by this "
                                                  "gateway's release)"))

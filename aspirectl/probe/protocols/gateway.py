@@ -14,8 +14,9 @@ An error is read as the gateway relays it: the proxy's own refusals of aspirectl
 problem of this machine's key, never the hop's), a hop group the gateway
 does not have (the export is not deployed), else the provider error inside LiteLLM's wrapping,
 read by the provider's own rules (``litellm.embedded_cause``), exactly as a direct probe would
-read it. Where the release relays the provider's rate-limit headers (``llm_provider-*``), the
-upstream's own module reads its windows and resets from them.
+read it. Where the release relays the provider's headers (``llm_provider-*``: 1.108.7, on
+errors too), the provider's own rules read the wrapped error with them (its windows, resets and
+retry-after: ``litellm.judge_canary``).
 """
 
 from __future__ import annotations
@@ -56,20 +57,6 @@ def relayed_headers(facts: Facts) -> dict[str, str]:
             if name.startswith(RELAYED_PREFIX)}
 
 
-def _read_relayed(facts: Facts, target: ProbeTarget) -> None:
-    """Retry-after and quota resets from the provider headers the gateway relayed, read by the
-    upstream's own protocol module (its header names, its units)."""
-    relayed = relayed_headers(facts)
-    if not relayed:
-        return
-    from aspirectl.probe.adapter import adapter_for
-
-    inner = Facts(status=facts.status, headers=relayed, body=None, text="")
-    adapter_for(target.upstream.protocol).describe(inner)
-    facts.retry_after_s = facts.retry_after_s if facts.retry_after_s is not None else inner.retry_after_s
-    facts.reset_at = facts.reset_at or inner.reset_at
-
-
 def _local(outcome: Outcome, detail: str, facts: Facts) -> Verdict:
     """The gateway could not be asked about this hop: a problem of aspirectl's side (its key,
     the deployed export), never the hop's verdict."""
@@ -77,7 +64,6 @@ def _local(outcome: Outcome, detail: str, facts: Facts) -> Verdict:
 
 
 def _judge(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | None:
-    _read_relayed(facts, target)
     group = target.model
     hop = f"{target.alias}@{target.upstream.name}"
     if facts.status < 400:
