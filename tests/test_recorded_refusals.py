@@ -304,3 +304,32 @@ def test_through_the_gateway_a_labels_passthrough_is_the_gateway(recorded, alias
     verdict = read_answer(adapter, hop, _facts(case), target, {}, 1 << 20)
     assert verdict is not None and verdict.detail.startswith(says), verdict.detail
     assert "passthrough" not in verdict.detail
+
+
+def test_the_type_a_gateway_puts_on_a_relayed_answer_is_predicted_from_its_status_and_words():
+    """routing predicts what the gateway answers when nothing serves; 1.108.7 types a relayed
+    passthrough budget 400 budget_exceeded (recorded), nothing else."""
+    from aspirectl.probe.protocols.litellm import relayed_type
+
+    budget = _load(HERE.parent / "litellm-proxy" / "1.108.7-out-of-credit-chat-qwen-3.6.json")
+    unknown = _load(HERE / "1.108.7-unknown-model-chat.json")
+    words = budget["body"]["error"]["message"]
+    assert relayed_type(400, words) == budget["body"]["error"]["type"] == "budget_exceeded"
+    assert relayed_type(400, words.upper()) == "budget_exceeded"  # the words in any case
+    assert relayed_type(429, words) is None  # a 400 only
+    assert relayed_type(400, unknown["body"]["error"]["message"]) is None
+
+
+@pytest.mark.parametrize(("rest", "read"), [
+    ('{"error": {"code": 429}}', {"error": {"code": 429}}),
+    ('[{"error": {"code": 503}}]', [{"error": {"code": 503}}]),  # Google's stream form
+    ("{'error': {'message': 'x', 'param': None}}", {"error": {"message": "x", "param": None}}),
+    ("Error: {'a': 1}", None),  # words first
+    ("", None),
+    ('{"error": "' + "x" * (65536 - 13) + '"}', {"error": "x" * (65536 - 13)}),  # 65,536 characters
+    ('{"error": "' + "x" * (65536 - 12) + '"}', None),  # one more: read as words
+])
+def test_a_wrapped_body_is_read_within_its_bound(rest, read):
+    from aspirectl.probe.protocols.litellm import _wrapped_body
+
+    assert _wrapped_body(rest) == read

@@ -160,13 +160,20 @@ for name in NAMES:
 print(json.dumps(out))
 """
 # What each class means (LiteLLM's exception mapping: the status it stands for, written here
-# from its docs, not read from aspirectl's tables)
-MEANS = {"RateLimitError": "rate_limited", "AuthenticationError": "auth_invalid",
-         "PermissionDeniedError": "forbidden", "NotFoundError": "model_not_found",
-         "ServiceUnavailableError": "overloaded", "InternalServerError": "upstream_error",
-         "BadGatewayError": "upstream_error", "APIError": "upstream_error", "Timeout": "timeout",
-         "APIConnectionError": "unreachable", "BudgetExceededError": "billing",
-         "ContextWindowExceededError": "bad_request", "BadRequestError": "bad_request"}
+# from its docs) and the words the operator reads first for it (read once when written)
+MEANS = {"RateLimitError": ("rate_limited", "rate limited behind the passthrough"),
+         "AuthenticationError": ("auth_invalid", "the passthrough's own upstream key is rejected"),
+         "PermissionDeniedError": ("forbidden", "not allowed behind the passthrough"),
+         "NotFoundError": ("model_not_found", "the model is unknown behind the passthrough"),
+         "ServiceUnavailableError": ("overloaded", "the upstream behind the passthrough is unavailable"),
+         "InternalServerError": ("upstream_error", "the upstream behind the passthrough failed"),
+         "BadGatewayError": ("upstream_error", "the upstream behind the passthrough failed"),
+         "APIError": ("upstream_error", "the upstream behind the passthrough failed"),
+         "Timeout": ("timeout", "the passthrough's upstream timed out"),
+         "APIConnectionError": ("unreachable", "the passthrough cannot reach its upstream"),
+         "BudgetExceededError": ("billing", "budget exceeded on the passthrough"),
+         "ContextWindowExceededError": ("bad_request", "request rejected behind the passthrough"),
+         "BadRequestError": ("bad_request", "request rejected behind the passthrough")}
 
 
 @pytest.mark.parametrize("release", list(SUPPORTED))
@@ -180,5 +187,5 @@ def test_every_litellm_exception_reads_as_what_it_means_on_every_release(release
     read = {}
     for name, text in written.items():
         cause = embedded_cause(text)
-        read[name] = cause.outcome.value if cause else None
+        read[name] = (cause.outcome.value, cause.label) if cause else None
     assert read == MEANS, {n: (written[n], read[n]) for n in MEANS if read[n] != MEANS[n]}

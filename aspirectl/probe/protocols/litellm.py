@@ -98,16 +98,14 @@ def _judge_models(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
 # (needle in the text before the stack trace, outcome, label); the first match wins.
 EMBEDDED: tuple[tuple[str, Outcome, str], ...] = (
     # Each needle is read in a recorded answer whose provider body no provider rule reads on its
-    # own (tests/recorded/: the proxy's outages and relays); the ones no recorded answer held
-    # (insufficient_quota, billing_error, PerDay, invalid_api_key, not_found_error, ...) are gone:
-    # the provider's own rules read those bodies, and the class the rest.
+    # own (tests/recorded/: the proxy's outages and relays), and says more than the class it
+    # names; the ones no recorded answer held (insufficient_quota, billing_error, PerDay,
+    # invalid_api_key, not_found_error, ...) or whose class says the same (rate_limit_error,
+    # authentication_error, "UNAVAILABLE") are gone.
     # BudgetExceededError's message (1.108.7 exceptions.py, proxy/auth/auth_checks.py), relayed
     # by a LiteLLM in front of it as "BadRequestError: OpenAIException - Budget has been exceeded!"
     ("Budget has been exceeded", Outcome.BILLING, "budget exceeded on the passthrough"),
     ("The model is overloaded", Outcome.OVERLOADED, "the upstream behind the passthrough is overloaded"),
-    ("\"status\": \"UNAVAILABLE\"", Outcome.OVERLOADED, "the upstream behind the passthrough is unavailable"),
-    ("rate_limit_error", Outcome.RATE_LIMITED, "rate limited behind the passthrough"),
-    ("authentication_error", Outcome.AUTH_INVALID, "the passthrough's own upstream key is rejected"),
     ("permission_error", Outcome.FORBIDDEN, "not allowed behind the passthrough"),
     ("Connection error", Outcome.UNREACHABLE, "the passthrough cannot reach its upstream"),
 )
