@@ -201,8 +201,14 @@ def test_only_the_gateway_key_is_sent_and_only_to_the_gateway(cli, tmp_path, mon
                         "disable_fallbacks": True, "num_retries": 0, "metadata": {"tags": ["aspirectl-probe"]}}
         assert request.headers["authorization"] == f"Bearer {GATEWAY_KEY}"
     assert not any(b"sk-upstream-secret" in r.body or "sk-upstream-secret" in str(r.headers) for r in seen)
+    lively = [r for r in seen if r.path == "/health/liveliness"]
+    assert [r.method for r in lively] == ["GET"]  # once for the gateway, not once a hop
+    assert "authorization" not in {k.lower() for k in lively[0].headers}  # it needs no key
+    assert {r.method for r in completions} == {"POST"}
     doc = json.loads(result.out)
     assert doc["via_gateway"] == url and doc["summary"]["hops_serving"] == 16
+    assert {h["detail"] for h in doc["hops"] if h["outcome"] == "ok"} == {
+        "gateway alive; 1-token answer through the gateway"}  # what each step proved
 
 
 def test_no_gateway_key_is_unknown_and_nothing_is_sent(cli, tmp_path, monkeypatch):
@@ -480,3 +486,19 @@ def test_a_gateway_that_answers_from_another_deployment_is_not_the_hops_health(c
         "the gateway answered from claude-haiku-4-5@anthropic-api, not claude-haiku-4-5@anthropic-oauth: it did not "
         "honour disable_fallbacks (this hop's own health is unknown)")
     assert hops["anthropic-api"]["outcome"] == "ok"  # its own deployment answered
+
+
+def test_a_draining_gateway_is_overloaded_on_every_hop(cli, tmp_path, monkeypatch):
+    """1.108.7 answers /health/liveliness with 503 {"status": "shutting_down"} while it drains
+    (its own code: tests/test_recorded_refusals.py holds it to the installed release)."""
+    from aspirectl.sandbox.httpserver import Response
+    from tests.hostile import chains_pointing, http_server
+
+    def draining(request):
+        return Response(503, {"status": "shutting_down"}, {"content-type": "application/json"})
+
+    monkeypatch.setenv("ASPIRECTL_SECRET_GATEWAY_KEY", GATEWAY_KEY)
+    with http_server(draining) as url:
+        result = _via(cli, chains_pointing(tmp_path / "c", {}), url, "claude-haiku-4-5", "-o", "json")
+    hops = json.loads(result.out)["hops"]
+    assert {(h["outcome"], h["detail"]) for h in hops} == {("overloaded", "the gateway is shutting down: shutting_down")}, hops

@@ -22,6 +22,7 @@ retry-after: ``litellm.judge_canary``).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from aspirectl.litellm.errors import (
     CALLER_BUDGET,
@@ -35,7 +36,9 @@ from aspirectl.probe.outcomes import Facts, Origin, Outcome, Verdict
 from aspirectl.probe.protocols import litellm
 from aspirectl.probe.protocols.openai import judge_completion
 
-RULES = litellm.RULES
+# The gateway's own answers outside a hop's judgement (its liveliness while it drains) by the
+# litellm module's rows, said of the gateway, not of a passthrough.
+RULES = tuple(replace(r, label=r.label.replace("the passthrough", "the gateway")) for r in litellm.RULES)
 PROBE_TAG = "aspirectl-probe"  # request_tags of every probe request in LiteLLM_SpendLogs
 RELAYED_PREFIX = "llm_provider-"  # LiteLLM's prefix for the provider headers it passes on
 # A model group the gateway does not serve (recorded: 400 "Invalid model name passed in
@@ -95,16 +98,11 @@ def _judge(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | Non
     verdict = litellm.judge_canary(facts, target, context, relayed_headers(facts))
     if verdict is None:
         return None
-    detail = _AS_GATEWAY.sub(lambda m: _WORDS[m.group(0)], verdict.detail)
+    # the litellm module's labels speak of a passthrough upstream; here LiteLLM is the gateway
+    detail = verdict.detail.replace("the passthrough", "the gateway")
     if verdict.outcome in (Outcome.RATE_LIMITED, Outcome.QUOTA_EXHAUSTED) and not relayed_headers(facts):
         detail += " (the provider's rate-limit headers are not relayed by this gateway's release)"
     return Verdict(verdict.outcome, detail, verdict.facts, verdict.origin)
-
-
-# The litellm module's labels speak of a passthrough upstream; here LiteLLM is the gateway.
-_WORDS = {"behind the passthrough": "behind the gateway", "the passthrough's": "the gateway's",
-          "the passthrough": "the gateway", "on the passthrough": "on the gateway"}
-_AS_GATEWAY = re.compile("|".join(re.escape(w) for w in sorted(_WORDS, key=len, reverse=True)))
 
 
 def request_body(target: ProbeTarget) -> dict[str, object]:
