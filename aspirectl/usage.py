@@ -17,9 +17,9 @@ and 1.80.0 the alias asked for in ``model`` (1.85.0 that last deployment's model
 the alias's first deployment and ``original_model_group``. A failure row is attributed to the
 alias its ``model`` names where it names one (1.80.0), else as the ids say. For those two
 releases the export gives each alias its own copies of the deployments its fallback reaches
-(``REQUESTER>ALIAS@UPSTREAM``, litellm/naming.py): a row whose id is a copy is the requester's
-traffic, served (or failed) by the deployment it copies, whatever its ``model`` says. A request the
-gateway refused before any upstream (its key, its model access: ``releases.GATEWAY_REFUSALS``,
+(``REQUESTER>ALIAS@UPSTREAM``, litellm/naming.py): a row whose id is a copy is the
+requester's traffic, served (or failed) by the deployment it copies, whatever its ``model``
+says. A request the gateway refused before any upstream (its key, its model access: ``releases.GATEWAY_REFUSALS``,
 or 1.80.0/1.85.0's ``ProxyException`` with blank ids) is counted apart, as refused by the
 gateway, never as the alias failing.
 
@@ -210,7 +210,7 @@ def _dialect(db: Database) -> _Dialect:
 def _mapped(d: _Dialect, with_key: bool) -> str:
     """CTEs ``names``, ``deps``, ``base`` (raw rows of the window) and ``mapped`` (rows in
     the chains' terms: a fallback copy's rows under the deployment it copies, asked for by
-its requester). Parameters: names JSON, deployments JSON, copies JSON, since, until."""
+    its requester). Parameters: names JSON, deployments JSON, copies JSON, since, until."""
     key = "COALESCE(s.api_key, '')" if with_key else "''"
     return f"""
         names AS (SELECT key AS name, value AS alias FROM {d.names}),
