@@ -19,9 +19,9 @@ alias its ``model`` names where it names one (1.80.0), else as the ids say. For 
 releases the export gives each alias its own copies of the deployments its fallback reaches
 (``REQUESTER>ALIAS@UPSTREAM``, litellm/naming.py): a row whose id is a copy is the
 requester's traffic, served (or failed) by the deployment it copies, whatever its ``model``
-says. A request the gateway refused before any upstream (its key, its model access: ``releases.GATEWAY_REFUSALS``,
-or 1.80.0/1.85.0's ``ProxyException`` with blank ids) is counted apart, as refused by the
-gateway, never as the alias failing.
+says. A request the gateway refused before any upstream (its key, its model access:
+``releases.GATEWAY_REFUSALS``, or 1.80.0/1.85.0's ``ProxyException`` with blank ids) is
+counted apart, as refused by the gateway, never as the alias failing.
 
 1.108.7 also writes a row for every earlier attempt of a request that was billed although it
 failed (``request_id`` ``<id>-attempt-N``, ``metadata.billed_retry_attempt``: "keeps its spend
