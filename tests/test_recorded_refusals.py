@@ -333,3 +333,41 @@ def test_a_wrapped_body_is_read_within_its_bound(rest, read):
     from aspirectl.probe.protocols.litellm import _wrapped_body
 
     assert _wrapped_body(rest) == read
+
+
+# What the captures cut from LiteLLM's words, put back as LiteLLM's own code writes it: a health
+# check's "\nstack trace: " + the traceback (main.py ahealth_check, 1.80.0 and 1.108.7), the
+# router's notes after a failed group (1.80.0 router.py: ". Received Model Group=...\nAvailable
+# Model Group Fallbacks=..."; 1.108.7 router_utils/common_utils.py: "\n\nLiteLLM: model group
+# '...' failed with the error above ..."). What the operator reads is the same as without them.
+TRACEBACK = ('\nstack trace: Traceback (most recent call last):\n  File "/usr/lib/python3.11/site-packages/litellm/'
+             'main.py", line 6120, in ahealth_check\n    raise e\nlitellm.InternalServerError: same words again')
+SUFFIXES = [
+    ("litellm-proxy/1.80.0-outage-health-qwen-3.6", "health", TRACEBACK),
+    ("litellm-proxy/1.108.7-outage-health-gpt-5.5@openai-api", "health", TRACEBACK),
+    ("litellm-proxy/1.80.0-outage-chat-qwen-3.6", "chat",
+     ". Received Model Group=qwen-3.6\nAvailable Model Group Fallbacks=None"),
+    ("litellm-proxy/1.108.7-outage-chat-qwen-3.6", "chat",
+     "\n\nLiteLLM: model group 'qwen-3.6' failed with the error above and no fallback model group was found."),
+    ("litellm-proxy/1.85.0-outage-chat-gpt-5.5@openai-api", "chat", " No fallback model group found for original "
+     "model_group=gpt-5.5@openai-api. Fallbacks=[]"),
+]
+
+
+@pytest.mark.parametrize(("recorded", "where", "suffix"), SUFFIXES, ids=lambda v: str(v)[:60])
+def test_litellms_stack_trace_and_router_notes_never_reach_the_operator(recorded, where, suffix):
+    case = _load(HERE.parent / f"{recorded}.json")
+    with_suffix = json.loads(json.dumps(case))
+    if where == "health":
+        with_suffix["body"]["unhealthy_endpoints"][0]["error"] += suffix
+    else:
+        with_suffix["body"]["error"]["message"] += suffix
+    adapter = adapter_for(WireProtocol.LITELLM)
+    target = replace(LITELLM_TARGET, model=case["model"], canary=True)
+    step = next(s for s in adapter.steps(target) if s.name == ("health" if where == "health" else "canary"))
+    plain = read_answer(adapter, step, _facts(case), target, {}, 1 << 20)
+    full = read_answer(adapter, step, _facts(with_suffix), target, {}, 1 << 20)
+    assert plain is not None and full is not None
+    assert (full.outcome, full.detail) == (plain.outcome, plain.detail)
+    for words in ("stack trace", "Traceback", "Received Model Group", "LiteLLM: model group", "No fallback"):
+        assert words not in full.detail

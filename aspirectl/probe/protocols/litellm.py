@@ -34,7 +34,6 @@ from aspirectl.probe.protocols.openai import judge_completion
 from aspirectl.probe.wire import as_text, dig, parse_duration
 
 _CLASS = re.compile(r"litellm\.(\w+)")
-_STATUS_IN_MESSAGE = re.compile(r"(?:Error code|status(?:_code)?)[:=]?\s*(\d{3})", re.I)
 
 _ERROR_CODE = re.compile(r"Error code: (\d{3}) - ")
 
@@ -131,8 +130,8 @@ EXCEPTION_CLASS: dict[str, tuple[Outcome, str]] = {
 _TRACE = r"\nstack trace:|Traceback \(most recent call last\)"
 # ... and where its router's fallback notes begin (1.80.0/1.85.0 and 1.108.7 wording): the
 # cause is before both.
-_CUT = re.compile(_TRACE + r"|No fallback model group found|Received Model Group=|LiteLLM: model group '",
-                  re.I)
+_CUT = re.compile(_TRACE + r"|No fallback model group found|(?:\. )?Received Model Group="
+                  r"|LiteLLM: model group '", re.I)
 
 
 def without_trace(text: str) -> str:
@@ -295,11 +294,9 @@ def _judge_health(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
         return Verdict(outcome, detail, Facts(status=answered or facts.status, headers=facts.headers,
                                               body=None, text=message, error_code=cls, message=message,
                                               request_id=facts.request_id))
-    status = answered
-    if status is None:
-        found = _STATUS_IN_MESSAGE.search(error)
-        status = int(found.group(1)) if found else 500
-    inner = Facts(status=status, headers=facts.headers, message=message)
+    # an exception class LiteLLM names but no row reads: its status where the entry says it
+    # (1.85.0 on), else a server error (1.80.0 says none)
+    inner = Facts(status=answered or 500, headers=facts.headers, message=message)
     verdict = verdict_from_error(inner, RULES)
     return Verdict(verdict.outcome, f"passthrough health check: {verdict.detail}",
                    Facts(status=answered or facts.status, headers=facts.headers, body=None, text=message,
