@@ -325,6 +325,10 @@ def test_the_type_a_gateway_puts_on_a_relayed_answer_is_predicted_from_its_statu
     ('[{"error": {"code": 503}}]', [{"error": {"code": 503}}]),  # Google's stream form
     ("{'error': {'message': 'x', 'param': None}}", {"error": {"message": "x", "param": None}}),
     ("Error: {'a': 1}", None),  # words first
+    # the Python literal the OpenAI SDK prints, with LiteLLM's words after it
+    ("{'error': {'code': 429, 'param': None}}. Received Model Group=x", {"error": {"code": 429, "param": None}}),
+    ("[{'error': [1, {'b': []}]}] and more", [{"error": [1, {"b": []}]}]),
+    ("{'error': {'message': 'cut short", None),
     ("", None),
     ('{"error": "' + "x" * (65536 - 13) + '"}', {"error": "x" * (65536 - 13)}),  # 65,536 characters
     ('{"error": "' + "x" * (65536 - 12) + '"}', None),  # one more: read as words
@@ -351,6 +355,11 @@ SUFFIXES = [
      "\n\nLiteLLM: model group 'qwen-3.6' failed with the error above and no fallback model group was found."),
     ("litellm-proxy/1.85.0-outage-chat-gpt-5.5@openai-api", "chat", " No fallback model group found for original "
      "model_group=gpt-5.5@openai-api. Fallbacks=[]"),
+    # a custom provider's error on 1.80.0 and 1.85.0 carried its Python traceback in the message
+    ("litellm-proxy/1.80.0-outage-chat-gemini-2.5-pro@google-code-assist", "chat",
+     '\nTraceback (most recent call last):\n  File "/srv/litellm/aspirectl_code_assist.py", line 80, in '
+     "acompletion\n    raise error"),
+    ("litellm-proxy/1.108.7-outage-chat-qwen-3.6", "chat", TRACEBACK),
 ]
 
 
