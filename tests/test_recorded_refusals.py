@@ -48,6 +48,10 @@ UPSTREAM_TRUTH: dict[tuple[str, str], tuple[Outcome, str] | None] = {
        for step in ("chat", "models")},
     ("unknown-model", "chat"): (Outcome.MODEL_NOT_FOUND, "model not served by the passthrough"),
     ("unknown-model", "models"): (Outcome.MODEL_NOT_FOUND, "'no-such-model' is not among the key's model groups"),
+    ("background-health", "health-qwen-3.6"): None,
+    ("background-health", "health-qwen-3.6-omni"): (Outcome.UPSTREAM_ERROR, "passthrough health check: the upstream "
+                                                    "behind the passthrough failed"),
+    ("background-health", "health-gpt-5.5@openai-api"): None,
     ("virtual-key", "models"): None,
     ("virtual-key", "health"): None,
 }
@@ -82,8 +86,11 @@ def _load(path: Path) -> dict:
 
 
 def _step_of(path: Path) -> tuple[str, str, str]:
-    """(release, case, step) from RELEASE-CASE-STEP.json."""
+    """(release, case, step) from RELEASE-CASE-STEP.json (a background health answer's step
+    names the group asked: health-GROUP)."""
     release, rest = path.stem.split("-", 1)
+    if rest.startswith("background-health-"):
+        return release, "background-health", rest.removeprefix("background-health-")
     case, step = rest.rsplit("-", 1)
     return release, case, step
 
@@ -106,13 +113,21 @@ def test_every_release_has_every_case_each_captured_as_it_says():
         assert not re.search(r"sk-[A-Za-z0-9_-]{12,}", json.dumps(case)), path.name
 
 
-@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+# 1.80.0 with background health checks ignores ?model= and lists all 18 deployments, naming no
+# group; no entry's model ends in "gpt-5.5@openai-api", so the probe judges the group on all of
+# them ("5 of 18 deployments unhealthy"): a misreading left open (telling the group's own
+# entries apart needs the passthrough's deployment names, which the answer does not carry).
+MISREAD = {"1.80.0-background-health-health-gpt-5.5@openai-api"}
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="MISREAD"))
+                                  if p.stem in MISREAD else p for p in CASES], ids=lambda p: p.stem)
 def test_a_litellm_upstreams_own_refusal_is_read_as_what_it_refused(path):
     case = _load(path)
     _, name, step = _step_of(path)
     adapter = adapter_for(WireProtocol.LITELLM)
     target = replace(LITELLM_TARGET, model=case["model"], canary=True)
-    wanted = "health" if step == "health" else STEP[case["request"]]
+    wanted = "health" if step.startswith("health") else STEP[case["request"]]
     probe_step = next(s for s in adapter.steps(target) if s.name == wanted)
     verdict = read_answer(adapter, probe_step, _facts(case), target, {}, 1 << 20)
     truth = UPSTREAM_TRUTH[(name, step)]
@@ -122,7 +137,8 @@ def test_a_litellm_upstreams_own_refusal_is_read_as_what_it_refused(path):
     assert verdict is not None, path.name
     outcome, words = truth
     assert (verdict.outcome, verdict.origin) == (outcome, Origin.UPSTREAM), (path.name, verdict)
-    assert verdict.detail == words or verdict.detail.startswith(words + ": "), (path.name, verdict.detail)
+    assert verdict.detail == words or verdict.detail.startswith((words + ": ", words + " (LiteLLM's status ")), \
+        (path.name, verdict.detail)
 
 
 @pytest.mark.parametrize("path", [p for p in CASES if _step_of(p)[2] == "chat"], ids=lambda p: p.stem)
