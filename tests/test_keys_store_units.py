@@ -121,3 +121,53 @@ def test_a_consumer_whose_keys_stopped_gets_its_alias_back_and_the_old_ones_are_
     assert fresh.record.consumer == "app"
     aliases = sorted(a for (a,) in _sql(store, f'SELECT key_alias FROM "{TOKENS}"'))
     assert aliases == ["app", "app/retired-20261206120500", "app/retired-20261206120500-2"]
+
+
+@pytest.mark.parametrize(("alias", "consumer"), [
+    ("a/2", "a"), ("app/12", "app"), ("app/retired-20261206120500", "app"), ("app/retired-20261206120500-2", "app"),
+    ("/2", "/2"), ("app", "app"), ("app/2x", "app/2x"), ("a/b/3", "a/b")])
+def test_which_consumer_an_alias_belongs_to(alias, consumer):
+    from aspirectl.keys.store import consumer_of
+
+    assert consumer_of(alias) == consumer
+
+
+@pytest.mark.parametrize(("name", "message", "hint"), [
+    ("app/2", "bad consumer name 'app/2': it ends like the alias aspirectl gives a second key (NAME/2) or a "
+              "retired one (NAME/retired-...)", "choose another name"),
+    ("a..b", "bad consumer name 'a..b'", "2-255 characters: letters, digits and _ - / . @, starting and ending "
+                                         "with a letter or digit (LiteLLM's key_alias rule)"),
+    ("-app", "bad consumer name '-app'", None), ("x" * 300, f"bad consumer name '{'x' * 79}…'", None)])
+def test_a_bad_consumer_name_is_one_line_with_the_rule(name, message, hint):
+    from aspirectl.errors import UsageError
+    from aspirectl.keys.store import check_consumer
+
+    with pytest.raises(UsageError) as caught:
+        check_consumer(name)
+    assert caught.value.message == message
+    if hint:
+        assert caught.value.hint == hint
+    assert check_consumer("a.b@c/d_e-f") == "a.b@c/d_e-f"
+
+
+def test_what_the_store_says_of_the_gateway_database_it_opened():
+    from aspirectl.keys.store import Capabilities
+
+    assert Capabilities(True, True, "1.108.7", "ASPIRECTL_LITELLM_VERSION").describe() == (
+        "has the deleted-key table and the deprecated-key table; LiteLLM 1.108.7 (ASPIRECTL_LITELLM_VERSION): "
+        "grace periods honoured")
+    assert Capabilities(False, False).describe() == (
+        "no deleted-key table and no deprecated-key table (LiteLLM before 1.81); release unknown: no grace periods")
+    assert Capabilities(True, False, "1.85.0", "x").describe() == (
+        "has the deleted-key table; no deprecated-key table (LiteLLM before 1.81); LiteLLM 1.85.0 (x): "
+        "no grace periods")
+
+
+def test_a_new_keys_json_columns_are_empty_objects_never_null(store):
+    """LiteLLM reads these as objects; NULL breaks its key management UI and some auth paths."""
+    store.create("app", KeySpec())
+    columns = ("aliases", "config", "permissions", "model_spend", "model_max_budget", "router_settings")
+    present = {c for (_, c, *_) in _sql(store, f'PRAGMA table_info("{TOKENS}")')}
+    assert set(columns) <= present
+    row = _sql(store, f'SELECT {", ".join(columns)} FROM "{TOKENS}" WHERE key_alias = ?', ("app",))[0]
+    assert row == ("{}",) * len(columns)
