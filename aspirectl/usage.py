@@ -151,12 +151,12 @@ def _names(catalog: Catalog) -> tuple[dict[str, str], dict[str, str], dict[str, 
     """(every name a row may carry -> the alias asked for, every deployment -> the alias asked
     for, every fallback copy -> the alias it served: naming.fallback_id). A fallback copy
     ``A>B@U`` is B@U's call made for A (exports for releases that log no requested group)."""
-    from aspirectl.gateway.export import walk
+    from aspirectl.gateway.export import fallback_reach
     from aspirectl.litellm.naming import fallback_id
 
     deployments = {dep: alias for dep, (alias, _, _) in _deployments(catalog).items()}
     copies = {fallback_id(requester, alias, upstream): requester for requester in catalog.aliases
-              for alias, _, upstream in walk(catalog, requester) if alias != requester}
+              for alias, _, upstream in fallback_reach(catalog, requester)}
     deployments.update(copies)
     return {**{a: a for a in catalog.aliases}, **deployments}, deployments, copies
 
@@ -565,10 +565,9 @@ def _deployments(catalog: Catalog) -> dict[str, tuple[str, str, int]]:
 def _fallback_targets(catalog: Catalog) -> set[str]:
     """The aliases some other alias's fallback reaches: only their rows can be traffic asked
     for elsewhere."""
-    from aspirectl.gateway.export import walk
+    from aspirectl.gateway.export import fallback_reach
 
-    return {alias for requester in catalog.aliases for alias, _, _ in walk(catalog, requester)
-            if alias != requester}
+    return {alias for requester in catalog.aliases for alias, _, _ in fallback_reach(catalog, requester)}
 
 
 def _route(catalog: Catalog, requested: str, served: str) -> str:

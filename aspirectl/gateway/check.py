@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from aspirectl.health import Assessment
-from aspirectl.litellm.errors import KEY_REFUSALS, MODEL_ACCESS_DENIED, caller_limit
-from aspirectl.litellm.naming import deployment_id
+from aspirectl.litellm.errors import caller_refusal
+from aspirectl.litellm.naming import deployment_id, served_deployment
 from aspirectl.litellm.releases import READINESS, VERSION_HEADER
 from aspirectl.probe.protocols.litellm import without_trace
 from aspirectl.routing import Decision, worst
@@ -21,8 +21,6 @@ from aspirectl.status import Health
 from aspirectl.textsafe import one_line, optional_line
 
 GATEWAY_KEY = "gateway-key"
-# The proxy's own refusals of our key, told apart from an upstream's 401 by error.type.
-GATEWAY_KEY_ERRORS = KEY_REFUSALS  # and its own limits on the key: caller_limit
 
 
 @dataclass(frozen=True)
@@ -46,9 +44,7 @@ class AliasThroughGateway:
         tests/recorded/litellm-refusals/): its answer says nothing about routing."""
         if self.status is None:
             return False
-        return (self.status in (400, 401) and self.error_type in GATEWAY_KEY_ERRORS) or \
-            (self.status in (401, 403) and self.error_type in MODEL_ACCESS_DENIED) or \
-            caller_limit(self.status, self.error_type, self.message) is not None
+        return caller_refusal(self.status, self.error_type, self.message) is not None
 
     @property
     def answered(self) -> bool:
@@ -97,8 +93,6 @@ class GatewayCheck:
 def _served(ident: str | None) -> str | None:
     """The chains deployment that served: a fallback copy (``A>B@U``, exports for releases that
     log no requested group) is B@U's call."""
-    from aspirectl.litellm.naming import served_deployment
-
     return served_deployment(ident) if ident else ident
 
 

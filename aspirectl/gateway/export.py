@@ -97,6 +97,12 @@ def walk(catalog: Catalog, alias: str) -> list[tuple[str, int, str]]:
     return out
 
 
+def fallback_reach(catalog: Catalog, requester: str) -> list[tuple[str, int, str]]:
+    """The (alias, position, upstream) of other aliases' hops that ``requester``'s declared
+    fallback reaches, in the order the gateway tries them."""
+    return [(a, p, u) for a, p, u in walk(catalog, requester) if a != requester]
+
+
 def chain_groups(catalog: Catalog, alias: str, target: str | None = None) -> list[str]:
     """Every model group the gateway tries for ``alias``, in order, as the export for release
     ``target`` names them: its own hops' groups, then its fallback's (its own copies of them
@@ -127,9 +133,7 @@ def litellm_config(catalog: Catalog, target: str | None = None) -> tuple[dict[st
                 comments[ident] = "; ".join(notes)
     if not logs_requested_group(target):
         for requester in catalog.aliases:
-            for alias, position, name in walk(catalog, requester):
-                if alias == requester:
-                    continue
+            for alias, position, name in fallback_reach(catalog, requester):
                 hop = catalog.hops(alias)[position - 1]
                 params, comment = _params(catalog.upstreams[name], hop.model_for(alias), target)
                 ident = fallback_id(requester, alias, name)

@@ -55,6 +55,22 @@ def caller_limit(status: int, error_type: str | None, message: str) -> str | Non
         return CALLER_BUDGET
     return CALLER_RATE if status == 429 and _CALLER_RATE.match(text) else None
 
+
+CALLER_KEY, CALLER_MODEL = "key", "model"
+
+
+def caller_refusal(status: int, error_type: str | None, message: str) -> str | None:
+    """What the proxy itself refused the caller for, before any upstream: its key (CALLER_KEY:
+    unknown, malformed, blocked, expired, or no database to check it), a model group the key
+    may not use (CALLER_MODEL), the key's own budget or rate limit (caller_limit); None for an
+    answer about the upstream. The one reading of "the gateway refused aspirectl's key" for
+    the hop probe and the gateway check (tests/recorded/litellm-refusals/, three releases)."""
+    if error_type in KEY_REFUSALS:
+        return CALLER_KEY
+    if error_type in MODEL_ACCESS_DENIED:
+        return CALLER_MODEL
+    return caller_limit(status, error_type, message)
+
 # Every provider LiteLLM knows (``litellm.provider_list`` of 1.80.0, 1.85.0 and 1.108.7, held
 # to each installed release by tests/test_relayed.py). exception_mapping_utils.py names a
 # wrapped error "<Provider>Exception - " from the provider's name (its first letter upper-cased;

@@ -28,13 +28,13 @@ def group_name(alias: str, position: int, upstream: str) -> str:
     return alias if position == 1 else deployment_id(alias, upstream)
 
 
+FALLBACK_MARK = ">"
+
+
 def fallback_id(requester: str, alias: str, upstream: str) -> str:
     """The group and ``model_info.id`` of ``requester``'s copy of ``ALIAS@UPSTREAM`` in its
     fallback (releases before ORIGINAL_GROUP_SINCE): ``REQUESTER>ALIAS@UPSTREAM``."""
     return f"{requester}{FALLBACK_MARK}{deployment_id(alias, upstream)}"
-
-
-FALLBACK_MARK = ">"
 
 
 def split_fallback(name: str) -> tuple[str | None, str]:

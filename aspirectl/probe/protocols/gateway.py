@@ -10,7 +10,7 @@ maps it for reasoning models), ``disable_fallbacks: true`` and ``num_retries: 0`
 per request by LiteLLM's router), tagged ``aspirectl-probe`` in the spend logs.
 
 An error is read as the gateway relays it: the proxy's own refusals of aspirectl's gateway key
-(by ``error.type``, and its own budget and rate limit on that key: ``errors.caller_limit``; a
+(``errors.caller_refusal``: its key, its model access, its own budget and rate limit; a
 problem of this machine's key, never the hop's), a hop group the gateway
 does not have (the export is not deployed), else the provider error inside LiteLLM's wrapping,
 read by the provider's own rules (``litellm.embedded_cause``), exactly as a direct probe would
@@ -24,21 +24,21 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from aspirectl.litellm.errors import (
-    CALLER_BUDGET,
-    CALLER_RATE,
-    KEY_REFUSALS,
-    MODEL_ACCESS_DENIED,
-    caller_limit,
-)
+from aspirectl.litellm.errors import CALLER_BUDGET, CALLER_KEY, CALLER_MODEL, CALLER_RATE, caller_refusal
 from aspirectl.probe.adapter import Context, ProbeTarget, Step
 from aspirectl.probe.outcomes import Facts, Origin, Outcome, Verdict
 from aspirectl.probe.protocols import litellm
 from aspirectl.probe.protocols.openai import judge_completion
 
+
+def _as_gateway(text: str) -> str:
+    """The litellm module's words speak of a passthrough upstream; here LiteLLM is the gateway."""
+    return text.replace("the passthrough", "the gateway")
+
+
 # The gateway's own answers outside a hop's judgement (its liveliness while it drains) by the
-# litellm module's rows, said of the gateway, not of a passthrough.
-RULES = tuple(replace(r, label=r.label.replace("the passthrough", "the gateway")) for r in litellm.RULES)
+# litellm module's rows, said of the gateway.
+RULES = tuple(replace(r, label=_as_gateway(r.label)) for r in litellm.RULES)
 PROBE_TAG = "aspirectl-probe"  # request_tags of every probe request in LiteLLM_SpendLogs
 RELAYED_PREFIX = "llm_provider-"  # LiteLLM's prefix for the provider headers it passes on
 # A model group the gateway does not serve (recorded: 400 "Invalid model name passed in
@@ -76,19 +76,19 @@ def _judge(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | Non
                            "honour disable_fallbacks (this hop's own health is unknown)", facts)
         return judge_completion(facts, target, context)
     said = litellm.without_trace(facts.message)[:300]
-    if facts.error_type in KEY_REFUSALS:
+    refusal = caller_refusal(facts.status, facts.error_type, facts.message)
+    if refusal == CALLER_KEY:
         return _local(Outcome.AUTH_INVALID, f"the gateway refused aspirectl's gateway key ({facts.status} "
                       f"{facts.error_type}): {said}", facts)
-    if facts.error_type in MODEL_ACCESS_DENIED:
+    if refusal == CALLER_MODEL:
         return _local(Outcome.FORBIDDEN, f"the gateway key may not call the hop group '{group}' "
                       f"({facts.error_type}): run 'aspirectl keys create monitor --monitoring' for a key "
                       "that may call every hop group", facts)
-    limit = caller_limit(facts.status, facts.error_type, facts.message)
-    if limit == CALLER_BUDGET:
+    if refusal == CALLER_BUDGET:
         return _local(Outcome.BILLING, "aspirectl's gateway key has used its budget on the gateway "
                       f"({facts.status} {facts.error_type}): {said}; raise its max_budget, or make a new "
                       "monitoring key: aspirectl keys create NAME --monitoring --budget USD", facts)
-    if limit == CALLER_RATE:
+    if refusal == CALLER_RATE:
         return _local(Outcome.RATE_LIMITED, f"aspirectl's gateway key hit its own rate limit on the gateway "
                       f"({facts.status}): {said}; probe less often, or make a monitoring key with a higher "
                       "limit: aspirectl keys create NAME --monitoring --rpm N", facts)
@@ -98,8 +98,7 @@ def _judge(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | Non
     verdict = litellm.judge_canary(facts, target, context, relayed_headers(facts))
     if verdict is None:
         return None
-    # the litellm module's labels speak of a passthrough upstream; here LiteLLM is the gateway
-    detail = verdict.detail.replace("the passthrough", "the gateway")
+    detail = _as_gateway(verdict.detail)
     if verdict.outcome in (Outcome.RATE_LIMITED, Outcome.QUOTA_EXHAUSTED) and not relayed_headers(facts):
         detail += " (the provider's rate-limit headers are not relayed by this gateway's release)"
     return Verdict(verdict.outcome, detail, verdict.facts, verdict.origin)
