@@ -243,18 +243,15 @@ def embedded_cause(text: str, headers: Mapping[str, str] | None = None) -> Embed
 
 
 def _for_model(entries: list[Any], model: str) -> list[Any]:
-    """The entries of the probed model group. With background health checks on, /health
-    ignores ?model= and lists every deployment: keep those that name the group (model_name,
-    model_group), else those whose provider model ends in it; if none does (a passthrough's
-    own model strings), the answer is about the asked model already."""
-    named = [e for e in entries if isinstance(e, dict)
-             and model in (str(e.get("model_name", "")), str(e.get("model_group", "")),
-                           str(e.get("model_id", "")))]
-    if named:
-        return named
-    suffixed = [e for e in entries if isinstance(e, dict)
-                and (str(e.get("model", "")) == model or str(e.get("model", "")).endswith("/" + model))]
-    return suffixed or list(entries)
+    """The entries of the probed model group. With background health checks on, 1.80.0's /health
+    ignores ?model= and lists every deployment by its provider model alone (its
+    health_check.py shows only "model" and "mode_error"; 1.85.0 and 1.108.7 answer for the
+    group asked, each entry with its "model_id": recorded): keep those whose provider model is
+    the group or ends in it; if none does (a passthrough's own model strings), the answer is
+    about the asked model already."""
+    mine = [e for e in entries if isinstance(e, dict)
+            and (str(e.get("model", "")) == model or str(e.get("model", "")).endswith("/" + model))]
+    return mine or list(entries)
 
 
 def _judge_health(facts: Facts, target: ProbeTarget, context: Context) -> Verdict | None:
