@@ -445,3 +445,88 @@ def test_only_rows_of_a_fallbacks_target_without_a_requested_group_are_in_doubt(
     assert report.rows_without_original_group == 2
     assert ("note: 2 served rows of a fallback's target name no alias asked for" in
             " ".join(usage_text(report, Style(), "chains").split()))
+
+
+def _alias(served_paid: int, served_free: int, failed: int, paid_spend: float = 0.0):
+    from aspirectl.usage import AliasUsage
+
+    usage = AliasUsage("gpt-5.5", failures={"RateLimitError": failed} if failed else {})
+    if served_free:
+        usage.hops["gpt-5.5@codex-shim"] = _hop("gpt-5.5@codex-shim", "chain", 1, "subscription",
+                                                 requests=served_free)
+    if served_paid:
+        usage.hops["gpt-5.5@openai-api"] = _hop("gpt-5.5@openai-api", "chain", 2, requests=served_paid,
+                                                 list_spend=paid_spend)
+    return usage
+
+
+@pytest.mark.parametrize(("usage", "thresholds", "status", "reasons"), [
+    # a failure share over the line is CRITICAL; at the line it is not
+    ((0, 3, 1), (None, 25.0), "OK", []),
+    ((0, 3, 1), (None, 24.9), "CRITICAL", ["25.0% of requests failed (over 24.9%)"]),
+    ((0, 0, 0), (None, 0.0), "OK", []),  # no request: nothing to judge
+    ((0, 0, 2), (None, 99.0), "CRITICAL", ["100.0% of requests failed (over 99%)"]),
+    # a paid share over the line is WARNING; at the line it is not
+    ((1, 3, 0, 1.5), (25.0, None), "OK", []),
+    ((1, 3, 0, 1.5), (24.0, None), "WARNING", ["leaked to paid API: 25% of gpt-5.5, $1.50 (over 24%)"]),
+    ((0, 0, 3), (0.0, None), "OK", []),  # nothing served: no share
+    ((1, 0, 0, 1234.5), (0.0, None), "WARNING", ["leaked to paid API: 100% of gpt-5.5, $1,234.50 (over 0%)"]),
+    # both: the worst, and both reasons in that order
+    ((1, 1, 2, 0.5), (10.0, 10.0), "CRITICAL", ["50.0% of requests failed (over 10%)",
+                                                 "leaked to paid API: 50% of gpt-5.5, $0.50 (over 10%)"]),
+    ((1, 1, 2), (None, None), "OK", []),
+])
+def test_an_alias_is_judged_by_its_thresholds_over_the_line_never_at_it(usage, thresholds, status, reasons):
+    from aspirectl.status import Health
+    from aspirectl.usage import Thresholds, _judge
+
+    assert _judge(_alias(*usage), Thresholds(*thresholds)) == (Health[status], reasons)
+
+
+@pytest.mark.parametrize(("paid", "failure", "message"), [
+    (100.5, None, "--max-paid-share is a percentage from 0 to 100, got 100.5"),
+    (-0.5, None, "--max-paid-share is a percentage from 0 to 100, got -0.5"),
+    (None, 101.0, "--max-failure-share is a percentage from 0 to 100, got 101"),
+    (None, -1.0, "--max-failure-share is a percentage from 0 to 100, got -1")])
+def test_a_threshold_outside_0_to_100_is_refused_by_name(paid, failure, message):
+    from aspirectl.usage import Thresholds, check_thresholds
+
+    with pytest.raises(UsageError) as caught:
+        check_thresholds(Thresholds(paid, failure))
+    assert caught.value.message == message
+    for edge in (0.0, 100.0, None):
+        check_thresholds(Thresholds(edge, edge))  # the edges are percentages
+
+
+def test_a_fallback_of_a_fallback_is_declared_and_without_advice_says_to_name_the_alias(tmp_path):
+    """The shipped chains plus claude-haiku-4-5 -> claude-sonnet-4-6 (same family, no advice) and
+    gemini-2.5-pro -> gpt-5.5 (cross-family, no advice): what served qwen-3.6-omni through two
+    fallbacks is declared and cross-family; a cross-family fallback without advice tells the
+    consumer to name what served it."""
+    import shutil
+
+    from aspirectl.catalog.loader import load_catalog
+    from aspirectl.usage import Thresholds, _route, summarise
+    from tests.conftest import SHIPPED_CHAINS
+
+    chains = tmp_path / "chains"
+    shutil.copytree(SHIPPED_CHAINS, chains)
+    with (chains / "claude.yaml").open("a") as f:
+        f.write("fallbacks:\n  claude-haiku-4-5:\n    alias: claude-sonnet-4-6\n    reason: haiku's quota\n")
+    with (chains / "gemini.yaml").open("a") as f:
+        f.write("fallbacks:\n  gemini-2.5-pro:\n    alias: gpt-5.5\n    cross_family: true\n    reason: x\n")
+    catalog = load_catalog(chains)
+    assert _route(catalog, "qwen-3.6-omni", "claude-sonnet-4-6") == "declared cross-family fallback"
+    assert _route(catalog, "claude-haiku-4-5", "claude-sonnet-4-6") == "declared fallback"
+    assert _route(catalog, "claude-sonnet-4-6", "claude-haiku-4-5") == "undeclared fallback"
+    assert _route(catalog, "qwen-3.6", "claude-sonnet-4-6") == "undeclared fallback"
+    assert _route(catalog, "qwen-3.6-omni", "gpt-5.5") == "undeclared fallback"
+    assert _route(catalog, "gpt-5.5", "gpt-5.5") == "chain"
+    groups = [_g(requested="gemini-2.5-pro", requests=2, spend=0.2),
+              _g(requested="qwen-3.6-omni", model_id="claude-sonnet-4-6@anthropic-oauth", requests=1)]
+    report = summarise(catalog, groups, window("1d", None, NOW), None, Thresholds(), groups)
+    consumers = {c.alias: c for c in report.consumers}
+    assert consumers["gemini-2.5-pro"].advice == "name gpt-5.5 explicitly instead of relying on the fallback"
+    assert consumers["gemini-2.5-pro"].served_by == {"gpt-5.5 via openai-api": 2}
+    assert consumers["qwen-3.6-omni"].advice.startswith("Name claude-haiku-4-5 explicitly")
+    assert consumers["qwen-3.6-omni"].cross_family == 1
