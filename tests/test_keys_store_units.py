@@ -171,3 +171,20 @@ def test_a_new_keys_json_columns_are_empty_objects_never_null(store):
     assert set(columns) <= present
     row = _sql(store, f'SELECT {", ".join(columns)} FROM "{TOKENS}" WHERE key_alias = ?', ("app",))[0]
     assert row == ("{}",) * len(columns)
+
+
+@pytest.mark.parametrize(("name", "matches", "misses"), [
+    ("a_b", ["a_b/2"], ["axb/2", "a_bc/2"]),
+    ("a%b", ["a%b/2"], ["axyzb/2", "ab/2"]),
+    ("a\\b", ["a\\b/2"], ["ab/2", "a\\\\b/2"])])
+def test_the_prefilter_takes_a_name_literally_in_sqls_like(store, name, matches, misses):
+    """The LIKE that picks a consumer's candidate rows in SQL (consumer_of decides in Python):
+    its wildcards and its escape character in a name match only themselves."""
+    from aspirectl.keys.store import _like
+
+    with sqlite3.connect(store.path) as conn:
+        for alias in matches + misses:
+            conn.execute(f'INSERT INTO "{TOKENS}" (token, key_alias) VALUES (?, ?)', (alias, alias))
+    found = [a for (a,) in _sql(store, f'SELECT key_alias FROM "{TOKENS}" WHERE key_alias LIKE ? ESCAPE \'\\\' '
+                                "ORDER BY key_alias", (_like(name) + "/%",))]
+    assert found == matches

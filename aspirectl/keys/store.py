@@ -29,7 +29,7 @@ from aspirectl.litellm.releases import GRACE_FIXED_IN, release_tuple
 
 ACTOR = "aspirectl"
 UI_TEAM = "litellm-dashboard"  # LiteLLM's UI session keys: never listed
-PAGE_SIZE = 1000
+PAGE_SIZE = 1000  # pragma: no mutate  (any size lists the same keys: test_keys_store_units pages by 1 and 2)
 # LiteLLM's key_alias_pattern (key_management_endpoints.py); matched with fullmatch (a
 # trailing newline would satisfy "$").
 CONSUMER_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_\-/.@]{0,253}[a-zA-Z0-9]")
