@@ -347,29 +347,34 @@ def read_unknown(db: Database, catalog: Catalog, span: Window, top: int) -> Unkn
 
 def read_consumers(db: Database, catalog: Catalog, span: Window, top: int) -> tuple[list[Group], Sizes]:
     """The log per key of the ``top`` busiest keys (by requests), and how many keys and
-    requests are beyond them. No percentiles: the consumer view shows none."""
+    requests are beyond them. No percentiles: the consumer view shows none. One pass over the
+    window: rows are grouped per key first, and the key table is joined to the groups."""
     d = _dialect(db)
     join_tokens = bool(db.columns(TOKENS))
     who = "t.key_alias AS key_alias, t.key_name AS key_name" if join_tokens else \
         "NULL AS key_alias, NULL AS key_name"
-    join = f'LEFT JOIN "{TOKENS}" t ON t.token = m.api_key' if join_tokens else ""
-    named = ", t.key_alias, t.key_name" if join_tokens else ""
-    head = f"WITH {_mapped(d, with_key=True)}"
-    params = _params(db, catalog, span)
-    totals = db.query(head + " SELECT COUNT(DISTINCT api_key) AS keys, COUNT(*) AS requests FROM mapped "
-                             "WHERE NOT retry", params)[0]
-    sql = head + f""",
-        busiest AS (SELECT api_key FROM mapped WHERE NOT retry GROUP BY api_key
-                    ORDER BY COUNT(*) DESC, api_key LIMIT {int(top)})
-        SELECT m.model_id, m.requested, m.failed, m.cache_hit, m.cause, m.api_key, {who},
-               COUNT(*) AS requests, COALESCE(SUM(m.spend), 0) AS spend
-        FROM mapped m {join}
-        WHERE m.api_key IN (SELECT api_key FROM busiest) AND NOT m.retry
-        GROUP BY m.model_id, m.requested, m.failed, m.cache_hit, m.cause, m.api_key{named}"""
-    groups = [_group(row) for row in db.query(sql, params)]
-    shown_keys = len({g.api_key for g in groups})
-    beyond = Sizes(max(0, int(totals["keys"]) - shown_keys),
-                   max(0, int(totals["requests"]) - sum(g.requests for g in groups)))
+    join = f'LEFT JOIN "{TOKENS}" t ON t.token = g.api_key' if join_tokens else ""
+    sql = f"""
+        WITH {_mapped(d, with_key=True)},
+        grouped AS (
+            SELECT model_id, requested, failed, cache_hit, cause, api_key, COUNT(*) AS requests,
+                   COALESCE(SUM(spend), 0) AS spend
+            FROM mapped WHERE NOT retry
+            GROUP BY model_id, requested, failed, cache_hit, cause, api_key
+        ),
+        per_key AS (SELECT api_key, SUM(requests) AS total FROM grouped GROUP BY api_key),
+        busiest AS (SELECT api_key FROM per_key ORDER BY total DESC, api_key LIMIT {int(top)})
+        SELECT g.model_id, g.requested, g.failed, g.cache_hit, g.cause, g.api_key, {who},
+               g.requests, g.spend, (SELECT COUNT(*) FROM per_key) AS all_keys,
+               (SELECT SUM(total) FROM per_key) AS all_requests
+        FROM grouped g {join}
+        WHERE g.api_key IN (SELECT api_key FROM busiest)"""
+    rows = db.query(sql, _params(db, catalog, span))
+    groups = [_group(row) for row in rows]
+    # no row: no key sent anything in the window (--top is at least 1)
+    keys, requests = (int(rows[0]["all_keys"]), int(rows[0]["all_requests"])) if rows else (0, 0)
+    beyond = Sizes(max(0, keys - len({g.api_key for g in groups})),
+                   max(0, requests - sum(g.requests for g in groups)))
     return groups, beyond
 
 
