@@ -103,8 +103,10 @@ def test_create_writes_exactly_what_litellm_accepts(keys):
         "claude-sonnet-4-6@anthropic-api", "claude-opus-4-7", "claude-opus-4-7@anthropic-api",
         "gpt-5.5", "gpt-5.5@openai-api"]
     assert as_dict(row["metadata"]) == {"team": "social", "disable_fallbacks": True}
-    for column in ("aliases", "config", "permissions", "model_spend", "model_max_budget"):
-        assert as_dict(row[column]) == {}, column  # jsonb never NULL
+    for column in ("aliases", "config", "permissions", "model_spend", "model_max_budget", "router_settings",
+                   "budget_fallbacks"):
+        if column in row or column in ("aliases", "config", "permissions", "model_spend"):
+            assert as_dict(row[column]) == {}, column  # jsonb never NULL: the schema's default
     assert row["blocked"] in (None, 0, False)
     assert row["spend"] == 0 and row["max_budget"] == 20 and row["rpm_limit"] == 60
     assert row["created_by"] == "aspirectl" and row["updated_by"] == "aspirectl"

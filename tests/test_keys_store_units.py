@@ -137,7 +137,9 @@ def test_which_consumer_an_alias_belongs_to(alias, consumer):
               "retired one (NAME/retired-...)", "choose another name"),
     ("a..b", "bad consumer name 'a..b'", "2-255 characters: letters, digits and _ - / . @, starting and ending "
                                          "with a letter or digit (LiteLLM's key_alias rule)"),
-    ("-app", "bad consumer name '-app'", None), ("x" * 300, f"bad consumer name '{'x' * 79}…'", None)])
+    ("-app", "bad consumer name '-app'", None), ("x" * 300, f"bad consumer name '{'x' * 79}…'", None),
+    ("x" * 300 + "/2", f"bad consumer name '{'x' * 79}…': it ends like the alias aspirectl gives a second key "
+                       "(NAME/2) or a retired one (NAME/retired-...)", None)])
 def test_a_bad_consumer_name_is_one_line_with_the_rule(name, message, hint):
     from aspirectl.errors import UsageError
     from aspirectl.keys.store import check_consumer
@@ -164,7 +166,8 @@ def test_what_the_store_says_of_the_gateway_database_it_opened():
 
 
 def test_a_new_keys_json_columns_are_empty_objects_never_null(store):
-    """LiteLLM reads these as objects; NULL breaks its key management UI and some auth paths."""
+    """LiteLLM reads these as objects: the schema's defaults give '{}' (LiteLLM's migrations and
+    aspirectl's SQLite schema; tests/test_keys.py checks PostgreSQL)."""
     store.create("app", KeySpec())
     columns = ("aliases", "config", "permissions", "model_spend", "model_max_budget", "router_settings")
     present = {c for (_, c, *_) in _sql(store, f'PRAGMA table_info("{TOKENS}")')}

@@ -115,9 +115,10 @@ def test_create_writes_the_row_litellm_reads_and_one_audit_entry(s):
 def test_a_key_without_expiry_or_limits_stores_nulls_and_all_models(s):
     new = s.keys.create("app", KeySpec())
     (row,) = s.rows(TOKENS)
-    assert (row["expires"], row["max_budget"], row["rpm_limit"], row["tpm_limit"], row["models"]) == (
-        None, None, None, None, "[]")
-    assert (new.record.expires, new.record.models, new.record.status) == (None, (), KeyStatus.ACTIVE)
+    assert (row["expires"], row["max_budget"], row["rpm_limit"], row["tpm_limit"], row["models"], row["metadata"]) == (
+        None, None, None, None, "[]", "{}")
+    assert (new.record.expires, new.record.models, new.record.status, new.record.metadata) == (
+        None, (), KeyStatus.ACTIVE, {})
 
 
 @pytest.mark.parametrize("expires_in", [None, timedelta(days=3), timedelta(minutes=1)])
@@ -532,6 +533,15 @@ def test_lookup_reads_more_hashes_than_one_query_batch(s):
     hashes = [f"{n:064x}" for n in range(600)] + [hash_token(k.plaintext) for k in made]
     found = s.keys.lookup(hashes)
     assert sorted(found) == sorted(hash_token(k.plaintext) for k in made)
+
+
+def test_the_store_says_where_it_learnt_the_release_only_when_told(tmp_path):
+    s = Store(tmp_path / "k.db")
+    assert s.keys.caps.describe().endswith("; LiteLLM 1.108.7 (test): grace periods honoured")
+    told = KeyStore(s.db, release="1.108.7")
+    assert told.caps.describe() == ("has the deleted-key table and the deprecated-key table; LiteLLM 1.108.7: "
+                                    "grace periods honoured")
+    assert KeyStore(s.db).caps == Capabilities(True, True, None, "")
 
 
 def test_a_store_without_a_deprecated_table_has_no_grace_rows(tmp_path):

@@ -54,17 +54,17 @@ def _count(value: Any) -> int | None:
 
 def _like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-JSON_COLUMNS = ("aliases", "config", "permissions", "model_spend", "model_max_budget", "router_settings",
-                "budget_fallbacks")
 
 
-@dataclass(frozen=True)
+# "pragma: no mutate" (scripts/mutation) marks lines whose mutants are equivalent: `frozen=False`
+# where nothing assigns to an instance, and annotations (never evaluated: __future__ annotations).
+@dataclass(frozen=True)  # pragma: no mutate
 class KeySpec:
     models: tuple[str, ...] = ()  # () means every model (LiteLLM: [] = all)
-    expires_in: timedelta | None = None
-    max_budget: float | None = None
-    rpm_limit: int | None = None
-    tpm_limit: int | None = None
+    expires_in: timedelta | None = None  # pragma: no mutate  (annotation)
+    max_budget: float | None = None  # pragma: no mutate  (annotation)
+    rpm_limit: int | None = None  # pragma: no mutate  (annotation)
+    tpm_limit: int | None = None  # pragma: no mutate  (annotation)
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
@@ -78,14 +78,14 @@ class Delivery(Protocol):
     def commit(self) -> None: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # pragma: no mutate
 class Rotation:
     new: NewKey
     old_key_name: str | None
     revoke_at: datetime | None  # None: the old key stopped at once (--now)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # pragma: no mutate
 class Provisioned:
     created: list[NewKey]
     existing: list[str]
@@ -117,13 +117,13 @@ def check_consumer(name: str) -> str:
     return name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # pragma: no mutate
 class Capabilities:
     """What this gateway DB has (read on open) and what the gateway's release honours."""
 
     deleted_table: bool  # LiteLLM_DeletedVerificationToken: rotate/delete archive there
     deprecated_table: bool  # LiteLLM_DeprecatedVerificationToken: where grace periods live
-    release: str | None = None  # the gateway's LiteLLM release, if known
+    release: str | None = None  # pragma: no mutate  (annotation) the gateway's LiteLLM release, if known
     release_source: str = ""  # "the gateway's readiness answer", "ASPIRECTL_LITELLM_VERSION", ...
 
     def describe(self) -> str:
@@ -136,7 +136,8 @@ class Capabilities:
             parts.append("has the " + " and the ".join(have))
         if lacks:
             parts.append("no " + " and no ".join(lacks) + " (LiteLLM before 1.81)")
-        release = f"LiteLLM {self.release} ({self.release_source})" if self.release else "release unknown"
+        source = f" ({self.release_source})" if self.release_source else ""
+        release = f"LiteLLM {self.release}{source}" if self.release else "release unknown"
         grace = "grace periods honoured" if self.grace_refusal() is None else "no grace periods"
         return f"{'; '.join(parts)}; {release}: {grace}"
 
@@ -329,8 +330,7 @@ class KeyStore:
             "max_budget": spec.max_budget, "rpm_limit": spec.rpm_limit, "tpm_limit": spec.tpm_limit,
             "created_at": db.time(now), "created_by": ACTOR, "updated_at": db.time(now),
             "updated_by": ACTOR, "rotation_count": 0, "allowed_routes": db.array([]),
-            **{c: db.json({}) for c in JSON_COLUMNS},
-        }
+        }  # the JSON columns (aliases, config, permissions, ...) take their '{}' from the schema
         present = set(db.columns(TOKENS))
         return plaintext, {k: v for k, v in values.items() if k in present}
 
