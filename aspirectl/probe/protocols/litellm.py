@@ -75,7 +75,7 @@ def describe(facts: Facts) -> None:
         code = as_text(error.get("code"))
         match = _CLASS.search(facts.message)
         # LiteLLM's `code` is the HTTP status as a string; the exception class says more.
-        facts.error_code = match.group(1) if match and (code or "").isdigit() else code
+        facts.error_code = match.group(1) if match and code and code.isdigit() else code
     elif isinstance(dig(facts.body, "status"), str):
         facts.message = facts.body["status"]  # /health/liveliness while shutting down
     facts.request_id = facts.header("x-litellm-call-id") or None
@@ -136,7 +136,12 @@ _CUT = re.compile(_TRACE + r"|No fallback model group found|(?:\. )?Received Mod
 
 def without_trace(text: str) -> str:
     """A LiteLLM error message without its stack trace or traceback (the fallback notes stay)."""
-    return re.split(_TRACE, text, maxsplit=1)[0].rstrip()
+    return re.split(_TRACE, text)[0].rstrip()
+
+
+def _cause_part(text: str) -> str:
+    """A LiteLLM error message before its stack trace and its router's notes."""
+    return _CUT.split(text)[0]
 
 
 # The provider exception LiteLLM wraps ("AnthropicException - {...}", "geminiException - {...}",
@@ -164,27 +169,29 @@ class Embedded(NamedTuple):
     outcome: Outcome
     label: str
     cls: str | None  # the LiteLLM exception class it names
-    retry_after_s: float | None = None  # from the wrapped provider body (RetryInfo, resets)
-    reset_at: datetime | None = None
+    retry_after_s: float | None = None  # pragma: no mutate  (annotation) from the wrapped body's RetryInfo
+    reset_at: datetime | None = None  # pragma: no mutate  (annotation)
 
 
 def _wrapped_body(rest: str) -> Any:
     """The provider's body after a prefix: JSON, or the Python literal the OpenAI SDK prints
     (single quotes, None); None for words, a cut body or anything hostile."""
-    if rest[:1] not in "{[" or len(rest) > 65536:
+    if not rest.startswith(("{", "[")) or len(rest) > 65536:
         return None
     try:
         return json.JSONDecoder().raw_decode(rest)[0]
     except (ValueError, RecursionError):
         pass
-    depth, end = 0, 0
-    for index, char in enumerate(rest):  # the literal's own extent: the braces balance
+    depth = 0
+    for index, char in enumerate(rest):  # the literal's own extent: where its brackets balance
         depth += {"{": 1, "[": 1, "}": -1, "]": -1}.get(char, 0)
         if depth == 0:
             end = index + 1
             break
+    else:
+        return None  # they never do: a body cut short
     try:
-        value = ast.literal_eval(rest[:end]) if end else None
+        value = ast.literal_eval(rest[:end])
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None
     return value if isinstance(value, (dict, list)) else None
@@ -227,7 +234,7 @@ def embedded_cause(text: str, headers: Mapping[str, str] | None = None) -> Embed
     """The cause a LiteLLM error string names, or None if it names none: the wrapped provider
     error read by that provider's rules (with the provider's relayed ``headers``, if any), then
     the needles, then the class."""
-    head = _CUT.split(text, maxsplit=1)[0]
+    head = _cause_part(text)
     classes = _CLASS.findall(head)
     cls = classes[-1] if classes else None  # "litellm.RateLimitError: litellm.RateLimitError: ..."
     provider = _provider_reading(head, cls, headers or {})
@@ -277,7 +284,7 @@ def _judge_health(facts: Facts, target: ProbeTarget, context: Context) -> Verdic
     first = unhealthy[0] if isinstance(unhealthy[0], dict) else {}
     error = str(first.get("error") or "unhealthy")
     cause = embedded_cause(error)
-    message = (_CUT.split(error, maxsplit=1)[0].strip().splitlines() or ["unhealthy"])[0]
+    message = (_cause_part(error).strip().splitlines() or ["unhealthy"])[0]
     # The status the model answers a request with is the entry's exception_status (the /health
     # answer itself is 503 whatever the cause, recorded): that is the hop's status, the one
     # the gateway passes on when nothing else serves (recorded: 429 for a rate limit, 400 for
@@ -319,7 +326,7 @@ def judge_canary(facts: Facts, target: ProbeTarget, context: Context,
     if facts.retry_after_s is None:
         facts.retry_after_s = cause.retry_after_s
     facts.reset_at = facts.reset_at or cause.reset_at
-    return Verdict(cause.outcome, f"{cause.label}: {_CUT.split(facts.message, maxsplit=1)[0].strip()}", facts)
+    return Verdict(cause.outcome, f"{cause.label}: {_cause_part(facts.message).strip()}", facts)
 
 
 def steps(target: ProbeTarget) -> list[Step]:
