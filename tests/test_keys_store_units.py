@@ -158,7 +158,7 @@ def test_what_the_store_says_of_the_gateway_database_it_opened():
     assert Capabilities(True, True, "1.108.7", "ASPIRECTL_LITELLM_VERSION").describe() == (
         "has the deleted-key table and the deprecated-key table; LiteLLM 1.108.7 (ASPIRECTL_LITELLM_VERSION): "
         "grace periods honoured")
-    assert Capabilities(False, False).describe() == (
+    assert Capabilities(False, False, None, "").describe() == (
         "no deleted-key table and no deprecated-key table (LiteLLM before 1.81); release unknown: no grace periods")
     assert Capabilities(True, False, "1.85.0", "x").describe() == (
         "has the deleted-key table; no deprecated-key table (LiteLLM before 1.81); LiteLLM 1.85.0 (x): "

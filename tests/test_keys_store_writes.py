@@ -550,3 +550,13 @@ def test_a_store_without_a_deprecated_table_has_no_grace_rows(tmp_path):
     assert [len(p) for p in s.keys.iter_keys()] == [1]
     assert list(s.keys.lookup([hash_token(made.plaintext)])) == [hash_token(made.plaintext)]
     assert s.keys.caps == Capabilities(True, False, "1.108.7", "test")
+
+
+def test_a_keys_record_carries_what_litellm_wrote_to_its_row(s):
+    """Columns LiteLLM itself keeps up to date (last_active, spend) read back as they are stored."""
+    s.keys.create("app", KeySpec(max_budget=10.0))
+    s.sql(f'UPDATE "{TOKENS}" SET last_active = ?, spend = ?', ("2026-12-06 11:30:00.000", 2.25))
+    (record,) = s.keys.show("app")
+    assert (record.last_active, record.spend, record.max_budget) == (datetime(2026, 12, 6, 11, 30), 2.25, 10.0)
+    (listed,) = next(s.keys.iter_keys())
+    assert listed == record

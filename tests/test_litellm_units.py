@@ -229,3 +229,17 @@ def test_relayed_type_needs_the_status_and_the_words():
     assert litellm.relayed_type(400, "BadRequestError: Budget Has Been Exceeded! x") == "budget_exceeded"
     assert litellm.relayed_type(429, "Budget has been exceeded") is None
     assert litellm.relayed_type(400, "budget exceeded") is None
+
+
+OVERLOADED_500 = _recorded("providers/anthropic-api-overloaded-500")["body"]
+
+
+@pytest.mark.parametrize(("prefix", "outcome", "label"), [
+    ("", Outcome.OVERLOADED, "Anthropic overloaded (behind the passthrough)"),  # no class: a 500
+    ("litellm.SomethingNewError: ", Outcome.OVERLOADED, "Anthropic overloaded (behind the passthrough)"),
+    ("litellm.InternalServerError: ", Outcome.OVERLOADED, "Anthropic overloaded (behind the passthrough)"),
+    ("litellm.RateLimitError: ", Outcome.RATE_LIMITED, "rate limited behind the passthrough")])
+def test_a_wrapped_body_is_read_at_the_status_of_the_class_litellm_names_else_500(prefix, outcome, label):
+    """The recorded Anthropic 500 'Overloaded' (its rule reads the words at status 500 only)."""
+    cause = litellm.embedded_cause(prefix + "AnthropicException - " + json.dumps(OVERLOADED_500))
+    assert (cause.outcome, cause.label) == (outcome, label)

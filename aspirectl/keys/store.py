@@ -123,8 +123,8 @@ class Capabilities:
 
     deleted_table: bool  # LiteLLM_DeletedVerificationToken: rotate/delete archive there
     deprecated_table: bool  # LiteLLM_DeprecatedVerificationToken: where grace periods live
-    release: str | None = None  # pragma: no mutate  (annotation) the gateway's LiteLLM release, if known
-    release_source: str = ""  # "the gateway's readiness answer", "ASPIRECTL_LITELLM_VERSION", ...
+    release: str | None  # the gateway's LiteLLM release, if known
+    release_source: str  # "the gateway's readiness answer", "ASPIRECTL_LITELLM_VERSION", ...
 
     def describe(self) -> str:
         have = [t for t, ok in (("deleted-key table", self.deleted_table),

@@ -207,7 +207,7 @@ def _provider_reading(head: str, cls: str | None, headers: Mapping[str, str]) ->
     protocol, end = found
     module = adapter_for(protocol)
     rest = head[end:].strip()
-    status = CLASS_STATUS.get(cls or "", 500)
+    status = CLASS_STATUS.get(cls, 500) if cls else 500  # a class it does not name: a server error
     said = _ERROR_CODE.match(rest)  # the OpenAI SDK's "Error code: 429 - {'error': {...}}"
     if said:
         status, rest = int(said.group(1)), rest[said.end():]
