@@ -560,3 +560,22 @@ def test_a_keys_record_carries_what_litellm_wrote_to_its_row(s):
     assert (record.last_active, record.spend, record.max_budget) == (datetime(2026, 12, 6, 11, 30), 2.25, 10.0)
     (listed,) = next(s.keys.iter_keys())
     assert listed == record
+
+
+def test_keys_without_a_creation_time_are_listed_first_on_both_backends(db_url):
+    """LiteLLM's created_at is nullable (rows from before it was written): such keys are listed,
+    before the others, page by page, on SQLite as on PostgreSQL with LiteLLM's schema."""
+    db = open_database(db_url, create=True)
+    try:
+        keys = KeyStore(db, clock=lambda: NOW, release="1.108.7", release_source="test")
+        keys.create("app", KeySpec())
+        for token, alias in (("b" * 64, "legacy-b"), ("a" * 64, "legacy-a")):
+            db.execute(f'INSERT INTO "{TOKENS}" (token, key_alias, created_at, models) VALUES '
+                       f'(%s, %s, NULL, {"%s::text[]" if db.kind == "postgresql" else "%s"})',
+                       [token, alias, db.array([])])
+        for size in (1, 2, 1000):
+            assert [r.consumer for p in keys.iter_keys(page_size=size) for r in p] == ["legacy-a", "legacy-b", "app"]
+        (legacy,) = keys.show("legacy-a")
+        assert legacy.created_at is None
+    finally:
+        db.close()

@@ -240,26 +240,28 @@ class KeyStore:
     def iter_keys(self, include_all: bool = False, page_size: int = PAGE_SIZE) -> Iterator[list[KeyRecord]]:
         """Every key, a page at a time (keyset pagination; UI session keys hidden)."""
         now = self.clock()
-        after: tuple[Any, str] = (self.db.time(datetime(1970, 1, 1)), "")
+        # A key without created_at (LiteLLM's column is nullable) sorts as the epoch, written as
+        # the backend writes times: SQLite compares the text ('1970-01-01' sorted before
+        # '1970-01-01 00:00:00.000' and such keys were never listed there).
+        epoch = self.db.time(datetime(1970, 1, 1))
+        after: tuple[Any, str] = (epoch, "")
         usable = "" if include_all else (" AND (blocked IS NULL OR blocked = %s)"
                                          " AND (expires IS NULL OR expires > %s)")
         while True:
-            params: list[Any] = [UI_TEAM, after[0], after[0], after[1]]
+            params: list[Any] = [UI_TEAM, epoch, after[0], epoch, after[0], after[1]]
             if not include_all:
                 params += [False, self.db.time(now)]
             rows = self.db.query(
                 f'SELECT * FROM "{TOKENS}" WHERE (team_id IS NULL OR team_id <> %s) '
-                "AND (COALESCE(created_at, '1970-01-01') > %s OR "
-                "(COALESCE(created_at, '1970-01-01') = %s AND token > %s))"
-                f"{usable} ORDER BY COALESCE(created_at, '1970-01-01'), token LIMIT {int(page_size)}",
-                params)
+                "AND (COALESCE(created_at, %s) > %s OR (COALESCE(created_at, %s) = %s AND token > %s))"
+                f"{usable} ORDER BY COALESCE(created_at, %s), token LIMIT {int(page_size)}",
+                [*params, epoch])
             if rows:
                 yield [self._record(r, now) for r in rows]
             if len(rows) < page_size:
                 break
             last = rows[-1]
-            after = (last["created_at"] if last["created_at"] is not None
-                     else self.db.time(datetime(1970, 1, 1)), last["token"])
+            after = (last["created_at"] if last["created_at"] is not None else epoch, last["token"])
         grace = [self._record(r, now, KeyStatus.IN_GRACE) for r in self._grace_rows(now)]
         if grace:
             yield grace
