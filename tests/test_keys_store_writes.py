@@ -579,3 +579,48 @@ def test_keys_without_a_creation_time_are_listed_first_on_both_backends(db_url):
         assert legacy.created_at is None
     finally:
         db.close()
+
+
+def test_lookup_and_the_active_key_check_read_every_batch_of_500(tmp_path):
+    """More keys than one query's batch, with and without the grace table: every one is found."""
+    for drop in ((), (DEPRECATED,)):
+        s = Store(tmp_path / f"k{len(drop)}.db", drop=drop)
+        made = s.keys.provision([(f"c{n:03}", KeySpec()) for n in range(501)]).created
+        hashes = [hash_token(k.plaintext) for k in made]
+        assert sorted(s.keys.lookup(hashes)) == sorted(hashes)
+        assert s.keys.plan([(f"c{n:03}", KeySpec()) for n in range(501)]) == ([], [f"c{n:03}" for n in range(501)])
+
+
+def test_a_grace_keys_lookup_names_its_consumer_and_when_it_stops(s):
+    first = s.keys.create("app", KeySpec())
+    s.keys.rotate("app", timedelta(hours=2))
+    record = s.keys.lookup([hash_token(first.plaintext)])[hash_token(first.plaintext)]
+    assert (record.consumer, record.key_name, record.status, record.revoke_at) == (
+        "app", None, KeyStatus.IN_GRACE, NOW + timedelta(hours=2))
+
+
+def test_a_row_litellm_wrote_without_a_key_name_or_rotation_count(s):
+    s.sql(f'INSERT INTO "{TOKENS}" (token, key_alias, key_name, rotation_count, created_at) VALUES (?, ?, NULL, NULL, ?)',
+          ("c" * 64, "app", "2026-12-01 00:00:00.000"))
+    (record,) = s.keys.show("app")
+    assert (record.key_name, record.rotation_count) == (None, 0)
+    with pytest.raises(OperationFailed) as caught:
+        s.keys.create("app", KeySpec())
+    assert caught.value.message == "app already has an active key (?)"
+    s.keys.create("app", KeySpec(), allow_second=True)
+    with pytest.raises(UsageError) as two:
+        s.keys.rotate("app", None)
+    assert two.value.message.startswith("app has 2 active keys (?, sk-...")
+    s.sql(f'DELETE FROM "{TOKENS}" WHERE key_alias = ?', ("app/2",))
+    rotated = s.keys.rotate("app", None)
+    assert rotated.new.record.rotation_count == 1 and rotated.old_key_name is None
+    assert s.rows(TOKENS, "key_alias = ?", ("app",))[0]["rotation_count"] == 1
+
+
+def test_a_consumers_grace_keys_are_its_own(s):
+    s.keys.create("app", KeySpec())
+    s.keys.rotate("app", timedelta(hours=1))
+    s.keys.create("other", KeySpec())
+    s.keys.rotate("other", timedelta(hours=1))
+    assert [r.consumer for r in s.keys.show("app")] == ["app", "app"]
+    assert [r.status for r in s.keys.show("other")] == [KeyStatus.ACTIVE, KeyStatus.IN_GRACE]
