@@ -243,3 +243,9 @@ def test_a_wrapped_body_is_read_at_the_status_of_the_class_litellm_names_else_50
     """The recorded Anthropic 500 'Overloaded' (its rule reads the words at status 500 only)."""
     cause = litellm.embedded_cause(prefix + "AnthropicException - " + json.dumps(OVERLOADED_500))
     assert (cause.outcome, cause.label) == (outcome, label)
+
+
+def test_an_entry_whose_model_is_not_text_is_not_the_groups():
+    entries = [{"model": ["openai/qwen-3.6"]}, {"model": None}, {"model": "openai/qwen-3.6"}]
+    assert litellm._for_model(entries, "qwen-3.6") == [entries[2]]
+    assert litellm._for_model(entries[:2], "qwen-3.6") == entries[:2]
