@@ -249,3 +249,37 @@ def test_an_entry_whose_model_is_not_text_is_not_the_groups():
     entries = [{"model": ["openai/qwen-3.6"]}, {"model": None}, {"model": "openai/qwen-3.6"}]
     assert litellm._for_model(entries, "qwen-3.6") == [entries[2]]
     assert litellm._for_model(entries[:2], "qwen-3.6") == entries[:2]
+
+
+def test_a_400_health_refusal_is_read_as_the_error_it_is():
+    """1.80.0 refuses an expired key with 400 (recorded on /v1/models; /health refuses alike)."""
+    case = _recorded("litellm-refusals/1.80.0-expired-key-models")
+    assert case["status"] == 400
+    verdict = _health(case["body"], status=400)
+    assert verdict.outcome is Outcome.AUTH_EXPIRED
+
+
+def test_the_health_verdict_keeps_litellms_call_id():
+    for body in (THROTTLED, {"healthy_endpoints": [], "unhealthy_endpoints": [{"error": "words"}]}):
+        facts = Facts(status=503, headers={"x-litellm-call-id": "call-7"}, body=body)
+        litellm.describe(facts)
+        verdict = litellm._judge_health(facts, replace(LITELLM_TARGET, model="qwen-3.6"), {})
+        assert verdict.facts.request_id == "call-7"
+
+
+def test_what_each_step_asks_the_passthrough():
+    plain = litellm.steps(replace(LITELLM_TARGET, model="qwen-3.6", canary=False))
+    assert [(s.name, s.method, s.path, s.ok, s.params, s.shared, s.auth, s.judged_statuses, s.json)
+            for s in plain] == [
+        ("liveliness", "GET", "/health/liveliness", "proxy alive", (), True, False, frozenset(), None),
+        ("models", "GET", "/v1/models", "model group listed", (), True, True, frozenset(), None),
+        ("health", "GET", "/health", "passthrough reports the model healthy", (("model", "qwen-3.6"),), False,
+         True, frozenset({503}), None)]
+    assert [s.judge for s in plain] == [None, litellm._judge_models, litellm._judge_health]
+    deep = litellm.steps(replace(LITELLM_TARGET, model="qwen-3.6", canary=True))
+    canary = deep[-1]
+    assert [s.name for s in deep] == ["liveliness", "models", "health", "canary"]
+    assert (canary.method, canary.path, canary.ok, canary.shared, canary.auth, canary.judge) == (
+        "POST", "/v1/chat/completions", "1-token canary answered", False, True, litellm.judge_canary)
+    assert canary.json == {"model": "qwen-3.6", "max_tokens": 1, "messages": [{"role": "user", "content": "ping"}]}
+    assert canary.judged_statuses == frozenset(range(400, 600))
