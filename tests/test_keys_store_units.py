@@ -191,3 +191,14 @@ def test_the_prefilter_takes_a_name_literally_in_sqls_like(store, name, matches,
     found = [a for (a,) in _sql(store, f'SELECT key_alias FROM "{TOKENS}" WHERE key_alias LIKE ? ESCAPE \'\\\' '
                                 "ORDER BY key_alias", (_like(name) + "/%",))]
     assert found == matches
+
+
+def test_a_consumer_is_not_another_whose_name_it_begins(store):
+    """'app' and 'app/team' are two consumers: app/team's keys (and its second key, app/team/2)
+    are not app's, though they match app's LIKE 'app/%'."""
+    store.create("app", KeySpec())
+    store.create("app/team", KeySpec())
+    store.create("app/team", KeySpec(), allow_second=True)
+    assert [r.consumer for r in store.show("app")] == ["app"]
+    assert [r.consumer for r in store.show("app/team")] == ["app/team", "app/team/2"]
+    assert len(store.tokens_of("app")) == 1
