@@ -198,6 +198,7 @@ def test_a_consumer_is_not_another_whose_name_it_begins(store):
     are not app's, though they match app's LIKE 'app/%'."""
     store.create("app", KeySpec())
     store.create("app/team", KeySpec())
+    _later(store, 1)
     store.create("app/team", KeySpec(), allow_second=True)
     assert [r.consumer for r in store.show("app")] == ["app"]
     assert [r.consumer for r in store.show("app/team")] == ["app/team", "app/team/2"]
