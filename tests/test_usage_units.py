@@ -530,3 +530,11 @@ def test_a_fallback_of_a_fallback_is_declared_and_without_advice_says_to_name_th
     assert consumers["gemini-2.5-pro"].served_by == {"gpt-5.5 via openai-api": 2}
     assert consumers["qwen-3.6-omni"].advice.startswith("Name claude-haiku-4-5 explicitly")
     assert consumers["qwen-3.6-omni"].cross_family == 1
+
+
+def test_a_window_no_key_sent_anything_in_leaves_nobody_out(tmp_path):
+    from aspirectl.usage import Sizes
+
+    url = _fresh(tmp_path)
+    report = _report(url, by_consumer=True, top=1)
+    assert report.consumers == [] and report.consumers_beyond == Sizes(0, 0)
