@@ -569,7 +569,7 @@ def test_keys_without_a_creation_time_are_listed_first_on_both_backends(db_url):
     try:
         keys = KeyStore(db, clock=lambda: NOW, release="1.108.7", release_source="test")
         keys.create("app", KeySpec())
-        for token, alias in (("b" * 64, "legacy-b"), ("a" * 64, "legacy-a")):
+        for token, alias in (("1" * 64, "legacy-b"), ("0" * 64, "legacy-a")):  # as many hashes begin
             db.execute(f'INSERT INTO "{TOKENS}" (token, key_alias, created_at, models) VALUES '
                        f'(%s, %s, NULL, {"%s::text[]" if db.kind == "postgresql" else "%s"})',
                        [token, alias, db.array([])])
@@ -624,3 +624,27 @@ def test_a_consumers_grace_keys_are_its_own(s):
     s.keys.rotate("other", timedelta(hours=1))
     assert [r.consumer for r in s.keys.show("app")] == ["app", "app"]
     assert [r.status for r in s.keys.show("other")] == [KeyStatus.ACTIVE, KeyStatus.IN_GRACE]
+
+
+def test_a_grace_period_ends_at_its_revoke_time(s):
+    """As LiteLLM's deprecated-key lookup has it (1.108.7 proxy/utils.py, revoke_at "gt" now):
+    one millisecond before revoke_at the old key works, at revoke_at it does not."""
+    first = s.keys.create("app", KeySpec())
+    s.keys.rotate("app", timedelta(hours=2))
+    old = hash_token(first.plaintext)
+    s.later(hours=2, milliseconds=-1)
+    assert s.keys.lookup([old])[old].status is KeyStatus.IN_GRACE
+    assert [r.status for r in s.keys.show("app")] == [KeyStatus.ACTIVE, KeyStatus.IN_GRACE]
+    s.later(milliseconds=1)
+    assert s.keys.lookup([old])[old].status is KeyStatus.EXPIRED
+    assert [r.status for r in s.keys.show("app")] == [KeyStatus.ACTIVE]
+
+
+def test_a_refused_create_names_every_active_key(s):
+    first = s.keys.create("app", KeySpec())
+    s.later(seconds=1)
+    second = s.keys.create("app", KeySpec(), allow_second=True)
+    with pytest.raises(OperationFailed) as caught:
+        s.keys.create("app", KeySpec())
+    assert caught.value.message == (f"app already has an active key ({first.record.key_name}, "
+                                    f"{second.record.key_name})")
