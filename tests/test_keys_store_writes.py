@@ -701,3 +701,13 @@ def test_every_write_on_both_backends_as_litellm_reads_it(db_url):
             "created") == 3
     finally:
         db.close()
+
+
+def test_a_second_rotation_counts_two_and_end_grace_counts_every_row(s):
+    s.keys.create("app", KeySpec())
+    s.keys.rotate("app", timedelta(hours=1))
+    assert s.keys.rotate("app", timedelta(hours=1)).new.record.rotation_count == 2
+    s.later(seconds=1)
+    s.keys.create("app", KeySpec(), allow_second=True)
+    s.keys.rotate("app", timedelta(hours=1), key=s.keys.show("app")[1].key_name)
+    assert s.keys.end_grace("app") == 3  # two grace keys of app's row, one of app/2's
