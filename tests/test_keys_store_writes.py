@@ -653,25 +653,11 @@ def test_a_refused_create_names_every_active_key(s):
 def test_every_write_on_both_backends_as_litellm_reads_it(db_url):
     """The same writes on PostgreSQL with LiteLLM's own migrations (text[] models, jsonb, its
     timestamps) as on SQLite, read back through a second connection."""
-    import psycopg
-    from psycopg.rows import dict_row
+    from tests.test_keys import as_dict, as_list
+    from tests.test_keys import rows as read
 
     def rows(sql: str, params: tuple = ()) -> list[dict]:
-        if db_url.startswith("sqlite:///"):
-            conn = sqlite3.connect(db_url[len("sqlite:///"):])
-            conn.row_factory = sqlite3.Row
-            try:
-                return [dict(r) for r in conn.execute(sql.replace("%s", "?"), params)]
-            finally:
-                conn.close()
-        with psycopg.connect(db_url, row_factory=dict_row) as conn:
-            return conn.execute(sql, params).fetchall()
-
-    def listed(value):
-        return json.loads(value) if isinstance(value, str) else list(value)
-
-    def obj(value):
-        return json.loads(value) if isinstance(value, str) else value
+        return read(db_url, sql, params)
 
     db = open_database(db_url, create=True)
     try:
@@ -679,16 +665,16 @@ def test_every_write_on_both_backends_as_litellm_reads_it(db_url):
         first = keys.create("app", KeySpec(models=("gpt-5.5", "qwen-3.6"), metadata={"team": "x"}, rpm_limit=5))
         fleet = keys.provision([("fleet-a", KeySpec(models=("m",))), ("fleet-b", KeySpec())]).created
         (row,) = rows(f'SELECT * FROM "{TOKENS}" WHERE key_alias = %s', ("app",))
-        assert (listed(row["models"]), obj(row["metadata"]), row["rpm_limit"], listed(row["allowed_routes"])) == (
+        assert (as_list(row["models"]), as_dict(row["metadata"]), row["rpm_limit"], as_list(row["allowed_routes"])) == (
             ["gpt-5.5", "qwen-3.6"], {"team": "x"}, 5, [])
-        assert [listed(r["models"]) for r in rows(f'SELECT * FROM "{TOKENS}" WHERE key_alias LIKE %s '
+        assert [as_list(r["models"]) for r in rows(f'SELECT * FROM "{TOKENS}" WHERE key_alias LIKE %s '
                                                   "ORDER BY key_alias", ("fleet-%",))] == [["m"], []]
         rotation = keys.rotate("app", timedelta(hours=1))
         (grace,) = rows(f'SELECT * FROM "{DEPRECATED}"')
         assert (grace["token"], grace["active_token_id"]) == (hash_token(first.plaintext),
                                                               hash_token(rotation.new.plaintext))
         (archived,) = rows(f'SELECT * FROM "{DELETED}"')
-        assert (archived["token"], listed(archived["models"])) == (hash_token(first.plaintext), ["gpt-5.5", "qwen-3.6"])
+        assert (archived["token"], as_list(archived["models"])) == (hash_token(first.plaintext), ["gpt-5.5", "qwen-3.6"])
         assert [r.status for r in keys.show("app")] == [KeyStatus.ACTIVE, KeyStatus.IN_GRACE]
         assert keys.show("app")[0].models == ("gpt-5.5", "qwen-3.6")
         assert [k.consumer for k in fleet] == ["fleet-a", "fleet-b"]

@@ -256,12 +256,8 @@ def _for_model(entries: list[Any], model: str) -> list[Any]:
     group asked, each entry with its "model_id": recorded): keep those whose provider model is
     the group or ends in it; if none does (a passthrough's own model strings), the answer is
     about the asked model already."""
-    def provider_model(entry: Any) -> str | None:
-        value = entry.get("model") if isinstance(entry, dict) else None
-        return value if isinstance(value, str) else None
-
-    mine = [e for e in entries
-            if (m := provider_model(e)) is not None and (m == model or m.endswith("/" + model))]
+    mine = [e for e in entries if isinstance(e, dict) and isinstance(m := e.get("model"), str)
+            and (m == model or m.endswith("/" + model))]
     return mine or list(entries)
 
 
